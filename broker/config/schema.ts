@@ -1,0 +1,96 @@
+// The broker's configuration: one zod schema, the single source of truth for every key,
+// its default and what is allowed. Loading (file + MESHMQ_* variables) lives in load-config.ts.
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const duration = z.number().int().min(0);
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const QUEUE_OVERFLOW_POLICIES = ['drop-oldest', 'drop-newest'] as const;
+export const SLOW_CLIENT_POLICIES = ['disconnect', 'drop-qos0'] as const;
+
+const tlsFiles = z.strictObject({
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  /** CA bundle; with requestCert the client certificate is verified against it. */
+  caFile: z.string().min(1).optional(),
+  requestCert: z.boolean().default(false),
+  /** Reject clients whose certificate does not verify (only with requestCert). */
+  rejectUnauthorized: z.boolean().default(true),
+});
+
+export const configSchema = z.strictObject({
+  /** Stable node name; the host name when unset. */
+  nodeName: z.string().min(1).max(253).optional(),
+  /** Address every listener binds. */
+  bind: z.string().min(1).default('0.0.0.0'),
+  listeners: z.strictObject({
+    mqtt: z.strictObject({ enabled: z.boolean().default(true), port: port.default(1883) }).prefault({}),
+    ws: z.strictObject({ enabled: z.boolean().default(true), port: port.default(8083), path: z.string().startsWith('/').default('/mqtt') }).prefault({}),
+    /** TLS listens only when certFile and keyFile are given. */
+    tls: z.strictObject({ port: port.default(8883) }).extend(tlsFiles.partial().shape).prefault({}),
+    http: z.strictObject({ enabled: z.boolean().default(true), port: port.default(8081) }).prefault({}),
+  }).prefault({}),
+  cluster: z.strictObject({
+    discovery: z.enum(['none', 'static', 'dns']).default('none'),
+    port: port.default(4370),
+    /** Static peers, host:port. */
+    seeds: z.array(z.string().regex(/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/, 'host:port')).default([]),
+    dnsName: z.string().min(1).optional(),
+    /** DNS server to ask, ip[:port]; the system resolver when unset. */
+    dnsServer: z.string().min(1).optional(),
+    dnsIntervalMs: duration.min(100).default(5000),
+    cookie: z.string().min(16, 'at least 16 characters').optional(),
+    heartbeatMs: duration.min(50).default(1000),
+    /** Missed heartbeats before a peer is suspect, then down. */
+    suspectAfterMs: duration.min(100).default(3000),
+    downAfterMs: duration.min(200).default(10000),
+    tls: tlsFiles.partial().optional(),
+  }).prefault({}),
+  store: z.strictObject({
+    type: z.enum(['memory', 'redis']).default('memory'),
+    redisUrl: z.string().min(1).optional(),
+  }).prefault({}),
+  auth: z.strictObject({
+    allowAnonymous: z.boolean().default(true),
+    /** JSON or YAML file: [{ username, hash }] (hash from `meshmq passwd`). */
+    usersFile: z.string().min(1).optional(),
+    /** ACL rules; evaluated in order, first match wins; see broker/auth. */
+    aclFile: z.string().min(1).optional(),
+    /** What happens when no ACL rule matches. */
+    aclDefault: z.enum(['allow', 'deny']).default('allow'),
+    /** Bearer token required on /api/v1 when set. */
+    apiToken: z.string().min(1).optional(),
+  }).prefault({}),
+  limits: z.strictObject({
+    /** Largest packet accepted and advertised (v5 Maximum Packet Size), bytes. */
+    maxPacketSize: z.number().int().min(64).max(268435455).default(1048576),
+    /** Receive Maximum the broker advertises and the inflight window it uses per client. */
+    receiveMaximum: z.number().int().min(1).max(65535).default(32),
+    maxInflight: z.number().int().min(1).max(65535).default(32),
+    /** Queued QoS1/2 messages per session (offline or beyond the inflight window). */
+    maxQueuedMessages: z.number().int().min(0).default(1000),
+    queueOverflow: z.enum(QUEUE_OVERFLOW_POLICIES).default('drop-oldest'),
+    /** Per-connection output buffered in the socket before the slow-client policy applies. */
+    maxOutputBufferBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+    slowClientPolicy: z.enum(SLOW_CLIENT_POLICIES).default('disconnect'),
+    topicAliasMaximum: z.number().int().min(0).max(65535).default(64),
+    maxTopicLevels: z.number().int().min(1).max(65535).default(128),
+    /** Server Keep Alive imposed on v5 clients that ask for more (0 = no limit). */
+    maxKeepAlive: z.number().int().min(0).max(65535).default(0),
+    /** Upper bound on session expiry, seconds (0xFFFFFFFF = never expires). */
+    maxSessionExpiry: z.number().int().min(0).max(0xffffffff).default(0xffffffff),
+    maxClientIdLength: z.number().int().min(1).max(65535).default(65535),
+    /** A connection must send CONNECT within this time. */
+    connectTimeoutMs: duration.min(100).default(10000),
+    maxConnections: z.number().int().min(0).default(0),
+  }).prefault({}),
+  sys: z.strictObject({ intervalMs: duration.default(10000) }).prefault({}),
+  log: z.strictObject({
+    level: z.enum(LOG_LEVELS).default('info'),
+    format: z.enum(['json', 'pretty']).default('json'),
+  }).prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = Readonly<z.output<typeof configSchema>> & { readonly nodeName: string };

@@ -1,0 +1,84 @@
+// Every broker metric, defined once. Names are meshmq_<noun>_<unit>, counters end in _total.
+// Gauges that mirror a table (connections, sessions, ...) are set by collect callbacks that
+// read the table's size, so the hot path never touches them.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const DROP_REASONS = [
+  'queue_full', 'expired', 'not_authorized', 'slow_client', 'packet_too_large', 'no_subscribers', 'receive_maximum',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export const CLOSE_REASONS = [
+  'malformed_packet', 'protocol_error', 'packet_too_large', 'keepalive_timeout', 'connect_timeout',
+  'not_authorized', 'session_taken_over', 'slow_client', 'kicked', 'server_shutdown', 'socket_error',
+] as const;
+export type CloseReason = (typeof CLOSE_REASONS)[number];
+
+export interface BrokerMetrics {
+  readonly registry: Registry;
+  readonly connectionsAccepted: Counter<'listener'>;
+  readonly connectionsClosed: Counter<'reason'>;
+  readonly messagesIn: Counter<'qos'>;
+  readonly messagesOut: Counter<'qos'>;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  readonly messagesDropped: Counter<'reason'>;
+  readonly authFailures: Counter;
+  readonly takeovers: Counter<'scope'>;
+  // cluster
+  readonly forwardedMessages: Counter<'peer'>;
+  readonly forwardedBytes: Counter<'peer'>;
+  readonly receivedFromPeerMessages: Counter<'peer'>;
+  readonly receivedFromPeerBytes: Counter<'peer'>;
+  readonly forwardLatency: Histogram;
+  readonly meshHandshakeFailures: Counter<'reason'>;
+  /** Register a gauge whose value is read from `read()` at scrape time. */
+  gauge(name: string, help: string, read: () => number): void;
+  /** Register a labelled gauge whose values are read at scrape time. */
+  labelledGauge<L extends string>(name: string, help: string, label: L, read: () => Iterable<[string, number]>): void;
+}
+
+export function createBrokerMetrics(options: { defaultMetrics: boolean } = { defaultMetrics: true }): BrokerMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'meshmq_' });
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+
+  const metrics: BrokerMetrics = {
+    registry,
+    connectionsAccepted: counter('meshmq_connections_accepted_total', 'Client connections accepted, by listener', ['listener']),
+    connectionsClosed: counter('meshmq_connections_closed_total', 'Client connections closed by the broker, by reason', ['reason']),
+    messagesIn: counter('meshmq_messages_received_total', 'PUBLISH packets received from clients, by QoS', ['qos']),
+    messagesOut: counter('meshmq_messages_sent_total', 'PUBLISH packets sent to clients, by QoS', ['qos']),
+    bytesIn: counter('meshmq_bytes_received_total', 'Bytes received from clients'),
+    bytesOut: counter('meshmq_bytes_sent_total', 'Bytes sent to clients'),
+    messagesDropped: counter('meshmq_messages_dropped_total', 'Messages dropped, by reason', ['reason']),
+    authFailures: counter('meshmq_auth_failures_total', 'CONNECTs refused for bad credentials or authorization'),
+    takeovers: counter('meshmq_session_takeovers_total', 'Sessions taken over by a new connection (local or from another node)', ['scope']),
+    forwardedMessages: counter('meshmq_cluster_forwarded_messages_total', 'Messages forwarded to peers', ['peer']),
+    forwardedBytes: counter('meshmq_cluster_forwarded_bytes_total', 'Bytes of messages forwarded to peers', ['peer']),
+    receivedFromPeerMessages: counter('meshmq_cluster_received_messages_total', 'Messages received from peers', ['peer']),
+    receivedFromPeerBytes: counter('meshmq_cluster_received_bytes_total', 'Bytes of messages received from peers', ['peer']),
+    forwardLatency: new Histogram({
+      name: 'meshmq_cluster_forward_latency_seconds',
+      help: 'Time from receiving a publish to a peer accepting it',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    meshHandshakeFailures: counter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
+    gauge(name, help, read) {
+      new Gauge({ name, help, registers, collect() { this.set(read()); } });
+    },
+    labelledGauge(name, help, label, read) {
+      new Gauge({
+        name, help, labelNames: [label], registers,
+        collect() {
+          this.reset();
+          for (const [value, n] of read()) this.set({ [label]: value } as Record<typeof label, string>, n);
+        },
+      });
+    },
+  };
+  return metrics;
+}
