@@ -7,4 +7,5 @@ export default {
   testMatch: ['<rootDir>/{broker,operator,test}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };
