@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export const DROP_REASONS = [
   'queue_full', 'expired', 'not_authorized', 'slow_client', 'packet_too_large', 'no_subscribers', 'receive_maximum',
+  'peer_unavailable', 'slow_peer',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -32,6 +33,7 @@ export interface BrokerMetrics {
   readonly receivedFromPeerBytes: Counter<'peer'>;
   readonly forwardLatency: Histogram;
   readonly meshHandshakeFailures: Counter<'reason'>;
+  readonly meshFrameErrors: Counter<'reason'>;
   /** Register a gauge whose value is read from `read()` at scrape time. */
   gauge(name: string, help: string, read: () => number): void;
   /** Register a labelled gauge whose values are read at scrape time. */
@@ -67,6 +69,7 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
       registers,
     }),
     meshHandshakeFailures: counter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
+    meshFrameErrors: counter('meshmq_cluster_frame_errors_total', 'Mesh connections closed for a bad frame, by reason', ['reason']),
     gauge(name, help, read) {
       new Gauge({ name, help, registers, collect() { this.set(read()); } });
     },
