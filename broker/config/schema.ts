@@ -53,7 +53,7 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   auth: z.strictObject({
     allowAnonymous: z.boolean().default(true),
-    /** JSON or YAML file: [{ username, hash }] (hash from `meshmq passwd`). */
+    /** JSON or YAML file: [{ username, password: <hash> }] (hash from `meshmq passwd`); see broker/auth/users-file.ts. */
     usersFile: z.string().min(1).optional(),
     /** ACL rules; evaluated in order, first match wins; see broker/auth. */
     aclFile: z.string().min(1).optional(),
