@@ -1,0 +1,86 @@
+// The broker's HTTP admin API as a contract: paths, error codes and response shapes (zod),
+// shared by the broker's HTTP server and its clients (the operator imports this folder only).
+// Objects are not strict: a newer broker may add fields without breaking an older reader.
+import { z } from 'zod';
+
+export const ADMIN_API_PREFIX = '/api/v1';
+
+export const ADMIN_PATHS = {
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
+  clients: `${ADMIN_API_PREFIX}/clients`,
+  client: (clientId: string) => `${ADMIN_API_PREFIX}/clients/${encodeURIComponent(clientId)}`,
+  subscriptions: `${ADMIN_API_PREFIX}/subscriptions`,
+  // The cluster view and node forgetting are added beside these by the cluster part.
+} as const;
+
+/** Stable error codes: clients branch on these, never on messages. */
+export const API_ERROR_CODES = {
+  unauthorized: 401,
+  bad_request: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  conflict: 409,
+  not_ready: 503,
+  internal_error: 500,
+} as const;
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
+
+export const apiErrorSchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(API_ERROR_CODES) as [ApiErrorCode, ...ApiErrorCode[]]),
+    message: z.string(),
+  }),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
+
+export const healthSchema = z.object({ status: z.literal('ok'), node: z.string() });
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  node: z.string(),
+  /** Why the node is not ready (starting, shutting down, not joined yet). */
+  reason: z.string().optional(),
+});
+
+export const LISTENER_KINDS = ['mqtt', 'tls', 'ws'] as const;
+const qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+
+export const clientInfoSchema = z.object({
+  clientId: z.string(),
+  /** Absent for anonymous clients. */
+  username: z.string().optional(),
+  protocolVersion: z.union([z.literal(3), z.literal(4), z.literal(5)]),
+  listener: z.enum(LISTENER_KINDS),
+  remoteAddress: z.string(),
+  /** ms since the epoch. */
+  connectedAt: z.number(),
+  keepAlive: z.number().int(),
+  cleanStart: z.boolean(),
+  sessionExpiryInterval: z.number().int(),
+  subscriptions: z.number().int(),
+  inflight: z.number().int(),
+  queued: z.number().int(),
+});
+export type ClientInfoView = z.infer<typeof clientInfoSchema>;
+
+export const clientListSchema = z.object({
+  clients: z.array(clientInfoSchema),
+  /** Connected clients on this node; `clients` holds at most `limit` of them. */
+  total: z.number().int(),
+  limit: z.number().int(),
+});
+
+export const kickResultSchema = z.object({ clientId: z.string(), kicked: z.literal(true) });
+
+export const subscriptionSchema = z.object({ clientId: z.string(), filter: z.string(), qos });
+export const subscriptionListSchema = z.object({
+  subscriptions: z.array(subscriptionSchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+});
+
+/** `?limit` on list endpoints. */
+export const DEFAULT_LIST_LIMIT = 1000;
+export const MAX_LIST_LIMIT = 100000;
