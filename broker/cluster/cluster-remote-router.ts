@@ -1,0 +1,60 @@
+// The broker's RemoteRouter seam in a cluster: local route changes become replicated deltas;
+// a local publish is matched once against the replicated table and forwarded once per remote
+// node (shared groups assigned by SharedRoutePolicy).
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { Message } from '../routing/message.js';
+import type { Forwarder } from './forwarder.js';
+import { SHARE_PREFIX, type RouteTable } from './route-table.js';
+import type { RouteSync } from './route-sync.js';
+import type { SharedRoutePolicy } from './shared-route-policy.js';
+
+export interface ClusterRemoteRouterDeps {
+  readonly self: string;
+  readonly table: RouteTable;
+  readonly sync: RouteSync;
+  readonly forwarder: Forwarder;
+  readonly shared: SharedRoutePolicy;
+  readonly isReachable: (node: string) => boolean;
+  readonly metrics: BrokerMetrics;
+}
+
+export class ClusterRemoteRouter {
+  readonly #d: ClusterRemoteRouterDeps;
+
+  constructor(deps: ClusterRemoteRouterDeps) { this.#d = deps; }
+
+  filterAdded(filter: string): void { this.#d.sync.addLocal(filter); }
+
+  filterRemoved(filter: string): void {
+    this.#d.sync.removeLocal(filter);
+    if (filter.startsWith(SHARE_PREFIX) && this.#d.table.nodesFor(filter) === undefined) this.#d.shared.forgetGroup(filter);
+  }
+
+  /**
+   * Forwards a publish from a local client to every remote node with a matching route.
+   * QoS 1/2: settles when every node it was sent to acked it; rejects with ForwardError when one
+   * closed or timed out first (the broker must then not PUBACK/PUBREC as if delivered).
+   * QoS 0: resolves at once. Undefined when no remote node matches.
+   */
+  forward(message: Message): Promise<void> | undefined {
+    const self = this.#d.self;
+    let nodes: Set<string> | undefined;
+    let shared: Map<string, string[]> | undefined;
+    this.#d.table.match(message.topic, (node, filter) => {
+      if (filter.startsWith(SHARE_PREFIX)) {
+        shared ??= new Map();
+        const list = shared.get(filter);
+        if (list) list.push(node); else shared.set(filter, [node]);
+      } else if (node !== self) {
+        (nodes ??= new Set()).add(node);
+      }
+    });
+    let assigned: Map<string, string[]> | undefined;
+    if (shared) {
+      assigned = this.#d.shared.assign(shared, this.#d.isReachable);
+      for (const node of assigned.keys()) (nodes ??= new Set()).add(node);
+    }
+    if (!nodes) return undefined;
+    return this.#d.forwarder.forward(message, nodes, assigned);
+  }
+}

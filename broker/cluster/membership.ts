@@ -1,0 +1,148 @@
+// Membership: which peers this node reaches, and since when. Heartbeats go over the mesh every
+// heartbeatMs; any frame from a peer counts as a sign of life. A peer is `up`, `suspect` after
+// suspectAfterMs of silence (or at once when its connection drops), `down` after downAfterMs.
+import type { ClusterView, ClusterViewEntry, PeerState } from '../contract/cluster-view.js';
+import type { Logger } from '../log/logger.js';
+import { encodeControl } from './frame-codec.js';
+import { compareIncarnations, type NodeIdentity } from './node-identity.js';
+import type { PeerConnection } from './peer-connection.js';
+
+export interface MembershipTimings { readonly heartbeatMs: number; readonly suspectAfterMs: number; readonly downAfterMs: number }
+
+export interface MembershipEvents {
+  /** A peer's state changed (also on first sight: previous is undefined). */
+  onStateChange?(peer: NodeIdentity, state: PeerState, previous: PeerState | undefined): void;
+  /** Everything the old life owned must go: the node restarted, left, or was forgotten. */
+  onLifeEnded(peer: NodeIdentity, why: 'restarted' | 'left' | 'forgotten'): void;
+}
+
+interface Member { identity: NodeIdentity; state: PeerState; since: number; address: string; conn: PeerConnection | undefined; lastSeenAt: number }
+
+/** The pure state rule: silence (or no connection) makes a peer suspect, long silence down. */
+export function decidePeerState(silentMs: number, connected: boolean, t: MembershipTimings): PeerState {
+  if (silentMs >= t.downAfterMs) return 'down';
+  if (!connected || silentMs >= t.suspectAfterMs) return 'suspect';
+  return 'up';
+}
+
+export class Membership {
+  readonly #self: NodeIdentity;
+  readonly #timings: MembershipTimings;
+  readonly #now: () => number;
+  readonly #events: MembershipEvents;
+  readonly #log: Logger;
+  readonly #members = new Map<string, Member>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #selfAddress: string;
+
+  constructor(options: { identity: NodeIdentity; address: string; timings: MembershipTimings; now: () => number; logger: Logger }, events: MembershipEvents) {
+    this.#self = options.identity;
+    this.#selfAddress = options.address;
+    this.#timings = options.timings;
+    this.#now = options.now;
+    this.#events = events;
+    this.#log = options.logger.child({ component: 'membership' });
+    this.#timer = setInterval(() => this.tick(), options.timings.heartbeatMs);
+    this.#timer.unref();
+  }
+
+  peerUp(conn: PeerConnection): void {
+    const now = this.#now();
+    const old = this.#members.get(conn.peer.name);
+    if (old && old.identity.incarnation !== conn.peer.incarnation) {
+      if (compareIncarnations(conn.peer, old.identity) < 0) return; // a stale life; the mesh keeps the newer
+      this.#log.info('peer restarted with a new incarnation', { peer: conn.peer.name, old: old.identity.incarnation, incarnation: conn.peer.incarnation });
+      this.#members.delete(conn.peer.name);
+      this.#events.onLifeEnded(old.identity, 'restarted');
+    }
+    const member = this.#members.get(conn.peer.name);
+    if (member) {
+      member.conn = conn;
+      member.address = conn.address;
+      member.lastSeenAt = now;
+      this.#setState(member, 'up', now);
+    } else {
+      const fresh: Member = { identity: conn.peer, state: 'up', since: now, address: conn.address, conn, lastSeenAt: now };
+      this.#members.set(conn.peer.name, fresh);
+      this.#events.onStateChange?.(conn.peer, 'up', undefined);
+    }
+    conn.send(encodeControl({ t: 'hb', at: now }));
+  }
+
+  peerDown(peer: NodeIdentity): void {
+    const member = this.#members.get(peer.name);
+    if (!member || member.identity.incarnation !== peer.incarnation) return;
+    member.lastSeenAt = Math.max(member.lastSeenAt, member.conn?.lastReceivedAt ?? 0);
+    member.conn = undefined;
+    this.#update(member, this.#now());
+  }
+
+  /** A peer announced a graceful leave: drop it now rather than suspect it. */
+  peerLeft(peer: NodeIdentity): void {
+    const member = this.#members.get(peer.name);
+    if (!member || member.identity.incarnation !== peer.incarnation) return;
+    this.#members.delete(peer.name);
+    this.#log.info('peer left the cluster', { peer: peer.name });
+    this.#events.onLifeEnded(member.identity, 'left');
+  }
+
+  /** Drops a peer that is not up, and everything it owned. Returns false when unknown or up. */
+  forget(name: string): boolean {
+    const member = this.#members.get(name);
+    if (!member || member.state === 'up') return false;
+    this.#members.delete(name);
+    this.#log.info('peer forgotten', { peer: name });
+    this.#events.onLifeEnded(member.identity, 'forgotten');
+    return true;
+  }
+
+  state(name: string): PeerState | undefined { return this.#members.get(name)?.state; }
+  identity(name: string): NodeIdentity | undefined { return this.#members.get(name)?.identity; }
+
+  view(): ClusterView {
+    const self: ClusterViewEntry = {
+      node: this.#self.name, incarnation: this.#self.incarnation, startedAt: this.#self.startedAt,
+      state: 'up', since: this.#self.startedAt, address: this.#selfAddress, self: true,
+    };
+    const nodes = [self];
+    for (const m of this.#members.values()) {
+      nodes.push({ node: m.identity.name, incarnation: m.identity.incarnation, startedAt: m.identity.startedAt, state: m.state, since: m.since, address: m.address, self: false });
+    }
+    nodes.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+    return { node: this.#self.name, incarnation: this.#self.incarnation, nodes };
+  }
+
+  countByState(): Map<PeerState, number> {
+    const out = new Map<PeerState, number>([['up', 0], ['suspect', 0], ['down', 0]]);
+    for (const m of this.#members.values()) out.set(m.state, (out.get(m.state) ?? 0) + 1);
+    return out;
+  }
+
+  /** Sends heartbeats and re-evaluates every peer (also called by the interval timer). */
+  tick(): void {
+    const now = this.#now();
+    const hb = encodeControl({ t: 'hb', at: now });
+    for (const m of this.#members.values()) {
+      if (m.conn && !m.conn.closed) {
+        m.conn.send(hb, true);
+        m.lastSeenAt = Math.max(m.lastSeenAt, m.conn.lastReceivedAt);
+      }
+      this.#update(m, now);
+    }
+  }
+
+  close(): void { clearInterval(this.#timer); }
+
+  #update(m: Member, now: number): void {
+    this.#setState(m, decidePeerState(now - m.lastSeenAt, m.conn !== undefined && !m.conn.closed, this.#timings), now);
+  }
+
+  #setState(m: Member, state: PeerState, now: number): void {
+    if (m.state === state) return;
+    const previous = m.state;
+    m.state = state;
+    m.since = now;
+    this.#log.info('peer state changed', { peer: m.identity.name, state, previous });
+    this.#events.onStateChange?.(m.identity, state, previous);
+  }
+}

@@ -1,0 +1,222 @@
+// Route replication. Each node owns its entries and streams deltas ('+f'/'-f', one sequence
+// number each, per incarnation) to every peer; a peer that sees a gap, meets the owner for the
+// first time or again after a partition asks for a chunked snapshot. Rules: INVARIANTS.md.
+import type { Logger } from '../log/logger.js';
+import type { ControlFrame, ControlFrameOf } from './control-frames.js';
+import { encodeControl } from './frame-codec.js';
+import type { NodeIdentity } from './node-identity.js';
+import type { PeerConnection } from './peer-connection.js';
+import type { RouteTable } from './route-table.js';
+
+export interface RouteSyncOptions {
+  readonly identity: NodeIdentity;
+  readonly table: RouteTable;
+  readonly logger: Logger;
+  /** Filters per snapshot chunk frame. */
+  readonly chunkSize?: number;
+  /** The connections to broadcast deltas to. */
+  readonly peers: () => Iterable<PeerConnection>;
+}
+
+/** What this node knows of one remote owner's stream. */
+interface RemoteOwner {
+  incarnation: string | undefined;
+  /** Last sequence number applied; -1 before any snapshot. */
+  seq: number;
+  requested: boolean;
+  snapshot: { seq: number; seen: Set<string>; pending: Array<ControlFrameOf<'routes'>> } | undefined;
+}
+
+export class RouteSync {
+  readonly #o: RouteSyncOptions;
+  readonly #log: Logger;
+  readonly #remote = new Map<string, RemoteOwner>();
+  readonly #sending = new WeakMap<PeerConnection, Promise<void>>();
+  readonly #chunkSize: number;
+  #seq = 0;
+  #pendingOps: string[] = [];
+  #pendingFirstSeq = 1;
+  #flushScheduled = false;
+  #snapshotsSent = 0;
+  #snapshotsReceived = 0;
+
+  constructor(options: RouteSyncOptions) {
+    this.#o = options;
+    this.#chunkSize = options.chunkSize ?? 5000;
+    this.#log = options.logger.child({ component: 'route-sync' });
+  }
+
+  get seq(): number { return this.#seq; }
+  get snapshotsSent(): number { return this.#snapshotsSent; }
+  get snapshotsReceived(): number { return this.#snapshotsReceived; }
+
+  /** The local node gained its first subscriber to `filter`. */
+  addLocal(filter: string): void {
+    if (this.#o.table.add(this.#o.identity.name, filter)) this.#queue('+' + filter);
+  }
+
+  /** The local node lost its last subscriber to `filter`. */
+  removeLocal(filter: string): void {
+    if (this.#o.table.remove(this.#o.identity.name, filter)) this.#queue('-' + filter);
+  }
+
+  /** A connection to `conn.peer` became the one in use: ask for whatever we may have missed. */
+  peerUp(conn: PeerConnection): void {
+    const known = this.#owner(conn.peer.name);
+    known.snapshot = undefined;
+    known.requested = true;
+    const current = known.incarnation === conn.peer.incarnation;
+    conn.send(encodeControl({ t: 'snap-req', inc: current ? conn.peer.incarnation : null, have: current && known.seq >= 0 ? known.seq : null }));
+  }
+
+  peerDown(name: string): void {
+    const known = this.#remote.get(name);
+    if (!known) return;
+    // A half-received snapshot is dropped: entries it added stay until the next full one (over-forwarding, never a loss).
+    known.snapshot = undefined;
+    known.requested = false;
+  }
+
+  /** The owner's life ended (restarted, left, forgotten): everything it owned goes. */
+  dropOwner(name: string): number {
+    this.#remote.delete(name);
+    return this.#o.table.dropOwner(name);
+  }
+
+  handle(conn: PeerConnection, frame: ControlFrame): boolean {
+    switch (frame.t) {
+      case 'routes': this.#onRoutes(conn, frame); return true;
+      case 'snap-req': this.#serialize(conn, () => this.#sendSnapshot(conn, frame)); return true;
+      case 'snap-begin': this.#onSnapshotBegin(conn, frame); return true;
+      case 'snap-chunk': this.#onSnapshotChunk(conn, frame); return true;
+      case 'snap-end': this.#onSnapshotEnd(conn); return true;
+      case 'snap-current': this.#owner(conn.peer.name).requested = false; return true;
+      default: return false;
+    }
+  }
+
+  // Two snapshots on one connection must not interleave their chunks.
+  #serialize(conn: PeerConnection, work: () => Promise<void>): void {
+    const previous = this.#sending.get(conn) ?? Promise.resolve();
+    const next = previous.then(work).catch((err: unknown) => {
+      this.#log.error('sending a route snapshot failed', { peer: conn.peer.name, err });
+      conn.close('handler_error', err instanceof Error ? err : new Error(String(err)));
+    });
+    this.#sending.set(conn, next);
+  }
+
+  #owner(name: string): RemoteOwner {
+    let o = this.#remote.get(name);
+    if (!o) this.#remote.set(name, (o = { incarnation: undefined, seq: -1, requested: false, snapshot: undefined }));
+    return o;
+  }
+
+  #queue(op: string): void {
+    this.#seq++;
+    if (this.#pendingOps.length === 0) this.#pendingFirstSeq = this.#seq;
+    this.#pendingOps.push(op);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  /** One routes frame per event-loop turn carries every delta of that turn to every peer. */
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#pendingOps.length === 0) return;
+    const frame = encodeControl({ t: 'routes', inc: this.#o.identity.incarnation, seq: this.#pendingFirstSeq, ops: this.#pendingOps });
+    this.#pendingOps = [];
+    for (const conn of this.#o.peers()) conn.send(frame);
+  }
+
+  async #sendSnapshot(conn: PeerConnection, req: ControlFrameOf<'snap-req'>): Promise<void> {
+    const inc = this.#o.identity.incarnation;
+    // Deltas up to now go out first, so the requester's position is exactly `seq`.
+    this.#flush();
+    if (req.inc === inc && req.have === this.#seq) {
+      conn.send(encodeControl({ t: 'snap-current', inc, seq: this.#seq }));
+      return;
+    }
+    // Copying the keys is the consistent point: later deltas (seq > this one) follow on the same connection.
+    const filters = [...this.#o.table.ownerFilters(this.#o.identity.name)];
+    conn.send(encodeControl({ t: 'snap-begin', inc, seq: this.#seq, count: filters.length }));
+    for (let i = 0; i < filters.length; i += this.#chunkSize) {
+      await conn.whenWritable();
+      if (conn.closed) return;
+      conn.send(encodeControl({ t: 'snap-chunk', filters: filters.slice(i, i + this.#chunkSize) }));
+      // Yield between chunks: a million routes must not hold the event loop.
+      if (i + this.#chunkSize < filters.length) await new Promise((r) => setImmediate(r));
+    }
+    if (!conn.closed) conn.send(encodeControl({ t: 'snap-end' }));
+    this.#snapshotsSent++;
+  }
+
+  #request(conn: PeerConnection, known: RemoteOwner, why: string): void {
+    if (known.requested) return;
+    known.requested = true;
+    this.#log.info('asking a peer for a route snapshot', { peer: conn.peer.name, why, have: known.seq });
+    conn.send(encodeControl({ t: 'snap-req', inc: known.incarnation ?? null, have: known.seq >= 0 ? known.seq : null }));
+  }
+
+  #onRoutes(conn: PeerConnection, frame: ControlFrameOf<'routes'>): void {
+    const known = this.#owner(conn.peer.name);
+    if (known.snapshot) { known.snapshot.pending.push(frame); return; }
+    if (known.incarnation !== frame.inc) { this.#request(conn, known, 'unknown incarnation'); return; }
+    this.#applyDeltas(conn, known, frame);
+  }
+
+  #applyDeltas(conn: PeerConnection, known: RemoteOwner, frame: ControlFrameOf<'routes'>): void {
+    if (frame.seq > known.seq + 1) { this.#request(conn, known, `gap: expected ${known.seq + 1}, got ${frame.seq}`); return; }
+    const table = this.#o.table;
+    const owner = conn.peer.name;
+    // Deltas at or below our position are already in (they raced a snapshot): skip them.
+    for (let i = known.seq + 1 - frame.seq; i < frame.ops.length; i++) {
+      const op = frame.ops[i]!;
+      const filter = op.slice(1);
+      if (op.charCodeAt(0) === 0x2b /* + */) table.add(owner, filter);
+      else table.remove(owner, filter);
+    }
+    known.seq = Math.max(known.seq, frame.seq + frame.ops.length - 1);
+  }
+
+  #onSnapshotBegin(conn: PeerConnection, frame: ControlFrameOf<'snap-begin'>): void {
+    const known = this.#owner(conn.peer.name);
+    if (known.incarnation !== undefined && known.incarnation !== frame.inc) {
+      // Normally membership dropped the old life already; be safe if the snapshot came first.
+      this.#o.table.dropOwner(conn.peer.name);
+      known.seq = -1;
+    }
+    known.incarnation = frame.inc;
+    known.snapshot = { seq: frame.seq, seen: new Set(), pending: [] };
+  }
+
+  #onSnapshotChunk(conn: PeerConnection, frame: ControlFrameOf<'snap-chunk'>): void {
+    const snapshot = this.#owner(conn.peer.name).snapshot;
+    if (!snapshot) return; // the begin was on a connection since replaced
+    const owner = conn.peer.name;
+    const table = this.#o.table;
+    for (const filter of frame.filters) {
+      snapshot.seen.add(filter);
+      table.add(owner, filter);
+    }
+  }
+
+  #onSnapshotEnd(conn: PeerConnection): void {
+    const known = this.#owner(conn.peer.name);
+    const snapshot = known.snapshot;
+    if (!snapshot) return;
+    const owner = conn.peer.name;
+    const stale: string[] = [];
+    for (const filter of this.#o.table.ownerFilters(owner)) if (!snapshot.seen.has(filter)) stale.push(filter);
+    for (const filter of stale) this.#o.table.remove(owner, filter);
+    known.snapshot = undefined;
+    known.requested = false;
+    known.seq = snapshot.seq;
+    this.#snapshotsReceived++;
+    this.#log.debug('route snapshot applied', { peer: owner, routes: snapshot.seen.size, removed: stale.length, seq: snapshot.seq });
+    for (const pending of snapshot.pending) {
+      if (pending.inc === known.incarnation) this.#applyDeltas(conn, known, pending);
+    }
+  }
+}

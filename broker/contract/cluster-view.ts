@@ -1,0 +1,31 @@
+// GET /api/v1/cluster: one node's view of the cluster. Shared with the operator, which reads
+// every pod's view to decide autoclean and autoheal.
+import { z } from 'zod';
+
+export const PEER_STATES = ['up', 'suspect', 'down'] as const;
+export type PeerState = (typeof PEER_STATES)[number];
+
+export const clusterViewEntrySchema = z.object({
+  /** Node name (stable network name). */
+  node: z.string().min(1),
+  /** The life of that node this view knows: 16 hex digits, new at every start. */
+  incarnation: z.string(),
+  /** When that life started, ms since the epoch (its own clock). */
+  startedAt: z.number().int().min(0),
+  state: z.enum(PEER_STATES),
+  /** Since when it has been in `state`, ms since the epoch (this node's clock). */
+  since: z.number().int().min(0),
+  /** Mesh address it was last reached at (host:port), or '' when unknown. */
+  address: z.string(),
+  /** True for the entry describing the reporting node itself. */
+  self: z.boolean(),
+});
+export type ClusterViewEntry = z.infer<typeof clusterViewEntrySchema>;
+
+export const clusterViewSchema = z.object({
+  /** The reporting node. */
+  node: z.string().min(1),
+  incarnation: z.string(),
+  nodes: z.array(clusterViewEntrySchema),
+});
+export type ClusterView = z.infer<typeof clusterViewSchema>;
