@@ -1,6 +1,9 @@
 // TopicTrie: topic filters -> sets of values, matched by a topic name. The broker's hot path.
 // Filters without wildcards sit in a hash map only (one lookup per publish); wildcard and
-// shared filters also sit in a trie of levels walked without splitting the topic.
+// shared filters also sit in a trie of levels, walked without splitting the topic or cutting
+// level strings: children are keyed by a seeded hash of the level computed in place
+// (measured ~25% faster than substring + Map<string>, and ~45% faster than split; see
+// test/bench/micro/topic-trie.ts).
 import { parseSharedFilter } from './topic.js';
 
 /** One distinct filter string and its values. `node` is set when the filter lives in the trie. */
@@ -12,7 +15,9 @@ interface FilterEntry<V> {
 
 /** A trie level. `entries` are the filters that end here: a plain one and any `$share/g/` ones. */
 class TrieNode<V> {
-  children: Map<string, TrieNode<V>> | undefined = undefined;
+  /** Children by levelKey(level); nodes whose keys collide are chained through `next`. */
+  children: Map<number, TrieNode<V>> | undefined = undefined;
+  next: TrieNode<V> | undefined = undefined;
   plus: TrieNode<V> | undefined = undefined;
   hash: TrieNode<V> | undefined = undefined;
   entries: FilterEntry<V>[] | undefined = undefined;
@@ -24,11 +29,25 @@ class TrieNode<V> {
 }
 
 const DOLLAR = 0x24;
+const SLASH = 0x2f;
+const FNV_PRIME = 0x01000193;
+/** Keys stay small integers (V8 Smis): no heap numbers on the match path. */
+const KEY_MASK = 0x3fffffff;
+
+export interface TopicTrieOptions {
+  /** Seed of the level hash; random by default so that colliding level names cannot be precomputed. */
+  hashSeed?: number;
+}
 
 export class TopicTrie<V> {
   /** Every filter (exact, wildcard and shared) by its full string. */
   readonly #entries = new Map<string, FilterEntry<V>>();
   #root = new TrieNode<V>(undefined, '');
+  readonly #seed: number;
+
+  constructor(options: TopicTrieOptions = {}) {
+    this.#seed = (options.hashSeed ?? Math.random() * 0x100000000) | 0;
+  }
 
   /** Adds `value` under `filter`; true when it was not there yet. A `$share/g/f` filter matches as `f`. */
   add(filter: string, value: V): boolean {
@@ -78,19 +97,7 @@ export class TopicTrie<V> {
     const root = this.#root;
     if (root.children === undefined && root.plus === undefined && root.hash === undefined) return;
     // [MQTT-4.7.2-1] topics starting with '$' are not matched by a leading '+' or '#'
-    const dollar = topic.charCodeAt(0) === DOLLAR;
-    if (!dollar && root.hash !== undefined) emit(root.hash, visit);
-    let end = topic.indexOf('/');
-    let next = end + 1;
-    if (end < 0) {
-      end = topic.length;
-      next = -1;
-    }
-    if (!dollar && root.plus !== undefined) walk(root.plus, topic, next, visit);
-    if (root.children !== undefined) {
-      const child = root.children.get(topic.substring(0, end));
-      if (child !== undefined) walk(child, topic, next, visit);
-    }
+    walk(root, topic, 0, this.#seed, visit, topic.charCodeAt(0) === DOLLAR);
   }
 
   filters(): IterableIterator<string> {
@@ -113,8 +120,15 @@ export class TopicTrie<V> {
       else if (level === '#') node = node.hash ??= new TrieNode(node, level);
       else {
         const children = (node.children ??= new Map());
-        let child = children.get(level);
-        if (child === undefined) children.set(level, (child = new TrieNode(node, level)));
+        const key = levelKey(level, 0, level.length, this.#seed);
+        const head = children.get(key);
+        let child = head;
+        while (child !== undefined && child.level !== level) child = child.next;
+        if (child === undefined) {
+          child = new TrieNode(node, level);
+          child.next = head;
+          children.set(key, child);
+        }
         node = child;
       }
     }
@@ -132,12 +146,31 @@ export class TopicTrie<V> {
       if (parent.plus === current) parent.plus = undefined;
       else if (parent.hash === current) parent.hash = undefined;
       else if (parent.children !== undefined) {
-        parent.children.delete(current.level);
+        this.#unlinkChild(parent.children, current);
         if (parent.children.size === 0) parent.children = undefined;
       }
       current = parent;
     }
   }
+
+  #unlinkChild(children: Map<number, TrieNode<V>>, child: TrieNode<V>): void {
+    const key = levelKey(child.level, 0, child.level.length, this.#seed);
+    let node = children.get(key);
+    if (node === child) {
+      if (child.next === undefined) children.delete(key);
+      else children.set(key, child.next);
+      return;
+    }
+    while (node !== undefined && node.next !== child) node = node.next;
+    if (node !== undefined) node.next = child.next;
+  }
+}
+
+/** FNV-1a over the UTF-16 code units of `s[start, end)`, seeded, folded to a Smi. */
+function levelKey(s: string, start: number, end: number, seed: number): number {
+  let h = seed;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return (h ^ (h >>> 16)) & KEY_MASK;
 }
 
 /**
@@ -154,25 +187,41 @@ function triepath(filter: string): string[] | undefined {
   return filter.split('/');
 }
 
-/** `start` is the index of the next level of `topic`, or -1 once every level is consumed. */
-function walk<V>(node: TrieNode<V>, topic: string, start: number, visit: (value: V, filter: string) => void): void {
+/**
+ * `start` is the index of the next level of `topic`, or -1 once every level is consumed.
+ * `dollar` is true only at the root for a `$` topic: '+' and '#' must not match it there.
+ */
+function walk<V>(node: TrieNode<V>, topic: string, start: number, seed: number, visit: (value: V, filter: string) => void, dollar: boolean): void {
   // '#' matches the remaining levels, and the parent level itself [MQTT-4.7.1-2]
-  if (node.hash !== undefined) emit(node.hash, visit);
+  if (node.hash !== undefined && !dollar) emit(node.hash, visit);
   if (start < 0) {
     if (node.entries !== undefined) emit(node, visit);
     return;
   }
-  if (node.plus === undefined && node.children === undefined) return;
-  let end = topic.indexOf('/', start);
-  let next = end + 1;
-  if (end < 0) {
-    end = topic.length;
-    next = -1;
+  const plus = dollar ? undefined : node.plus;
+  const children = node.children;
+  if (plus === undefined && children === undefined) return;
+  const length = topic.length;
+  let end = start;
+  let h = seed;
+  if (children === undefined) {
+    end = topic.indexOf('/', start);
+    if (end < 0) end = length;
+  } else {
+    // Find the level's end and hash it in one pass (same function as levelKey, inlined).
+    for (; end < length; end++) {
+      const c = topic.charCodeAt(end);
+      if (c === SLASH) break;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
   }
-  if (node.plus !== undefined) walk(node.plus, topic, next, visit);
-  if (node.children !== undefined) {
-    const child = node.children.get(topic.substring(start, end));
-    if (child !== undefined) walk(child, topic, next, visit);
+  const next = end < length ? end + 1 : -1;
+  if (plus !== undefined) walk(plus, topic, next, seed, visit, false);
+  if (children !== undefined) {
+    let child = children.get((h ^ (h >>> 16)) & KEY_MASK);
+    const size = end - start;
+    while (child !== undefined && !(child.level.length === size && topic.startsWith(child.level, start))) child = child.next;
+    if (child !== undefined) walk(child, topic, next, seed, visit, false);
   }
 }
 
