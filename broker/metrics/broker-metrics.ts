@@ -34,6 +34,7 @@ export interface BrokerMetrics {
   readonly forwardLatency: Histogram;
   readonly meshHandshakeFailures: Counter<'reason'>;
   readonly meshFrameErrors: Counter<'reason'>;
+  readonly discoveryFailures: Counter;
   /** Register a gauge whose value is read from `read()` at scrape time. */
   gauge(name: string, help: string, read: () => number): void;
   /** Register a labelled gauge whose values are read at scrape time. */
@@ -70,6 +71,7 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
     }),
     meshHandshakeFailures: counter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
     meshFrameErrors: counter('meshmq_cluster_frame_errors_total', 'Mesh connections closed for a bad frame, by reason', ['reason']),
+    discoveryFailures: counter('meshmq_cluster_discovery_failures_total', 'Failed peer discovery lookups (the last answer is kept)'),
     gauge(name, help, read) {
       new Gauge({ name, help, registers, collect() { this.set(read()); } });
     },
