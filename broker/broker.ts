@@ -1,0 +1,280 @@
+// createBroker(deps): wires listeners, connections, sessions, routing and the store into one
+// broker node. The composition root (main.ts) builds the dependencies; this file reads no
+// environment and owns no global state.
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Authorizer } from './auth/authorizer.js';
+import type { Config } from './config/schema.js';
+import type { Logger } from './log/logger.js';
+import type { BrokerMetrics } from './metrics/broker-metrics.js';
+import type { Message, QoS } from './routing/message.js';
+import { createMessage } from './routing/message.js';
+import { RetainedIndex, SubscriptionTable, singleNodeRemoteRouter } from './util/routing-standin.js';
+import type { RemoteRouter } from './util/routing-standin.js';
+import { PacketDecoder } from './protocol/codec.js';
+import { Connection } from './protocol/connection.js';
+import type { ConnectionContext, ListenerKind, TrafficStats } from './protocol/connection-context.js';
+import { ReasonCode } from './protocol/reason-codes.js';
+import { Dispatcher } from './session/dispatcher.js';
+import { SessionRegistry } from './session/session-registry.js';
+import type { SessionContext } from './session/session.js';
+import type { Store } from './store/store.js';
+import { startTcpListener } from './listeners/tcp-listener.js';
+import { startTlsListener } from './listeners/tls-listener.js';
+import { startWsListener } from './listeners/ws-listener.js';
+import type { Listener } from './listeners/listener.js';
+import { buildSysMessages, SysPublisher } from './sys/sys-publisher.js';
+import { PeriodicSweep } from './util/periodic-sweep.js';
+import { BROKER_VERSION } from './util/version.js';
+
+export interface BrokerDeps {
+  config: Config;
+  store: Store;
+  authorizer: Authorizer;
+  metrics: BrokerMetrics;
+  logger: Logger;
+  now?: () => number;
+  remoteRouter?: RemoteRouter;
+}
+
+export interface ClientInfo {
+  clientId: string; username: string | undefined; protocolVersion: 3 | 4 | 5; listener: ListenerKind; remoteAddress: string;
+  connectedAt: number; keepAlive: number; cleanStart: boolean; sessionExpiryInterval: number; subscriptions: number; inflight: number; queued: number;
+}
+
+export interface Broker {
+  readonly nodeName: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  isReady(): boolean;
+  addresses(): { mqtt?: AddressInfo; ws?: AddressInfo; tls?: AddressInfo };
+  listClients(): ClientInfo[];
+  getClient(clientId: string): ClientInfo | undefined;
+  kickClient(clientId: string): boolean;
+  listSubscriptions(): Array<{ clientId: string; filter: string; qos: QoS }>;
+  deliverFromPeer(message: Message): void;
+}
+
+/** Keep-alive and connect-timeout resolution. */
+const SWEEP_INTERVAL_MS = 500;
+/** How long stop() waits for sockets to flush their last bytes. */
+const STOP_FLUSH_MS = 3000;
+
+export function createBroker(deps: BrokerDeps): Broker {
+  return new MeshBroker(deps);
+}
+
+class MeshBroker implements Broker {
+  readonly nodeName: string;
+  readonly #deps: BrokerDeps;
+  readonly #now: () => number;
+  readonly #table: SubscriptionTable;
+  readonly #retained = new RetainedIndex<Message>();
+  readonly #registry: SessionRegistry;
+  readonly #dispatcher: Dispatcher;
+  readonly #ctx: ConnectionContext;
+  readonly #connections = new Set<Connection>();
+  readonly #stats: TrafficStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
+  #listeners: Listener[] = [];
+  #sweep: PeriodicSweep<Connection> | undefined;
+  #sys: SysPublisher | undefined;
+  #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  #startedAt = 0;
+
+  constructor(deps: BrokerDeps) {
+    this.#deps = deps;
+    const { config, store, metrics, logger, authorizer } = deps;
+    this.nodeName = config.nodeName;
+    this.#now = deps.now ?? Date.now;
+    const remoteRouter = deps.remoteRouter ?? singleNodeRemoteRouter;
+    this.#table = new SubscriptionTable({
+      onFilterAdded: (filter) => remoteRouter.filterAdded(filter),
+      onFilterRemoved: (filter) => remoteRouter.filterRemoved(filter),
+    });
+    const sessionCtx: SessionContext = {
+      store, metrics, logger: logger.child({ component: 'session' }), now: this.#now, nodeName: this.nodeName,
+      limits: {
+        maxInflight: config.limits.maxInflight, maxQueuedMessages: config.limits.maxQueuedMessages,
+        queueOverflow: config.limits.queueOverflow, queueQos0: false,
+      },
+    };
+    this.#registry = new SessionRegistry(sessionCtx, this.#table, {
+      publishWill: (message) => this.#publishWill(message),
+      redispatch: (clientId, pending, removed) => this.#dispatcher.redispatch(clientId, pending, removed),
+    });
+    this.#dispatcher = new Dispatcher({
+      table: this.#table, sessions: this.#registry, retained: this.#retained, authorizer, metrics, store, remoteRouter,
+      logger, now: this.#now,
+    });
+    this.#ctx = {
+      config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
+      logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, table: this.#table,
+      registry: this.#registry, dispatcher: this.#dispatcher, clients: new Map(), stats: this.#stats,
+      connectionClosed: (c) => this.#connectionClosed(c),
+    };
+    metrics.gauge('meshmq_connections', 'Connected MQTT clients', () => this.#ctx.clients.size);
+    metrics.gauge('meshmq_sessions', 'Sessions held by this node (connected or not)', () => this.#registry.size);
+    metrics.gauge('meshmq_subscriptions', 'Subscriptions of local sessions', () => this.#table.size);
+    metrics.gauge('meshmq_retained_messages', 'Retained messages', () => this.#retained.size);
+    metrics.gauge('meshmq_routes', 'Distinct topic filters subscribed on this node', () => this.#table.filterCount);
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new Error(`broker cannot start from state ${this.#state}`);
+    this.#state = 'starting';
+    const { config, store, logger } = this.#deps;
+    await this.#restore(store);
+    this.#sweep = new PeriodicSweep<Connection>(SWEEP_INTERVAL_MS, (c, now) => c.checkTimeouts(now), this.#now);
+    const accept = (stream: Duplex, kind: ListenerKind, remote: string, cn: string | undefined): void => this.#accept(stream, kind, remote, cn);
+    const { listeners, bind } = config;
+    try {
+      if (listeners.mqtt.enabled) this.#listeners.push(await startTcpListener(bind, listeners.mqtt.port, accept));
+      if (listeners.ws.enabled) this.#listeners.push(await startWsListener(bind, listeners.ws.port, listeners.ws.path, accept));
+      const tls = listeners.tls;
+      if (tls.certFile !== undefined && tls.keyFile !== undefined) {
+        this.#listeners.push(await startTlsListener(bind, tls.port, {
+          certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, requestCert: tls.requestCert ?? false,
+          rejectUnauthorized: tls.rejectUnauthorized ?? true,
+        }, accept));
+      }
+    } catch (err) {
+      await Promise.all(this.#listeners.map((l) => l.close()));
+      this.#listeners = [];
+      this.#sweep.close();
+      this.#state = 'stopped';
+      throw err;
+    }
+    this.#startedAt = this.#now();
+    this.#sys = new SysPublisher(config.sys.intervalMs, () => this.#publishSys());
+    this.#state = 'running';
+    logger.info('broker started', { node: this.nodeName, listeners: this.#listeners.map((l) => ({ kind: l.kind, port: l.address()?.port })) });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state !== 'running' && this.#state !== 'starting') return;
+    this.#state = 'stopping';
+    this.#sys?.close();
+    // A server's close completes only once its connections are gone: start it, await it last.
+    const listenersClosed = Promise.all(this.#listeners.map((l) => l.close().catch((err: unknown) => this.#deps.logger.warn('listener close failed', { err }))));
+    const closing = [...this.#connections];
+    // [MQTT-3.14] v5 clients learn why: 0x8B Server shutting down. Wills stay unsent: the
+    // sessions (and wills) outlive this process when the store is durable.
+    for (const c of closing) {
+      if (c.connected) c.disconnect(ReasonCode.ServerShuttingDown, 'server_shutdown', false);
+      else c.close('server_shutdown', false);
+    }
+    await this.#waitForSockets(STOP_FLUSH_MS);
+    await listenersClosed;
+    this.#sweep?.close();
+    this.#registry.close();
+    this.#state = 'stopped';
+    this.#deps.logger.info('broker stopped', { node: this.nodeName });
+  }
+
+  isReady(): boolean {
+    return this.#state === 'running';
+  }
+
+  addresses(): { mqtt?: AddressInfo; ws?: AddressInfo; tls?: AddressInfo } {
+    const out: { mqtt?: AddressInfo; ws?: AddressInfo; tls?: AddressInfo } = {};
+    for (const l of this.#listeners) {
+      const a = l.address();
+      if (a !== undefined) out[l.kind] = a;
+    }
+    return out;
+  }
+
+  listClients(): ClientInfo[] {
+    return [...this.#ctx.clients.values()].map((c) => this.#info(c));
+  }
+
+  getClient(clientId: string): ClientInfo | undefined {
+    const c = this.#ctx.clients.get(clientId);
+    return c === undefined ? undefined : this.#info(c);
+  }
+
+  kickClient(clientId: string): boolean {
+    const c = this.#ctx.clients.get(clientId);
+    if (c === undefined) return false;
+    // v5: 0x98 Administrative action; the session stays for its expiry interval.
+    c.disconnect(ReasonCode.AdministrativeAction, 'kicked', true);
+    return true;
+  }
+
+  listSubscriptions(): Array<{ clientId: string; filter: string; qos: QoS }> {
+    return [...this.#table.all()].map((s) => ({ clientId: s.clientId, filter: s.filter, qos: s.qos }));
+  }
+
+  deliverFromPeer(message: Message): void {
+    this.#dispatcher.deliverFromPeer(message);
+  }
+
+  #accept(stream: Duplex, kind: ListenerKind, remoteAddress: string, certCommonName: string | undefined): void {
+    const max = this.#deps.config.limits.maxConnections;
+    if (this.#state !== 'running' || (max > 0 && this.#connections.size >= max)) {
+      stream.destroy();
+      return;
+    }
+    this.#deps.metrics.connectionsAccepted.inc({ listener: kind });
+    const connection = new Connection(this.#ctx, stream, kind, remoteAddress, certCommonName);
+    this.#connections.add(connection);
+    this.#sweep?.add(connection);
+  }
+
+  #connectionClosed(connection: Connection): void {
+    this.#connections.delete(connection);
+    this.#sweep?.delete(connection);
+  }
+
+  #publishWill(will: Message): void {
+    // The will is published now, as a message of its client [MQTT-3.1.2-8].
+    const message = createMessage({ ...will, receivedAt: this.#now() });
+    const identity = { clientId: will.originClientId, username: this.#registry.get(will.originClientId)?.username };
+    if (!this.#deps.authorizer.canPublish(identity, will.topic)) return;
+    this.#dispatcher.publish(message).forwarded?.catch((err: unknown) => this.#deps.logger.warn('will forwarding failed', { err }));
+  }
+
+  #publishSys(): void {
+    const messages = buildSysMessages(this.nodeName, BROKER_VERSION, this.#startedAt, this.#now(), {
+      clientsConnected: this.#ctx.clients.size, sessions: this.#registry.size, subscriptions: this.#table.size,
+      retained: this.#retained.size, messagesReceived: this.#stats.messagesIn, messagesSent: this.#stats.messagesOut,
+      bytesReceived: this.#stats.bytesIn, bytesSent: this.#stats.bytesOut,
+    });
+    // Local only: every node publishes its own $SYS tree.
+    for (const m of messages) {
+      this.#retained.set(m.topic, m);
+      this.#dispatcher.deliverLocal(m);
+    }
+  }
+
+  async #restore(store: Store): Promise<void> {
+    for (const m of await store.loadRetained()) this.#retained.set(m.topic, m);
+    for (const state of await store.loadSessions()) {
+      const session = this.#registry.restore(state);
+      for (const s of state.subscriptions) {
+        const shared = s.filter.startsWith('$share/') ? s.filter.split('/') : undefined;
+        this.#table.add({
+          clientId: session.clientId, filter: s.filter, qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished,
+          retainHandling: s.retainHandling, subscriptionId: s.subscriptionId,
+          shareGroup: shared?.[1], topicFilter: shared === undefined ? s.filter : shared.slice(2).join('/'),
+        });
+      }
+    }
+  }
+
+  #info(c: Connection): ClientInfo {
+    const s = c.session;
+    let subscriptions = 0;
+    for (const _ of this.#table.subscriptionsOf(c.clientId)) subscriptions++;
+    return {
+      clientId: c.clientId, username: c.username, protocolVersion: c.protocolVersion, listener: c.listener,
+      remoteAddress: c.remoteAddress, connectedAt: c.connectedAt, keepAlive: c.keepAlive, cleanStart: c.cleanStart,
+      sessionExpiryInterval: s?.expiryInterval ?? 0, subscriptions, inflight: s?.inflightCount ?? 0, queued: s?.queuedCount ?? 0,
+    };
+  }
+
+  async #waitForSockets(timeoutMs: number): Promise<void> {
+    const deadline = this.#now() + timeoutMs;
+    while (this.#connections.size > 0 && this.#now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+}

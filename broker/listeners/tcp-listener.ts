@@ -1,0 +1,17 @@
+// MQTT over plain TCP (port 1883 by default).
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from './listener.js';
+import type { AcceptConnection, Listener } from './listener.js';
+
+export async function startTcpListener(host: string, port: number, accept: AcceptConnection): Promise<Listener> {
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    accept(socket, 'mqtt', socket.remoteAddress ?? '', undefined);
+  });
+  await listen(server, host, port);
+  return {
+    kind: 'mqtt',
+    address: () => (server.address() as AddressInfo | null) ?? undefined,
+    close: () => closeServer(server),
+  };
+}

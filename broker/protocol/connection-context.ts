@@ -1,0 +1,41 @@
+// What every connection of a broker shares: configuration, codec, routing, sessions and the
+// registry of live connections by client id (for takeover). Built once by broker.ts.
+import type { Authorizer } from '../auth/authorizer.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { SubscriptionTable } from '../routing/subscription-table.js';
+import type { Dispatcher } from '../session/dispatcher.js';
+import type { SessionRegistry } from '../session/session-registry.js';
+import type { Store } from '../store/store.js';
+import type { PacketDecoder } from './codec.js';
+import type { Connection } from './connection.js';
+
+/** Plain counters for $SYS (the metrics registry is read asynchronously). */
+export interface TrafficStats {
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface ConnectionContext {
+  readonly config: Config;
+  readonly decoder: PacketDecoder;
+  readonly authorizer: Authorizer;
+  readonly metrics: BrokerMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly nodeName: string;
+  readonly store: Store;
+  readonly table: SubscriptionTable;
+  readonly registry: SessionRegistry;
+  readonly dispatcher: Dispatcher;
+  /** Connected clients by client id (one per id [MQTT-3.1.4-3]). */
+  readonly clients: Map<string, Connection>;
+  readonly stats: TrafficStats;
+  /** Called once when a connection is fully closed. */
+  connectionClosed(connection: Connection): void;
+}
+
+export type ListenerKind = 'mqtt' | 'tls' | 'ws';

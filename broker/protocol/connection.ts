@@ -1,0 +1,301 @@
+// One client connection: frames and decodes input, dispatches each packet to its handler, owns
+// the write path (batched per event-loop turn, bounded for slow clients) and is the one place
+// that turns errors into CONNACK/DISCONNECT reason codes and the close metric.
+import type { Duplex } from 'node:stream';
+import type { Packet } from 'mqtt-packet';
+import type { CloseReason } from '../metrics/broker-metrics.js';
+import type { Message, QoS } from '../routing/message.js';
+import type { Session } from '../session/session.js';
+import { encodingSlot } from '../session/session-outlet.js';
+import type { EncodingCache, SessionOutlet } from '../session/session-outlet.js';
+import { encodePacket, frameType } from './codec.js';
+import type { ProtocolVersion } from './codec.js';
+import type { ConnectionContext, ListenerKind } from './connection-context.js';
+import { FrameReader } from './frame-reader.js';
+import { dispatchPacket } from './handle-packet.js';
+import { encodePublish, publishProperties, withPacketId } from './publish-encoding.js';
+import { closeReasonFor, ProtocolError, ReasonCode, toV4ReturnCode } from './reason-codes.js';
+import { InboundTopicAliases, MIN_ALIASED_TOPIC_LENGTH, OutboundTopicAliases } from './topic-alias.js';
+
+const State = { AwaitingConnect: 0, Connecting: 1, Connected: 2, Closed: 3 } as const;
+type StateValue = (typeof State)[keyof typeof State];
+const CONNECT = 1;
+/** Frames a client may send between CONNECT and CONNACK while authentication runs. */
+const MAX_HELD_FRAMES = 64;
+/** How long a closing socket may take to flush before it is destroyed. */
+const CLOSE_GRACE_MS = 5000;
+
+export class Connection implements SessionOutlet {
+  readonly ctx: ConnectionContext;
+  readonly listener: ListenerKind;
+  readonly remoteAddress: string;
+  readonly certCommonName: string | undefined;
+  readonly acceptedAt: number;
+  readonly #socket: Duplex;
+  #state: StateValue = State.AwaitingConnect;
+  #reader: FrameReader | undefined;
+  #held: Array<[Buffer, boolean]> | undefined;
+  #corked = false;
+  #lastReceived: number;
+  #slowClosing = false;
+
+  protocolVersion: ProtocolVersion = 4;
+  clientId = '';
+  username: string | undefined;
+  session: Session | undefined;
+  keepAlive = 0;
+  connectedAt = 0;
+  cleanStart = true;
+  /** Client's limits (v5 CONNECT properties). */
+  clientMaxPacketSize = 268435455;
+  clientReceiveMaximum = 65535;
+  requestProblemInformation = true;
+  inboundAliases: InboundTopicAliases | undefined;
+  outboundAliases: OutboundTopicAliases | undefined;
+  /** Set when a DISCONNECT from the client says the will must not be sent. */
+  willSuppressed = false;
+
+  constructor(ctx: ConnectionContext, socket: Duplex, listener: ListenerKind, remoteAddress: string, certCommonName: string | undefined) {
+    this.ctx = ctx;
+    this.#socket = socket;
+    this.listener = listener;
+    this.remoteAddress = remoteAddress;
+    this.certCommonName = certCommonName;
+    this.acceptedAt = ctx.now();
+    this.#lastReceived = this.acceptedAt;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (err: Error) => this.#onSocketError(err));
+    socket.on('close', () => this.close(undefined, true));
+    socket.on('drain', () => this.session?.drain());
+  }
+
+  get connected(): boolean {
+    return this.#state === State.Connected;
+  }
+
+  get closed(): boolean {
+    return this.#state === State.Closed;
+  }
+
+  /** Output is over the bound: the slow-client policy applies [limits.slowClientPolicy]. */
+  get congested(): boolean {
+    return this.#socket.writableLength > this.ctx.config.limits.maxOutputBufferBytes;
+  }
+
+  /** Periodic check (one sweep for all connections): connect timeout and keep-alive. */
+  checkTimeouts(now: number): void {
+    if (this.#state === State.AwaitingConnect && now - this.acceptedAt > this.ctx.config.limits.connectTimeoutMs) {
+      this.close('connect_timeout', false);
+    } else if (this.#state === State.Connected && this.keepAlive > 0 && now - this.#lastReceived > this.keepAlive * 1500) {
+      // [MQTT-3.1.2-24] nothing received within 1.5 x Keep Alive: close as a network failure (will sent)
+      this.#sendDisconnect(ReasonCode.KeepAliveTimeout);
+      this.close('keepalive_timeout', true);
+    }
+  }
+
+  send(packet: Packet): void {
+    if (this.#state === State.Closed) return;
+    this.write(encodePacket(packet, this.protocolVersion));
+  }
+
+  write(buf: Buffer): void {
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(uncork, this);
+    }
+    this.#socket.write(buf);
+    this.ctx.stats.bytesOut += buf.length;
+    this.ctx.metrics.bytesOut.inc(buf.length);
+    if (!this.#slowClosing && this.ctx.config.limits.slowClientPolicy === 'disconnect' && this.congested) {
+      this.#slowClosing = true;
+      // Deferred: a close from inside a fan-out must not re-enter routing (the will).
+      setImmediate(() => {
+        this.ctx.metrics.messagesDropped.inc({ reason: 'slow_client' });
+        this.close('slow_client', true);
+      });
+    }
+  }
+
+  flushWrites(): void {
+    if (this.#corked) {
+      this.#corked = false;
+      this.#socket.uncork();
+    }
+  }
+
+  sendPublish(message: Message, qos: QoS, retain: boolean, subscriptionIds: readonly number[] | undefined,
+    packetId: number, dup: boolean, cache: EncodingCache | undefined): boolean {
+    if (this.#state !== State.Connected) return false;
+    let topic = message.topic;
+    let alias: number | undefined;
+    if (this.outboundAliases !== undefined && topic.length >= MIN_ALIASED_TOPIC_LENGTH) {
+      const resolved = this.outboundAliases.resolve(topic);
+      alias = resolved.alias;
+      if (resolved.known) topic = ''; // [MQTT-3.3.2-12] an empty topic with a known alias
+    }
+    const v5 = this.protocolVersion === 5;
+    const personal = v5 && (alias !== undefined || subscriptionIds !== undefined || message.expiresAt !== 0);
+    let buf: Buffer;
+    if (personal || cache === undefined || dup) {
+      const props = v5 ? publishProperties(message, this.ctx.now(), subscriptionIds, alias) : undefined;
+      buf = encodePublish(this.protocolVersion, topic, message.payload, qos, retain, dup, packetId, props);
+    } else {
+      const slot = encodingSlot(this.protocolVersion, qos, retain);
+      let shared = cache[slot];
+      if (shared === undefined) {
+        const props = v5 ? publishProperties(message, 0, undefined, undefined) : undefined;
+        shared = encodePublish(this.protocolVersion, topic, message.payload, qos, retain, false, qos > 0 ? 1 : 0, props);
+        cache[slot] = shared;
+      }
+      buf = qos === 0 ? shared : withPacketId(shared, packetId, false);
+    }
+    if (buf.length > this.clientMaxPacketSize) {
+      // [MQTT-3.1.2-25] never send more than the client's Maximum Packet Size: drop it
+      this.ctx.metrics.messagesDropped.inc({ reason: 'packet_too_large' });
+      return false;
+    }
+    this.write(buf);
+    this.ctx.stats.messagesOut++;
+    this.ctx.metrics.messagesOut.inc({ qos: QOS_LABELS[qos] });
+    return true;
+  }
+
+  sendPubrel(packetId: number): void {
+    this.send({ cmd: 'pubrel', messageId: packetId });
+  }
+
+  /** Connection is established: subsequent frames go to the handlers; held ones run now. */
+  markConnected(): void {
+    this.#state = State.Connected;
+    this.connectedAt = this.ctx.now();
+    const held = this.#held;
+    this.#held = undefined;
+    if (held !== undefined) for (const [frame, owned] of held) if (!this.#onFrame(frame, owned)) break;
+  }
+
+  markConnecting(): void {
+    this.#state = State.Connecting;
+  }
+
+  /**
+   * Fails the connection for a protocol violation: a CONNACK (during CONNECT) or v5 DISCONNECT
+   * with the reason code, then close. 3.1.1 gets a plain close except for CONNACK return codes.
+   */
+  fail(err: unknown): void {
+    if (this.#state === State.Closed) return;
+    const reason = err instanceof ProtocolError ? err.reasonCode : ReasonCode.UnspecifiedError;
+    if (!(err instanceof ProtocolError)) this.ctx.logger.error('connection handler failed', { clientId: this.clientId, err });
+    else if (this.ctx.logger.isLevelEnabled('debug')) this.ctx.logger.debug('protocol error', { clientId: this.clientId, remote: this.remoteAddress, reason, err });
+    if (this.#state === State.Connected) this.#sendDisconnect(reason);
+    else if (this.#state === State.Connecting || reason === ReasonCode.UnsupportedProtocolVersion) this.sendConnackError(reason);
+    this.close(closeReasonFor(reason), true);
+  }
+
+  /** CONNACK refusing the connection [MQTT-3.2.2-*]. */
+  sendConnackError(reason: number): void {
+    if (this.protocolVersion === 5) this.send({ cmd: 'connack', sessionPresent: false, reasonCode: reason });
+    else {
+      const returnCode = toV4ReturnCode(reason);
+      // 3.1.1 has no code for a malformed packet: just close [MQTT-3.2.2-6]
+      if (reason !== ReasonCode.MalformedPacket && reason !== ReasonCode.ProtocolError) this.send({ cmd: 'connack', sessionPresent: false, returnCode });
+    }
+  }
+
+  /** Server-initiated close with a v5 DISCONNECT (takeover 0x8E, kick 0x98, shutdown 0x8B). */
+  disconnect(reasonCode: number, reason: CloseReason, sendWill: boolean): void {
+    this.#sendDisconnect(reasonCode);
+    this.close(reason, sendWill);
+  }
+
+  /**
+   * Ends the connection once. `reason` undefined: the client closed it. `sendWill`: the will is
+   * published unless a DISCONNECT 0x00 deleted it [MQTT-3.1.2-8/10].
+   */
+  close(reason: CloseReason | undefined, sendWill: boolean): void {
+    if (this.#state === State.Closed) return;
+    const wasConnected = this.#state === State.Connected;
+    this.#state = State.Closed;
+    this.#reader?.reset();
+    this.#held = undefined;
+    if (reason !== undefined) this.ctx.metrics.connectionsClosed.inc({ reason });
+    if (wasConnected && this.session !== undefined) {
+      if (this.ctx.clients.get(this.clientId) === this) this.ctx.clients.delete(this.clientId);
+      if (this.ctx.registry.get(this.clientId) === this.session) {
+        this.ctx.registry.connectionClosed(this.session, sendWill && !this.willSuppressed);
+      }
+    }
+    this.flushWrites();
+    const socket = this.#socket;
+    if (!socket.destroyed) {
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+      socket.once('finish', () => socket.destroy());
+    }
+    this.ctx.connectionClosed(this);
+  }
+
+  #sendDisconnect(reasonCode: number): void {
+    if (this.protocolVersion === 5 && this.#state === State.Connected) this.send({ cmd: 'disconnect', reasonCode });
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#state === State.Closed) return;
+    this.#lastReceived = this.ctx.now();
+    this.ctx.stats.bytesIn += chunk.length;
+    this.ctx.metrics.bytesIn.inc(chunk.length);
+    this.#reader ??= new FrameReader(this.ctx.config.limits.maxPacketSize);
+    try {
+      this.#reader.push(chunk, (frame, owned) => this.#onFrame(frame, owned));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Handles one whole frame; false stops the reader (closed, or waiting for authentication). */
+  #onFrame(frame: Buffer, owned: boolean): boolean {
+    switch (this.#state) {
+      case State.Closed:
+        return false;
+      case State.AwaitingConnect:
+        // [MQTT-3.1.0-1] the first packet must be CONNECT
+        if (frameType(frame) !== CONNECT) {
+          this.fail(new ProtocolError(ReasonCode.ProtocolError, 'First packet is not CONNECT'));
+          return false;
+        }
+        break;
+      case State.Connecting:
+        (this.#held ??= []).push([owned ? frame : Buffer.from(frame), true]);
+        if (this.#held.length > MAX_HELD_FRAMES) this.fail(new ProtocolError(ReasonCode.QuotaExceeded, 'Too many packets before CONNACK'));
+        return true;
+      default:
+        // [MQTT-3.1.0-2] a second CONNECT is a protocol error
+        if (frameType(frame) === CONNECT) {
+          this.fail(new ProtocolError(ReasonCode.ProtocolError, 'Second CONNECT'));
+          return false;
+        }
+    }
+    try {
+      const version = this.#state === State.AwaitingConnect ? 0 : this.protocolVersion;
+      const packet = this.ctx.decoder.decode(frame, version, owned);
+      dispatchPacket(this, packet);
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    return !this.closed;
+  }
+
+  #onSocketError(err: Error): void {
+    if (this.ctx.logger.isLevelEnabled('debug')) this.ctx.logger.debug('socket error', { clientId: this.clientId, err });
+    this.close('socket_error', true);
+  }
+}
+
+const QOS_LABELS = ['0', '1', '2'] as const;
+
+function uncork(connection: Connection): void {
+  connection.flushWrites();
+}

@@ -1,0 +1,135 @@
+// CONNECT [MQTT-3.1]: protocol version, client id (assigned when empty), authentication, takeover
+// of a live connection with the same id, session open/resume, will, keep-alive, and CONNACK.
+import { randomBytes } from 'node:crypto';
+import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
+import { createMessage } from '../routing/message.js';
+import type { MessageProperties, QoS } from '../routing/message.js';
+import { validateTopicName } from '../routing/topic.js';
+import { NEVER_EXPIRES } from '../session/session-registry.js';
+import type { StoredWill } from '../store/store.js';
+import type { Connection } from './connection.js';
+import { ProtocolError, ReasonCode } from './reason-codes.js';
+import { InboundTopicAliases, OutboundTopicAliases } from './topic-alias.js';
+
+export async function handleConnect(conn: Connection, packet: IConnectPacket): Promise<void> {
+  const { ctx } = conn;
+  const { limits } = ctx.config;
+  const version = packet.protocolVersion ?? 4;
+  conn.protocolVersion = version;
+  conn.markConnecting();
+  // [MQTT-3.1.2-1/2] 'MQIsdp' goes with 3 (MQTT 3.1), 'MQTT' with 4 and 5
+  if ((packet.protocolId === 'MQIsdp') !== (version === 3)) {
+    throw new ProtocolError(ReasonCode.UnsupportedProtocolVersion, 'Protocol name and level do not match');
+  }
+  if (packet.properties?.authenticationMethod !== undefined) {
+    throw new ProtocolError(ReasonCode.BadAuthenticationMethod, 'Enhanced authentication is not supported');
+  }
+  const cleanStart = packet.clean ?? true;
+  let clientId = packet.clientId;
+  let assigned = false;
+  if (clientId.length === 0) {
+    // [MQTT-3.1.3-8] 3.1.1: an empty id needs Clean Session; v5 gets an Assigned Client Identifier
+    if (version !== 5 && (!cleanStart || version === 3)) throw new ProtocolError(ReasonCode.ClientIdentifierNotValid, 'Empty client id');
+    clientId = `meshmq-${randomBytes(9).toString('base64url')}`;
+    assigned = true;
+  }
+  if (packet.will !== undefined) {
+    const err = validateTopicName(packet.will.topic, limits.maxTopicLevels);
+    if (err !== undefined) throw new ProtocolError(ReasonCode.TopicNameInvalid, `Will topic: ${err}`);
+  }
+
+  const auth = await ctx.authorizer.authenticate({
+    clientId, username: packet.username, password: packet.password, certCommonName: conn.certCommonName, remoteAddress: conn.remoteAddress,
+  });
+  if (conn.closed) return;
+  if (!auth.ok) {
+    ctx.metrics.authFailures.inc();
+    throw new ProtocolError(auth.reason === 'bad-credentials' ? ReasonCode.BadUserNameOrPassword : ReasonCode.NotAuthorized, 'Authentication failed');
+  }
+  const identity = { clientId, username: auth.username };
+  if (packet.will !== undefined && !ctx.authorizer.canPublish(identity, packet.will.topic)) {
+    ctx.metrics.authFailures.inc();
+    throw new ProtocolError(ReasonCode.NotAuthorized, 'Will topic not authorized');
+  }
+
+  // [MQTT-3.1.4-3] a second connection with the same client id takes over the first
+  const previous = ctx.clients.get(clientId);
+  if (previous !== undefined && previous !== conn) {
+    ctx.metrics.takeovers.inc({ scope: 'local' });
+    previous.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', true);
+  }
+
+  const props = packet.properties;
+  conn.clientId = clientId;
+  conn.username = auth.username;
+  conn.cleanStart = cleanStart;
+  conn.clientReceiveMaximum = props?.receiveMaximum ?? 65535;
+  if (conn.clientReceiveMaximum === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum 0'); // [MQTT-3.1.2-?]
+  if (props?.maximumPacketSize === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Maximum Packet Size 0');
+  conn.clientMaxPacketSize = props?.maximumPacketSize ?? 268435455;
+  conn.requestProblemInformation = props?.requestProblemInformation ?? true;
+  if (version === 5) {
+    if (limits.topicAliasMaximum > 0) conn.inboundAliases = new InboundTopicAliases();
+    if ((props?.topicAliasMaximum ?? 0) > 0) conn.outboundAliases = new OutboundTopicAliases(props?.topicAliasMaximum ?? 0);
+  }
+  let keepAlive = packet.keepalive ?? 0;
+  let serverKeepAlive: number | undefined;
+  if (version === 5 && limits.maxKeepAlive > 0 && (keepAlive === 0 || keepAlive > limits.maxKeepAlive)) {
+    keepAlive = limits.maxKeepAlive; // [MQTT-3.2.2-21] the client must use the Server Keep Alive
+    serverKeepAlive = keepAlive;
+  }
+  conn.keepAlive = keepAlive;
+
+  const { session, present } = ctx.registry.open(clientId, cleanStart);
+  session.username = auth.username;
+  session.protocolVersion = version;
+  // v3: a persistent session never expires; v5: Session Expiry Interval, 0 by default [MQTT-3.1.2-11]
+  const requestedExpiry = version === 5 ? props?.sessionExpiryInterval ?? 0 : cleanStart ? 0 : NEVER_EXPIRES;
+  session.expiryInterval = Math.min(requestedExpiry, limits.maxSessionExpiry);
+  session.will = packet.will === undefined ? undefined : buildWill(packet.will, clientId, ctx.nodeName, ctx.now());
+  conn.session = session;
+  ctx.clients.set(clientId, conn);
+
+  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: present && !cleanStart }; // [MQTT-3.2.2-2/3]
+  if (version === 5) {
+    connack.reasonCode = ReasonCode.Success;
+    connack.properties = {
+      receiveMaximum: limits.receiveMaximum,
+      maximumPacketSize: limits.maxPacketSize,
+      topicAliasMaximum: limits.topicAliasMaximum,
+      retainAvailable: true,
+      wildcardSubscriptionAvailable: true,
+      subscriptionIdentifiersAvailable: true,
+      sharedSubscriptionAvailable: true,
+    };
+    if (session.expiryInterval !== requestedExpiry) connack.properties.sessionExpiryInterval = session.expiryInterval;
+    if (assigned) connack.properties.assignedClientIdentifier = clientId; // [MQTT-3.2.2-16]
+    if (serverKeepAlive !== undefined) connack.properties.serverKeepAlive = serverKeepAlive;
+  } else {
+    connack.returnCode = 0;
+  }
+  conn.send(connack);
+  conn.markConnected();
+  session.attach(conn, conn.clientReceiveMaximum);
+  ctx.store.saveSession(session.record()).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
+}
+
+function buildWill(will: NonNullable<IConnectPacket['will']>, clientId: string, node: string, now: number): StoredWill {
+  const p = will.properties;
+  let properties: MessageProperties | undefined;
+  if (p !== undefined) {
+    properties = {};
+    if (p.payloadFormatIndicator !== undefined) properties.payloadFormatIndicator = p.payloadFormatIndicator;
+    if (p.contentType !== undefined) properties.contentType = p.contentType;
+    if (p.responseTopic !== undefined) properties.responseTopic = p.responseTopic;
+    if (p.correlationData !== undefined) properties.correlationData = p.correlationData;
+    if (p.userProperties !== undefined) properties.userProperties = p.userProperties;
+  }
+  const payload = typeof will.payload === 'string' ? Buffer.from(will.payload) : Buffer.from(will.payload);
+  const message = createMessage({
+    topic: will.topic, payload, qos: (will.qos ?? 0) as QoS, retain: will.retain ?? false, properties,
+    // The will's expiry counts from when it is published; kept as an interval until then.
+    expiresAt: 0, originClientId: clientId, originNode: node, receivedAt: now,
+  });
+  return { message, delayInterval: p?.willDelayInterval ?? 0 };
+}

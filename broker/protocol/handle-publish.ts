@@ -1,0 +1,140 @@
+// PUBLISH from a client and the QoS 1/2 acknowledgements in both directions [MQTT-3.3 .. 3.7,
+// MQTT-4.3]: topic aliases, topic validation, ACL, receive maximum, exactly-once for QoS 2.
+import { isUtf8 } from 'node:buffer';
+import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
+import { createMessage } from '../routing/message.js';
+import type { MessageProperties, QoS } from '../routing/message.js';
+import { validateTopicName } from '../routing/topic.js';
+import type { Connection } from './connection.js';
+import { ProtocolError, ReasonCode } from './reason-codes.js';
+
+const QOS_LABELS = ['0', '1', '2'] as const;
+
+export function handlePublish(conn: Connection, packet: IPublishPacket): void {
+  const { ctx } = conn;
+  const session = conn.session;
+  if (session === undefined) return;
+  const v5 = conn.protocolVersion === 5;
+  const qos = packet.qos;
+  const packetId = packet.messageId ?? 0;
+  const props = packet.properties;
+  let topic = packet.topic;
+
+  const alias = props?.topicAlias;
+  if (alias !== undefined) {
+    // [MQTT-3.3.2-8/9] 0 or above our Topic Alias Maximum is invalid
+    if (alias === 0 || alias > ctx.config.limits.topicAliasMaximum || conn.inboundAliases === undefined) {
+      throw new ProtocolError(ReasonCode.TopicAliasInvalid, `Topic alias ${alias} out of range`);
+    }
+    if (topic.length > 0) conn.inboundAliases.set(alias, topic);
+    else {
+      const known = conn.inboundAliases.get(alias);
+      if (known === undefined) throw new ProtocolError(ReasonCode.ProtocolError, `Unknown topic alias ${alias}`);
+      topic = known;
+    }
+  }
+  const topicError = validateTopicName(topic, ctx.config.limits.maxTopicLevels);
+  if (topicError !== undefined) {
+    // [MQTT-3.3.2-1/2] invalid topic name: 0x90 in v5; malformed in 3.1.1 (plain close)
+    throw new ProtocolError(v5 ? ReasonCode.TopicNameInvalid : ReasonCode.MalformedPacket, topicError);
+  }
+
+  ctx.stats.messagesIn++;
+  ctx.metrics.messagesIn.inc({ qos: QOS_LABELS[qos] });
+
+  if (qos === 2) {
+    // [MQTT-4.3.3-9] a resent QoS 2 PUBLISH with a stored id is not delivered again
+    if (session.hasIncomingQos2(packetId)) {
+      conn.send({ cmd: 'pubrec', messageId: packetId });
+      return;
+    }
+    // [MQTT-3.3.4-7] more unacknowledged QoS 2 than our Receive Maximum
+    if (session.incomingQos2Count >= ctx.config.limits.receiveMaximum) {
+      ctx.metrics.messagesDropped.inc({ reason: 'receive_maximum' });
+      throw new ProtocolError(ReasonCode.ReceiveMaximumExceeded, 'Receive Maximum exceeded');
+    }
+  }
+
+  // [MQTT-3.3.2-?] Payload Format Indicator 1: the payload must be UTF-8 (0x99)
+  if (props?.payloadFormatIndicator === true && !isUtf8(toBuffer(packet.payload))) {
+    ctx.metrics.messagesDropped.inc({ reason: 'not_authorized' });
+    sendAck(conn, qos, packetId, ReasonCode.PayloadFormatInvalid);
+    return;
+  }
+  if (!ctx.authorizer.canPublish({ clientId: conn.clientId, username: conn.username }, topic)) {
+    // 3.1.1 has no negative PUBACK: the message is dropped and acknowledged [MQTT-3.3.5-2]
+    ctx.metrics.messagesDropped.inc({ reason: 'not_authorized' });
+    sendAck(conn, qos, packetId, ReasonCode.NotAuthorized);
+    return;
+  }
+
+  const now = ctx.now();
+  const expiry = props?.messageExpiryInterval;
+  const message = createMessage({
+    topic, payload: toBuffer(packet.payload), qos: qos as QoS, retain: packet.retain, properties: messageProperties(props),
+    expiresAt: expiry !== undefined ? now + expiry * 1000 : 0,
+    originClientId: conn.clientId, originNode: ctx.nodeName, receivedAt: now,
+  });
+  if (qos === 2) session.addIncomingQos2(packetId);
+  const { delivered, forwarded } = ctx.dispatcher.publish(message);
+  if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesDropped.inc({ reason: 'no_subscribers' });
+  if (qos === 0) return;
+  const reasonCode = delivered === 0 && forwarded === undefined ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+  if (forwarded === undefined) sendAck(conn, qos, packetId, reasonCode);
+  else {
+    // Acknowledge once the peers hold it: the client's QoS guarantee spans the cluster.
+    forwarded.then(() => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => {
+      ctx.logger.warn('forwarding to peers failed', { topic, err });
+      sendAck(conn, qos, packetId, reasonCode);
+    });
+  }
+}
+
+export function handlePuback(conn: Connection, packet: IPubackPacket): void {
+  conn.session?.onPuback(packet.messageId ?? 0);
+}
+
+export function handlePubrec(conn: Connection, packet: IPubrecPacket): void {
+  const packetId = packet.messageId ?? 0;
+  const reasonCode = packet.reasonCode ?? 0;
+  const known = conn.session?.onPubrec(packetId, reasonCode) ?? false;
+  if (reasonCode >= 0x80) return;
+  // [MQTT-4.3.3-?] PUBREL answers PUBREC; an unknown id gets 0x92 in v5
+  if (known || conn.protocolVersion !== 5) conn.send({ cmd: 'pubrel', messageId: packetId });
+  else conn.send({ cmd: 'pubrel', messageId: packetId, reasonCode: ReasonCode.PacketIdentifierNotFound });
+}
+
+export function handlePubrel(conn: Connection, packet: IPubrelPacket): void {
+  const packetId = packet.messageId ?? 0;
+  const known = conn.session?.releaseIncomingQos2(packetId) ?? false;
+  // [MQTT-4.3.3-11] PUBCOMP with the same id; 0x92 when it is unknown (v5)
+  if (known || conn.protocolVersion !== 5) conn.send({ cmd: 'pubcomp', messageId: packetId });
+  else conn.send({ cmd: 'pubcomp', messageId: packetId, reasonCode: ReasonCode.PacketIdentifierNotFound });
+}
+
+export function handlePubcomp(conn: Connection, packet: IPubcompPacket): void {
+  conn.session?.onPubcomp(packet.messageId ?? 0);
+}
+
+/** PUBACK or PUBREC; a reason code only in v5 (3.1.1 acknowledges even a refused message). */
+function sendAck(conn: Connection, qos: number, packetId: number, reasonCode: number): void {
+  if (qos === 0) return;
+  const cmd = qos === 1 ? 'puback' : 'pubrec';
+  conn.send(conn.protocolVersion === 5 && reasonCode !== 0 ? { cmd, messageId: packetId, reasonCode } : { cmd, messageId: packetId });
+}
+
+function toBuffer(payload: string | Buffer): Buffer {
+  return typeof payload === 'string' ? Buffer.from(payload) : payload;
+}
+
+function messageProperties(props: IPublishPacket['properties']): MessageProperties | undefined {
+  if (props === undefined) return undefined;
+  const out: MessageProperties = {};
+  let any = false;
+  if (props.payloadFormatIndicator !== undefined) { out.payloadFormatIndicator = props.payloadFormatIndicator; any = true; }
+  if (props.contentType !== undefined) { out.contentType = props.contentType; any = true; }
+  if (props.responseTopic !== undefined) { out.responseTopic = props.responseTopic; any = true; }
+  if (props.correlationData !== undefined) { out.correlationData = props.correlationData; any = true; }
+  if (props.userProperties !== undefined) { out.userProperties = props.userProperties; any = true; }
+  return any ? out : undefined;
+}

@@ -1,0 +1,54 @@
+// Encoding outgoing PUBLISH packets: once per (protocol version, QoS, retain) for a whole
+// fan-out, with only the packet id (and DUP) patched per subscriber.
+import type { IPublishPacket } from 'mqtt-packet';
+import type { Message, QoS } from '../routing/message.js';
+import { encodePacket } from './codec.js';
+import type { ProtocolVersion } from './codec.js';
+
+type PublishProperties = NonNullable<IPublishPacket['properties']>;
+
+/** v5 properties of an outgoing PUBLISH from the message and this delivery. */
+export function publishProperties(message: Message, now: number, subscriptionIds: readonly number[] | undefined,
+  topicAlias: number | undefined): PublishProperties | undefined {
+  const p = message.properties;
+  if (p === undefined && message.expiresAt === 0 && subscriptionIds === undefined && topicAlias === undefined) return undefined;
+  const out: PublishProperties = {};
+  if (p !== undefined) {
+    if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator;
+    if (p.contentType !== undefined) out.contentType = p.contentType;
+    if (p.responseTopic !== undefined) out.responseTopic = p.responseTopic;
+    if (p.correlationData !== undefined) out.correlationData = p.correlationData;
+    if (p.userProperties !== undefined) out.userProperties = p.userProperties;
+  }
+  // [MQTT-3.3.2-6] the expiry sent on is what is left of it
+  if (message.expiresAt !== 0) out.messageExpiryInterval = Math.max(0, Math.ceil((message.expiresAt - now) / 1000));
+  if (subscriptionIds !== undefined && subscriptionIds.length > 0) {
+    out.subscriptionIdentifier = subscriptionIds.length === 1 ? subscriptionIds[0] as number : [...subscriptionIds];
+  }
+  if (topicAlias !== undefined) out.topicAlias = topicAlias;
+  return out;
+}
+
+export function encodePublish(version: ProtocolVersion, topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean,
+  packetId: number, properties: PublishProperties | undefined): Buffer {
+  const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos, retain, dup };
+  if (qos > 0) packet.messageId = packetId;
+  if (properties !== undefined && version === 5) packet.properties = properties;
+  return encodePacket(packet, version);
+}
+
+/** Offset of the packet identifier in an encoded QoS 1/2 PUBLISH. */
+export function packetIdOffset(encoded: Buffer): number {
+  let i = 1;
+  while (((encoded[i++] as number) & 0x80) !== 0);
+  return i + 2 + encoded.readUInt16BE(i);
+}
+
+/** A copy of an encoded QoS 1/2 PUBLISH with another packet id and DUP flag. */
+export function withPacketId(encoded: Buffer, packetId: number, dup: boolean): Buffer {
+  const copy = Buffer.allocUnsafe(encoded.length);
+  encoded.copy(copy);
+  copy.writeUInt16BE(packetId, packetIdOffset(encoded));
+  copy[0] = dup ? (copy[0] as number) | 0x08 : (copy[0] as number) & ~0x08;
+  return copy;
+}

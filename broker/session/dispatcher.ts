@@ -1,0 +1,159 @@
+// Routes a message to local sessions: retained handling, one match over the subscription table,
+// ACL for wildcard deliveries, one shared encoding per fan-out, and forwarding to peers through
+// the RemoteRouter seam. Also delivers retained messages to new subscriptions and re-dispatches
+// a departing shared member's messages.
+import type { Authorizer } from '../auth/authorizer.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { Logger } from '../log/logger.js';
+import { createMessage, isExpired } from '../routing/message.js';
+import type { Message, QoS } from '../routing/message.js';
+import type { RemoteRouter } from '../routing/remote-router.js';
+import type { RetainedIndex } from '../routing/retained-index.js';
+import type { Delivery, Subscription, SubscriptionTable } from '../routing/subscription-table.js';
+import { matchesFilter } from '../routing/topic.js';
+import type { Store, StoredDelivery } from '../store/store.js';
+import type { Session } from './session.js';
+import { createEncodingCache } from './session-outlet.js';
+import type { EncodingCache } from './session-outlet.js';
+
+export interface SessionLookup {
+  get(clientId: string): Session | undefined;
+}
+
+export interface DispatcherDeps {
+  table: SubscriptionTable;
+  sessions: SessionLookup;
+  retained: RetainedIndex<Message>;
+  authorizer: Authorizer;
+  metrics: BrokerMetrics;
+  store: Store;
+  remoteRouter: RemoteRouter;
+  logger: Logger;
+  now: () => number;
+}
+
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+  // State of the fan-out in progress, so that the match visitor is one bound method.
+  #message: Message | undefined;
+  #cache: EncodingCache | undefined;
+  #count = 0;
+  readonly #visit = (d: Delivery): void => this.#deliver(d);
+  readonly #isAvailable = (clientId: string): boolean => this.#deps.sessions.get(clientId)?.connected ?? false;
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * A message published by a local client (already authorized): stores or clears the retained
+   * copy, delivers locally, forwards to peers. Returns the number of local deliveries and the
+   * forward promise (undefined when no peer has a matching route).
+   */
+  publish(message: Message): { delivered: number; forwarded: Promise<void> | undefined } {
+    if (message.retain) this.#retain(message);
+    const delivered = this.deliverLocal(message);
+    let forwarded: Promise<void> | undefined;
+    try {
+      forwarded = this.#deps.remoteRouter.forward(message);
+    } catch (err) {
+      this.#deps.logger.error('forwarding to peers failed', { topic: message.topic, err });
+    }
+    return { delivered, forwarded };
+  }
+
+  /** A message from a peer: its retained copy is kept here too; local subscribers only. */
+  deliverFromPeer(message: Message): number {
+    if (message.retain) this.#retain(message);
+    return this.deliverLocal(message);
+  }
+
+  /** Delivers to matching local subscriptions; returns how many sessions got it. */
+  deliverLocal(message: Message): number {
+    if (isExpired(message, this.#deps.now())) {
+      this.#deps.metrics.messagesDropped.inc({ reason: 'expired' });
+      return 0;
+    }
+    const prevMessage = this.#message;
+    const prevCache = this.#cache;
+    const prevCount = this.#count;
+    this.#message = message;
+    this.#cache = createEncodingCache();
+    this.#count = 0;
+    try {
+      this.#deps.table.match(message.topic, message.originClientId, this.#visit, this.#isAvailable);
+      return this.#count;
+    } finally {
+      this.#message = prevMessage;
+      this.#cache = prevCache;
+      this.#count = prevCount;
+    }
+  }
+
+  /**
+   * Retained messages for a subscription just made: retain handling 0 always, 1 only when it is
+   * new, 2 never [MQTT-3.3.1-9/10/11]; none for shared subscriptions [MQTT-4.8.2-?].
+   */
+  sendRetained(session: Session, sub: Subscription, isNew: boolean): void {
+    if (sub.shareGroup !== undefined || sub.retainHandling === 2 || (sub.retainHandling === 1 && !isNew)) return;
+    const { authorizer, retained, now } = this.#deps;
+    const identity = { clientId: session.clientId, username: session.username };
+    const t = now();
+    const ids = sub.subscriptionId === undefined ? undefined : [sub.subscriptionId];
+    retained.match(sub.topicFilter, (topic, message) => {
+      if (isExpired(message, t)) return;
+      if (!authorizer.canReceive(identity, topic)) return;
+      const qos = (message.qos < sub.qos ? message.qos : sub.qos) as QoS;
+      // A retained message sent for a new subscription keeps RETAIN=1 [MQTT-3.3.1-8].
+      session.deliver(message, qos, true, ids, undefined, undefined);
+    });
+  }
+
+  /** Another member of the same share group takes each undelivered message [MQTT-4.8.2-?]. */
+  redispatch(clientId: string, pending: StoredDelivery[], removed: Subscription[]): void {
+    const { table } = this.#deps;
+    for (const d of pending) {
+      if (d.shareGroup === undefined) continue;
+      const sub = removed.find((s) => s.shareGroup === d.shareGroup && matchesFilter(s.topicFilter, d.message.topic));
+      if (sub === undefined) continue;
+      const member = table.pickSharedMember(d.shareGroup, sub.topicFilter, clientId, this.#isAvailable);
+      const session = member === undefined ? undefined : this.#deps.sessions.get(member);
+      const memberSub = member === undefined ? undefined : table.get(member, sub.filter);
+      if (session === undefined || memberSub === undefined) {
+        this.#deps.metrics.messagesDropped.inc({ reason: 'no_subscribers' });
+        continue;
+      }
+      const qos = (d.message.qos < memberSub.qos ? d.message.qos : memberSub.qos) as QoS;
+      const ids = memberSub.subscriptionId === undefined ? undefined : [memberSub.subscriptionId];
+      session.deliver(d.message, qos, memberSub.retainAsPublished ? d.message.retain : false, ids, d.shareGroup, undefined);
+    }
+  }
+
+  #deliver(d: Delivery): void {
+    const session = this.#deps.sessions.get(d.clientId);
+    if (session === undefined) return;
+    const message = this.#message as Message;
+    // A wildcard subscription must not read what the ACL forbids on this topic.
+    if (d.wildcard && !this.#deps.authorizer.canReceive({ clientId: session.clientId, username: session.username }, message.topic)) return;
+    // Delivered at the lower of the publish and subscription QoS [MQTT-3.8.4-8].
+    const qos = (message.qos < d.qos ? message.qos : d.qos) as QoS;
+    // Retain As Published 0: RETAIN cleared on normal forwarding [MQTT-3.3.1-12/13].
+    const retain = d.retainAsPublished ? message.retain : false;
+    session.deliver(message, qos, retain, d.subscriptionIds, d.shareGroup, this.#cache);
+    this.#count++;
+  }
+
+  #retain(message: Message): void {
+    const { retained, store, logger } = this.#deps;
+    if (message.payload.length === 0) {
+      // [MQTT-3.3.1-6/7] an empty retained payload deletes the retained message
+      if (retained.delete(message.topic)) {
+        store.deleteRetained(message.topic).catch((err: unknown) => logger.error('store write failed', { err }));
+      }
+      return;
+    }
+    const copy = createMessage({ ...message, payload: Buffer.from(message.payload) });
+    retained.set(message.topic, copy);
+    store.putRetained(copy).catch((err: unknown) => logger.error('store write failed', { err }));
+  }
+}

@@ -1,0 +1,165 @@
+// Owns the sessions of this node by client id: opening (resume or clean start), the end of a
+// connection (will, expiry), the end of a session, and restore from the store at start.
+import type { Message } from '../routing/message.js';
+import type { Subscription, SubscriptionTable } from '../routing/subscription-table.js';
+import type { SessionState, StoredDelivery } from '../store/store.js';
+import { SafeTimer } from '../util/safe-timer.js';
+import { Session } from './session.js';
+import type { SessionContext } from './session.js';
+
+/** 0xFFFFFFFF seconds: the session never expires [MQTT-3.1.2-?, Session Expiry Interval]. */
+export const NEVER_EXPIRES = 0xffffffff;
+
+export interface SessionHooks {
+  /** Publishes a will message (through routing, as if the client had published it). */
+  publishWill(message: Message): void;
+  /** Hands a departing shared-subscription member's undelivered messages to other members. */
+  redispatch(clientId: string, pending: StoredDelivery[], removed: Subscription[]): void;
+}
+
+interface Timers {
+  expiry: SafeTimer | undefined;
+  will: SafeTimer | undefined;
+}
+
+export class SessionRegistry {
+  readonly #sessions = new Map<string, Session>();
+  readonly #timers = new Map<string, Timers>();
+  readonly #ctx: SessionContext;
+  readonly #table: SubscriptionTable;
+  readonly #hooks: SessionHooks;
+
+  constructor(ctx: SessionContext, table: SubscriptionTable, hooks: SessionHooks) {
+    this.#ctx = ctx;
+    this.#table = table;
+    this.#hooks = hooks;
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  get(clientId: string): Session | undefined {
+    return this.#sessions.get(clientId);
+  }
+
+  values(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
+  /**
+   * The session for a new connection: a new one, the existing one resumed (present), or with
+   * Clean Start the existing one ended first [MQTT-3.1.2-4/5].
+   */
+  open(clientId: string, cleanStart: boolean): { session: Session; present: boolean } {
+    const existing = this.#sessions.get(clientId);
+    if (existing !== undefined) {
+      this.#cancelTimers(clientId, /* keepWill */ false);
+      if (!cleanStart) return { session: existing, present: true };
+      this.end(existing);
+    }
+    const session = new Session(clientId, this.#ctx);
+    this.#sessions.set(clientId, session);
+    return { session, present: false };
+  }
+
+  /**
+   * The connection of a session ended. `sendWill`: it did not end with a normal DISCONNECT
+   * [MQTT-3.1.2-8/10]. The will waits for its delay unless the session ends first [MQTT-3.1.3-9].
+   */
+  connectionClosed(session: Session, sendWill: boolean): void {
+    const now = this.#ctx.now();
+    session.detach(now);
+    if (!sendWill) session.will = undefined;
+    if (session.expiryInterval === 0) {
+      this.end(session);
+      return;
+    }
+    const timers = this.#timersOf(session.clientId);
+    const will = session.will;
+    if (will !== undefined) {
+      if (will.delayInterval === 0) this.#fireWill(session);
+      else {
+        timers.will ??= new SafeTimer(() => this.#fireWill(session), this.#ctx.now);
+        timers.will.schedule(will.delayInterval * 1000);
+      }
+    }
+    if (session.expiryInterval !== NEVER_EXPIRES) {
+      timers.expiry ??= new SafeTimer(() => this.end(session), this.#ctx.now);
+      timers.expiry.schedule(session.expiryInterval * 1000);
+    }
+    this.#persist(this.#ctx.store.saveSession(session.record()));
+  }
+
+  /** Ends a session: its will (if still pending) goes out, shared messages move on, state is dropped. */
+  end(session: Session): void {
+    if (this.#sessions.get(session.clientId) !== session) return;
+    this.#cancelTimers(session.clientId, false);
+    this.#sessions.delete(session.clientId);
+    if (session.will !== undefined && !session.connected) this.#fireWill(session);
+    const pending = session.takePending();
+    const removed = this.#table.removeClient(session.clientId);
+    if (pending.length > 0) this.#hooks.redispatch(session.clientId, pending, removed);
+    this.#persist(this.#ctx.store.deleteSession(session.clientId));
+  }
+
+  /** Rebuilds sessions persisted by a previous life of this node (durable stores). */
+  restore(state: SessionState): Session {
+    const { record } = state;
+    const session = new Session(record.clientId, this.#ctx);
+    session.username = record.username;
+    session.protocolVersion = record.protocolVersion;
+    session.expiryInterval = record.expiryInterval;
+    session.will = record.will;
+    session.restore(state);
+    this.#sessions.set(record.clientId, session);
+    const now = this.#ctx.now();
+    const disconnectedAt = record.disconnectedAt ?? now;
+    session.detach(disconnectedAt);
+    if (record.expiryInterval !== NEVER_EXPIRES) {
+      const timers = this.#timersOf(record.clientId);
+      timers.expiry = new SafeTimer(() => this.end(session), this.#ctx.now);
+      timers.expiry.schedule(disconnectedAt + record.expiryInterval * 1000 - now);
+    }
+    if (record.will !== undefined) {
+      const timers = this.#timersOf(record.clientId);
+      timers.will = new SafeTimer(() => this.#fireWill(session), this.#ctx.now);
+      timers.will.schedule(disconnectedAt + record.will.delayInterval * 1000 - now);
+    }
+    return session;
+  }
+
+  /** Stops every timer (broker stop); sessions stay as the store has them. */
+  close(): void {
+    for (const clientId of this.#timers.keys()) this.#cancelTimers(clientId, false);
+  }
+
+  #fireWill(session: Session): void {
+    const will = session.will;
+    session.will = undefined;
+    const timers = this.#timers.get(session.clientId);
+    timers?.will?.cancel();
+    if (will !== undefined) this.#hooks.publishWill(will.message);
+  }
+
+  #timersOf(clientId: string): Timers {
+    let t = this.#timers.get(clientId);
+    if (t === undefined) {
+      t = { expiry: undefined, will: undefined };
+      this.#timers.set(clientId, t);
+    }
+    return t;
+  }
+
+  #cancelTimers(clientId: string, keepWill: boolean): void {
+    const t = this.#timers.get(clientId);
+    if (t === undefined) return;
+    t.expiry?.cancel();
+    if (!keepWill) t.will?.cancel();
+    this.#timers.delete(clientId);
+  }
+
+  #persist(write: Promise<void>): void {
+    write.catch((err: unknown) => this.#ctx.logger.error('store write failed', { err }));
+  }
+}
