@@ -30,7 +30,8 @@ export const snapshotEndFrame = z.object({ t: z.literal('snap-end') });
 export const snapshotCurrentFrame = z.object({ t: z.literal('snap-current'), inc: incarnation, seq });
 export const takeoverClaimFrame = z.object({ t: z.literal('tk-claim'), clientId, fence });
 export const takeoverGrantFrame = z.object({ t: z.literal('tk-grant'), clientId, fence, snapshot: z.unknown() });
-export const takeoverRejectFrame = z.object({ t: z.literal('tk-reject'), clientId, fence, winnerFence: fence, winnerNode: name });
+/** `settled`: the winner already owns the session (the claimant may retry above its fence), else it is claiming too. */
+export const takeoverRejectFrame = z.object({ t: z.literal('tk-reject'), clientId, fence, winnerFence: fence, winnerNode: name, settled: z.boolean() });
 
 export const controlFrame = z.discriminatedUnion('t', [
   helloFrame, proofFrame, refuseFrame, heartbeatFrame, leaveFrame, routesFrame,

@@ -8,6 +8,8 @@ import type { NodeIdentity } from './node-identity.js';
 import type { PeerConnection } from './peer-connection.js';
 import type { RouteTable } from './route-table.js';
 
+const CHUNK_BYTES = 512 * 1024;
+
 export interface RouteSyncOptions {
   readonly identity: NodeIdentity;
   readonly table: RouteTable;
@@ -141,12 +143,18 @@ export class RouteSync {
     // Copying the keys is the consistent point: later deltas (seq > this one) follow on the same connection.
     const filters = [...this.#o.table.ownerFilters(this.#o.identity.name)];
     conn.send(encodeControl({ t: 'snap-begin', inc, seq: this.#seq, count: filters.length }));
-    for (let i = 0; i < filters.length; i += this.#chunkSize) {
+    let i = 0;
+    while (i < filters.length) {
       await conn.whenWritable();
       if (conn.closed) return;
-      conn.send(encodeControl({ t: 'snap-chunk', filters: filters.slice(i, i + this.#chunkSize) }));
+      // A chunk is bounded in count and in bytes, so it always fits a frame.
+      let end = i;
+      let bytes = 0;
+      while (end < filters.length && end - i < this.#chunkSize && bytes < CHUNK_BYTES) bytes += filters[end++]!.length + 3;
+      conn.send(encodeControl({ t: 'snap-chunk', filters: filters.slice(i, end) }));
+      i = end;
       // Yield between chunks: a million routes must not hold the event loop.
-      if (i + this.#chunkSize < filters.length) await new Promise((r) => setImmediate(r));
+      if (i < filters.length) await new Promise((r) => setImmediate(r));
     }
     if (!conn.closed) conn.send(encodeControl({ t: 'snap-end' }));
     this.#snapshotsSent++;

@@ -1,0 +1,206 @@
+// One node's cluster machinery, started from the configuration: discovery feeds the mesh;
+// mesh events drive membership, route sync, forwarding and session takeover. The broker plugs
+// in through `router` (its RemoteRouter), `onMessage` (deliverFromPeer) and `takeover`.
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config/schema.js';
+import type { ClusterView, PeerState } from '../contract/cluster-view.js';
+import type { Logger } from '../log/logger.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { Message } from '../routing/message.js';
+import { ClusterRemoteRouter } from './cluster-remote-router.js';
+import { parseControl } from './control-frames.js';
+import type { Discovery } from './discovery.js';
+import { DnsDiscovery } from './dns-discovery.js';
+import { encodeControl, FRAME_KIND, FrameError } from './frame-codec.js';
+import { Forwarder, type PeerDelivery } from './forwarder.js';
+import { Membership } from './membership.js';
+import { Mesh, type MeshTls } from './mesh.js';
+import { createNodeIdentity, type NodeIdentity } from './node-identity.js';
+import type { PeerConnection } from './peer-connection.js';
+import { RouteSync } from './route-sync.js';
+import { RouteTable } from './route-table.js';
+import { SessionTakeover } from './session-takeover.js';
+import { SharedRoutePolicy } from './shared-route-policy.js';
+import { StaticDiscovery } from './static-discovery.js';
+
+export class ClusterConfigError extends Error {
+  constructor(message: string, options?: ErrorOptions) { super(message, options); this.name = 'ClusterConfigError'; }
+}
+
+export interface ClusterNodeDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: BrokerMetrics;
+  readonly now: () => number;
+  /** A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer). */
+  readonly onMessage: (message: Message, delivery: PeerDelivery) => void;
+  /** Session takeover: close the local connection (0x8E), drop the session, return its snapshot or null. */
+  readonly evictSession?: (clientId: string) => unknown;
+  readonly onMembershipChange?: (peer: NodeIdentity, state: PeerState | 'gone', previous: PeerState | undefined) => void;
+  /** Overrides the discovery built from the config (tests, embedders). */
+  readonly discovery?: Discovery;
+  /** Tuning, defaults in parentheses. */
+  readonly tuning?: Partial<ClusterTuning>;
+}
+
+export interface ClusterTuning {
+  handshakeTimeoutMs: number; // (5000)
+  ackTimeoutMs: number; // (10000)
+  takeoverTimeoutMs: number; // (3000)
+  softLimitBytes: number; // (8 MiB) QoS 0 forwards to a peer are dropped past this much unsent output
+  hardLimitBytes: number; // (64 MiB) the peer is disconnected past this
+  reconnectBaseMs: number; // (200)
+  reconnectMaxMs: number; // (10000)
+  snapshotChunk: number; // (5000) filters per snapshot frame
+}
+
+const DEFAULT_TUNING: ClusterTuning = {
+  handshakeTimeoutMs: 5000, ackTimeoutMs: 10000, takeoverTimeoutMs: 3000, softLimitBytes: 8 << 20,
+  hardLimitBytes: 64 << 20, reconnectBaseMs: 200, reconnectMaxMs: 10000, snapshotChunk: 5000,
+};
+
+export class ClusterNode {
+  readonly identity: NodeIdentity;
+  readonly routes: RouteTable;
+  readonly router: ClusterRemoteRouter;
+  readonly takeover: SessionTakeover;
+  readonly #mesh: Mesh;
+  readonly #discovery: Discovery;
+  readonly #membership: Membership;
+  readonly #sync: RouteSync;
+  readonly #forwarder: Forwarder;
+  readonly #log: Logger;
+  #closed = false;
+
+  private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: { routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover; router: ClusterRemoteRouter }, log: Logger) {
+    this.identity = identity;
+    this.#mesh = mesh;
+    this.#discovery = discovery;
+    this.routes = parts.routes;
+    this.#membership = parts.membership;
+    this.#sync = parts.sync;
+    this.#forwarder = parts.forwarder;
+    this.takeover = parts.takeover;
+    this.router = parts.router;
+    this.#log = log;
+  }
+
+  static async start(deps: ClusterNodeDeps): Promise<ClusterNode> {
+    const { config, metrics, now } = deps;
+    const c = config.cluster;
+    if (!c.cookie) throw new ClusterConfigError('cluster.cookie (MESHMQ_CLUSTER_COOKIE) is required when clustered');
+    const t: ClusterTuning = { ...DEFAULT_TUNING, ...deps.tuning };
+    const identity = createNodeIdentity(config.nodeName, now());
+    const log = deps.logger.child({ component: 'cluster', node: identity.name });
+    const discovery = deps.discovery ?? buildDiscovery(config, log, metrics);
+    const tlsFiles = await readMeshTls(config);
+    const wildcard = config.bind === '0.0.0.0' || config.bind === '::';
+    const address = `${wildcard ? identity.name : config.bind}:${c.port}`;
+
+    // Parts refer to each other through these late-bound references; all are set before the mesh starts.
+    let mesh: Mesh | undefined;
+    const routes = new RouteTable();
+    const connection = (name: string): PeerConnection | undefined => mesh?.get(name);
+    const connected = (): PeerConnection[] => (mesh ? [...mesh.connections()] : []);
+    const sync = new RouteSync({ identity, table: routes, logger: log, chunkSize: t.snapshotChunk, peers: connected });
+    const forwarder = new Forwarder({ connection, onMessage: deps.onMessage, metrics, logger: log, now, ackTimeoutMs: t.ackTimeoutMs });
+    const takeover = new SessionTakeover({
+      self: identity.name, peers: () => connected().map((p) => p.peer.name), timeoutMs: t.takeoverTimeoutMs,
+      sendTo: (node, frame) => connection(node)?.send(frame) ?? false,
+      evict: deps.evictSession ?? (() => null),
+      onEvicted: () => metrics.takeovers.inc({ scope: 'cluster' }),
+    });
+    const membership = new Membership(
+      { identity, address, timings: c, now, logger: log },
+      {
+        onStateChange: (peer, state, previous) => deps.onMembershipChange?.(peer, state, previous),
+        onLifeEnded: (peer, why) => {
+          const dropped = sync.dropOwner(peer.name);
+          forwarder.peerDown(peer.name);
+          takeover.peerDown(peer.name);
+          log.info('dropped what a node owned', { peer: peer.name, incarnation: peer.incarnation, why, routes: dropped });
+          if (why !== 'restarted') deps.onMembershipChange?.(peer, 'gone', undefined);
+        },
+      },
+    );
+    const shared = new SharedRoutePolicy(identity.name);
+    const router = new ClusterRemoteRouter({ self: identity.name, table: routes, sync, forwarder, shared, metrics, isReachable: (n) => connection(n) !== undefined });
+    mesh = await Mesh.start({
+      identity, cookie: c.cookie, bind: config.bind, port: c.port, tls: tlsFiles, handshakeTimeoutMs: t.handshakeTimeoutMs,
+      limits: { softLimitBytes: t.softLimitBytes, hardLimitBytes: t.hardLimitBytes, maxFrameBytes: Math.max(16 << 20, config.limits.maxPacketSize + (64 << 10)) },
+      backoff: { baseMs: t.reconnectBaseMs, maxMs: t.reconnectMaxMs }, logger: log, metrics, now,
+    }, {
+      onPeerUp: (conn) => { membership.peerUp(conn); sync.peerUp(conn); },
+      onPeerDown: (peer) => { membership.peerDown(peer); sync.peerDown(peer.name); forwarder.peerDown(peer.name); takeover.peerDown(peer.name); },
+      onFrame: (conn, kind, body) => {
+        if (kind === FRAME_KIND.forward) { forwarder.handleForward(conn, body); return; }
+        if (kind === FRAME_KIND.forwardAck) { forwarder.handleAcks(conn, body); return; }
+        const frame = parseControl(body);
+        if (sync.handle(conn, frame)) return;
+        switch (frame.t) {
+          case 'hb': return;
+          case 'leave': membership.peerLeft(conn.peer); return;
+          case 'tk-claim': case 'tk-grant': case 'tk-reject': takeover.receive(conn.peer.name, frame); return;
+          default: throw new FrameError('malformed_frame', `unexpected ${frame.t} frame after the handshake`);
+        }
+      },
+    });
+    metrics.labelledGauge('meshmq_cluster_peers', 'Peers by membership state', 'state', () => membership.countByState());
+    metrics.gauge('meshmq_cluster_routes', 'Routes (filter, node) in the replicated table, this node included', () => routes.routeCount);
+    metrics.gauge('meshmq_cluster_route_filters', 'Distinct filters in the replicated route table', () => routes.filterCount);
+    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router }, log);
+    await discovery.start((addresses) => mesh.setTargets(addresses));
+    log.info('cluster node started', { incarnation: identity.incarnation, port: mesh.port, discovery: c.discovery });
+    return node;
+  }
+
+  /** The mesh port actually bound (differs from the config only when it asked for 0). */
+  get port(): number { return this.#mesh.port; }
+  view(): ClusterView { return this.#membership.view(); }
+  /** Drops a peer that is not up and everything it owned; false when it is unknown or up. */
+  forget(name: string): boolean { return this.#membership.forget(name); }
+  peerConnection(name: string): PeerConnection | undefined { return this.#mesh.get(name); }
+  get routeSync(): RouteSync { return this.#sync; }
+  get forwarder(): Forwarder { return this.#forwarder; }
+
+  /** Graceful stop (SIGTERM): tell every peer we leave, so they drop us at once, then close. */
+  async leave(): Promise<void> {
+    if (this.#closed) return;
+    for (const conn of this.#mesh.connections()) conn.send(encodeControl({ t: 'leave' }));
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#discovery.close();
+    this.#membership.close();
+    this.takeover.close();
+    this.#forwarder.close();
+    await this.#mesh.close();
+    this.#log.info('cluster node stopped');
+  }
+}
+
+
+function buildDiscovery(config: Config, log: Logger, metrics: BrokerMetrics): Discovery {
+  const c = config.cluster;
+  if (c.discovery === 'static') return new StaticDiscovery(c.seeds);
+  if (c.discovery === 'dns') {
+    if (!c.dnsName) throw new ClusterConfigError('cluster.dnsName (MESHMQ_CLUSTER_DNS_NAME) is required with dns discovery');
+    return new DnsDiscovery({ name: c.dnsName, server: c.dnsServer, port: c.port, intervalMs: c.dnsIntervalMs, logger: log, onFailure: () => metrics.discoveryFailures.inc() });
+  }
+  return new StaticDiscovery([]);
+}
+
+async function readMeshTls(config: Config): Promise<MeshTls | undefined> {
+  const t = config.cluster.tls;
+  if (!t?.certFile && !t?.keyFile) return undefined;
+  if (!t.certFile || !t.keyFile || !t.caFile) throw new ClusterConfigError('cluster.tls needs certFile, keyFile and caFile');
+  try {
+    const [cert, key, ca] = await Promise.all([readFile(t.certFile), readFile(t.keyFile), readFile(t.caFile)]);
+    return { cert, key, ca };
+  } catch (err) {
+    throw new ClusterConfigError(`cannot read the cluster TLS files: ${(err as Error).message}`, { cause: err });
+  }
+}
