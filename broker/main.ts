@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// The composition root and `meshmq` command: the only place that reads process.env, writes to
+// the console and calls process.exit. `meshmq [start] [--config FILE]` runs a broker;
+// `meshmq passwd [--user NAME]` prints a users-file entry for a password read from stdin.
+import fs from 'node:fs';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { Authorizer } from './auth/authorizer.js';
+import { createFileAuthorizer } from './auth/file-authorizer.js';
+import { createBroker, type Broker } from './broker.js';
+import { runShutdown } from './cli/graceful-shutdown.js';
+import { PASSWD_USAGE, UsageError, runPasswd } from './cli/passwd.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import type { Config } from './config/schema.js';
+import { createAdminRoutes } from './http/admin-routes.js';
+import { HttpServer } from './http/http-server.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { createBrokerMetrics } from './metrics/broker-metrics.js';
+import { createMemoryStore } from './store/memory-store.js';
+import type { Store } from './store/store.js';
+
+const USAGE = 'usage: meshmq [start] [--config FILE]\n       meshmq passwd [--user NAME] < password\n' +
+  'Configuration: a YAML/JSON file (--config or MESHMQ_CONFIG) and MESHMQ_* variables (see README).';
+/** Kubernetes waits 30 s by default before SIGKILL; finish well inside it. */
+const SHUTDOWN_TIMEOUT_MS = 20000;
+const EXIT_CONFIG = 2;
+const EXIT_SIGNAL_BASE = 128;
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first === 'passwd') return await passwd(rest);
+  if (first === '--help' || first === '-h' || first === 'help') { process.stdout.write(`${USAGE}\n`); return; }
+  if (first === undefined || first === 'start' || first.startsWith('-')) return await start(first === 'start' ? rest : argv);
+  process.stderr.write(`meshmq: unknown command ${JSON.stringify(first)}\n${USAGE}\n`);
+  process.exit(EXIT_CONFIG);
+}
+
+async function passwd(argv: readonly string[]): Promise<void> {
+  try {
+    process.stdout.write(await runPasswd({ argv, readStdin: () => readAll(process.stdin) }));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`meshmq passwd: ${err.message}\n${PASSWD_USAGE}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
+async function start(argv: readonly string[]): Promise<void> {
+  const readFile = (path: string): string => fs.readFileSync(path, 'utf8');
+  let config: Config;
+  let warnings: string[];
+  try {
+    ({ config, warnings } = loadConfig({ argv, env: process.env, readFile, hostname: os.hostname() }));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`meshmq: ${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  const logger = createLogger({ level: config.log.level, format: config.log.format }).child({ node: config.nodeName });
+  for (const warning of warnings) logger.warn(warning);
+  process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { err: reason }));
+
+  let authorizer: Authorizer;
+  try {
+    authorizer = createFileAuthorizer(config.auth, readFile);
+  } catch (err) {
+    process.stderr.write(`meshmq: ${(err as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  const store = createStore(config);
+  const metrics = createBrokerMetrics();
+  const broker = createBroker({ config, store, authorizer, metrics, logger });
+
+  const http = config.listeners.http.enabled
+    ? new HttpServer({
+      host: config.bind, port: config.listeners.http.port, nodeName: config.nodeName,
+      isReady: () => broker.isReady(), metrics: metrics.registry, routes: createAdminRoutes(broker),
+      apiToken: config.auth.apiToken, logger: logger.child({ component: 'http' }),
+    })
+    : undefined;
+
+  installSignalHandlers(logger, broker, http, store);
+  try {
+    // HTTP first: /healthz answers while the listeners come up, /readyz says 503 until they are.
+    const httpAddress = await http?.start();
+    await broker.start();
+    logger.info('listening', { ...formatAddresses(broker.addresses()), ...(httpAddress ? { http: formatAddress(httpAddress) } : {}) });
+  } catch (err) {
+    logger.error('start failed', { err });
+    await Promise.allSettled([broker.stop(), http?.close(), store.close()]);
+    process.exit(1);
+  }
+}
+
+function createStore(config: Config): Store {
+  if (config.store.type === 'memory') return createMemoryStore();
+  // The Redis store is a later issue; refusing beats silently running without persistence.
+  process.stderr.write('meshmq: store.type=redis (MESHMQ_STORE): the redis store is not available in this build; use memory\n');
+  return process.exit(EXIT_CONFIG);
+}
+
+function installSignalHandlers(logger: Logger, broker: Broker, http: HttpServer | undefined, store: Store): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn('second signal: exiting now', { signal });
+      process.exit(EXIT_SIGNAL_BASE + os.constants.signals[signal]);
+    }
+    stopping = true;
+    logger.info('shutting down', { signal, timeoutMs: SHUTDOWN_TIMEOUT_MS });
+    void runShutdown([
+      { name: 'drain', run: () => http?.setDraining() },
+      { name: 'broker', run: () => broker.stop() },
+      { name: 'http', run: () => http?.close() },
+      { name: 'store', run: () => store.close() },
+    ], SHUTDOWN_TIMEOUT_MS, logger).then((result) => {
+      if (result.ok) logger.info('stopped');
+      process.exit(result.ok ? 0 : 1);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+function formatAddresses(addresses: Partial<Record<'mqtt' | 'ws' | 'tls', AddressInfo>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, address] of Object.entries(addresses)) if (address !== undefined) out[name] = formatAddress(address);
+  return out;
+}
+
+function formatAddress({ address, port }: AddressInfo): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`meshmq: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
