@@ -1,0 +1,47 @@
+// The per-kind hooks a write passes through (defaults, pruning, validation), so the writer
+// treats built-ins and custom resources alike; custom resources plug in via CustomResourceHooks.
+import type { FieldError } from './api-error.js';
+import { applyBuiltinDefaults, initialStatus } from './builtin-defaults.js';
+import { validateBuiltin } from './builtin-validation.js';
+import { metadataOf, type JsonObject } from './json.js';
+import type { ResourceType } from './resource-type.js';
+
+export const CRD_STORE_KEY = 'apiextensions.k8s.io/customresourcedefinitions';
+export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+
+export interface CustomResourceHooks {
+  /** Prunes unknown fields and applies structural defaults in place. */
+  normalize(type: ResourceType, obj: JsonObject): void;
+  validate(type: ResourceType, obj: JsonObject, old: JsonObject | undefined): FieldError[];
+}
+
+export interface Admission {
+  normalize(type: ResourceType, obj: JsonObject): void;
+  validate(type: ResourceType, obj: JsonObject, old: JsonObject | undefined): FieldError[];
+  /** PrepareForCreate: the status an object starts with, and create-time finalizers. */
+  prepareForCreate(type: ResourceType, obj: JsonObject): void;
+}
+
+export function createAdmission(custom: CustomResourceHooks, extraValidators: ReadonlyArray<(type: ResourceType, obj: JsonObject, old: JsonObject | undefined) => FieldError[]> = []): Admission {
+  return {
+    normalize(type, obj) {
+      if (type.builtin) applyBuiltinDefaults(type.storeKey, obj);
+      else custom.normalize(type, obj);
+    },
+    validate(type, obj, old) {
+      const own = type.builtin ? validateBuiltin(type.storeKey, obj, old) : custom.validate(type, obj, old);
+      return [...own, ...extraValidators.flatMap((v) => v(type, obj, old))];
+    },
+    prepareForCreate(type, obj) {
+      if (!type.status) return;
+      const initial = type.builtin ? initialStatus(type.storeKey, obj) : undefined;
+      if (initial === undefined) delete obj['status']; else obj['status'] = initial;
+      if (type.storeKey === CRD_STORE_KEY) {
+        // Custom resources are removed before their definition goes [apiextensions CRD strategy].
+        const meta = metadataOf(obj);
+        const finalizers = Array.isArray(meta['finalizers']) ? meta['finalizers'].map(String) : [];
+        if (!finalizers.includes(CRD_CLEANUP_FINALIZER)) meta['finalizers'] = [...finalizers, CRD_CLEANUP_FINALIZER];
+      }
+    },
+  };
+}

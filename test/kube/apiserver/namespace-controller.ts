@@ -1,0 +1,65 @@
+// The namespace controller: a namespace being deleted (phase Terminating) has its contents
+// deleted, then its `kubernetes` spec finalizer removed, and goes.
+import type { Logger } from '../../../broker/log/logger.js';
+import { isObject, metadataOf, stringAt } from './json.js';
+import type { ObjectStore } from './object-store.js';
+import type { ResourceRegistry } from './resource-registry.js';
+import type { ResourceService } from './resource-service.js';
+
+export class NamespaceController {
+  readonly #store: ObjectStore;
+  readonly #registry: ResourceRegistry;
+  readonly #service: ResourceService;
+  readonly #logger: Logger;
+  readonly #unsubscribe: () => void;
+  #scheduled: NodeJS.Immediate | undefined;
+  #closed = false;
+
+  constructor(store: ObjectStore, registry: ResourceRegistry, service: ResourceService, logger: Logger) {
+    this.#store = store;
+    this.#registry = registry;
+    this.#service = service;
+    this.#logger = logger.child({ controller: 'namespace' });
+    this.#unsubscribe = store.subscribe(() => this.#schedule());
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = setImmediate(() => {
+      this.#scheduled = undefined;
+      try { this.#reconcile(); } catch (err) { this.#logger.error('namespace pass failed', { err }); }
+    });
+  }
+
+  #reconcile(): void {
+    const nsType = this.#registry.lookup('', 'v1', 'namespaces');
+    if (!nsType) return;
+    for (const ns of this.#store.list('/namespaces')) {
+      const meta = metadataOf(ns);
+      if (meta['deletionTimestamp'] === undefined) continue;
+      const name = stringAt(meta, 'name') ?? '';
+      let remaining = 0;
+      for (const key of this.#store.keysOf()) {
+        const type = this.#registry.lookupAnyVersion(key);
+        if (!type?.namespaced) continue;
+        for (const obj of this.#store.list(key, name)) {
+          remaining++;
+          if (metadataOf(obj)['deletionTimestamp'] !== undefined) continue;
+          try { this.#service.delete(type, name, stringAt(metadataOf(obj), 'name') ?? '', { dryRun: false }); }
+          catch (err) { if ((err as { code?: number }).code !== 404) throw err; }
+        }
+      }
+      if (remaining > 0) continue;
+      const spec = isObject(ns['spec']) ? ns['spec'] : {};
+      if (Array.isArray(spec['finalizers']) && spec['finalizers'].length > 0) {
+        this.#service.systemUpdate(nsType, { ...ns, spec: { ...spec, finalizers: [] } });
+      }
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#unsubscribe();
+  }
+}

@@ -1,0 +1,144 @@
+// meta.k8s.io/v1 Table responses (what `kubectl get` asks for): the CRD's printer columns for
+// custom resources, and the columns of the built-in printers for the kinds served here.
+import { ageOf } from './human-duration.js';
+import { evaluateJsonPath } from './json-path.js';
+import { isObject, metadataOf, type JsonObject, type JsonValue } from './json.js';
+import type { ResourceType } from './resource-type.js';
+
+interface Column { name: string; type: string; format?: string; description: string; priority: number }
+type Cells = (obj: JsonObject, now: number) => JsonValue[];
+interface Printer { columns: Column[]; cells: Cells }
+
+const col = (name: string, type = 'string', priority = 0, format?: string): Column => ({ name, type, ...(format ? { format } : {}), description: '', priority });
+const NAME = col('Name', 'string', 0, 'name');
+const AGE = col('Age', 'string');
+
+function o(v: JsonValue | undefined): JsonObject { return isObject(v) ? v : {}; }
+function a(v: JsonValue | undefined): JsonValue[] { return Array.isArray(v) ? v : []; }
+function name(obj: JsonObject): string { return String(metadataOf(obj)['name'] ?? ''); }
+function age(obj: JsonObject, now: number): string { return ageOf(metadataOf(obj)['creationTimestamp'], now); }
+
+function podStatus(obj: JsonObject): string {
+  const status = o(obj['status']);
+  let reason = String(status['reason'] ?? status['phase'] ?? '');
+  for (const cs of a(status['containerStatuses']).map(o)) {
+    const state = o(cs['state']);
+    const waiting = o(state['waiting']);
+    const terminated = o(state['terminated']);
+    if (waiting['reason']) reason = String(waiting['reason']);
+    else if (terminated['reason']) reason = String(terminated['reason']);
+  }
+  if (metadataOf(obj)['deletionTimestamp'] !== undefined) reason = status['reason'] === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return reason;
+}
+
+function portsOf(spec: JsonObject): string {
+  const ports = a(spec['ports']).map(o);
+  if (ports.length === 0) return '<none>';
+  return ports.map((p) => `${String(p['port'])}${p['nodePort'] ? `:${String(p['nodePort'])}` : ''}/${String(p['protocol'] ?? 'TCP')}`).join(',');
+}
+
+const PRINTERS: Record<string, Printer> = {
+  '/namespaces': { columns: [NAME, col('Status'), AGE], cells: (x, now) => [name(x), String(o(x['status'])['phase'] ?? ''), age(x, now)] },
+  '/pods': {
+    columns: [NAME, col('Ready'), col('Status'), col('Restarts'), AGE, col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
+    cells: (x, now) => {
+      const spec = o(x['spec']);
+      const status = o(x['status']);
+      const statuses = a(status['containerStatuses']).map(o);
+      const ready = statuses.filter((c) => c['ready'] === true).length;
+      const restarts = statuses.reduce((n, c) => n + Number(c['restartCount'] ?? 0), 0);
+      return [name(x), `${ready}/${a(spec['containers']).length}`, podStatus(x), String(restarts), age(x, now),
+        String(status['podIP'] ?? '<none>'), String(spec['nodeName'] ?? '<none>'), String(status['nominatedNodeName'] ?? '<none>'), '<none>'];
+    },
+  },
+  '/services': {
+    columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)],
+    cells: (x, now) => {
+      const spec = o(x['spec']);
+      const selector = Object.entries(o(spec['selector'])).map(([k, v]) => `${k}=${String(v)}`).join(',') || '<none>';
+      return [name(x), String(spec['type'] ?? 'ClusterIP'), String(spec['clusterIP'] ?? '<none>'), '<none>', portsOf(spec), age(x, now), selector];
+    },
+  },
+  '/configmaps': { columns: [NAME, col('Data', 'integer'), AGE], cells: (x, now) => [name(x), Object.keys(o(x['data'])).length + Object.keys(o(x['binaryData'])).length, age(x, now)] },
+  '/secrets': { columns: [NAME, col('Type'), col('Data', 'integer'), AGE], cells: (x, now) => [name(x), String(x['type'] ?? ''), Object.keys(o(x['data'])).length, age(x, now)] },
+  '/serviceaccounts': { columns: [NAME, col('Secrets', 'integer'), AGE], cells: (x, now) => [name(x), a(x['secrets']).length, age(x, now)] },
+  '/endpoints': {
+    columns: [NAME, col('Endpoints'), AGE],
+    cells: (x, now) => {
+      const eps = a(x['subsets']).map(o).flatMap((s) => a(s['addresses']).map(o).flatMap((ad) => (a(s['ports']).length ? a(s['ports']).map((p) => `${String(ad['ip'])}:${String(o(p)['port'])}`) : [String(ad['ip'])])));
+      return [name(x), eps.length === 0 ? '<none>' : eps.slice(0, 3).join(',') + (eps.length > 3 ? ` + ${eps.length - 3} more...` : ''), age(x, now)];
+    },
+  },
+  'apps/statefulsets': {
+    columns: [NAME, col('Ready'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1)],
+    cells: (x, now) => {
+      const spec = o(x['spec']);
+      const containers = a(o(o(spec['template'])['spec'])['containers']).map(o);
+      return [name(x), `${Number(o(x['status'])['readyReplicas'] ?? 0)}/${Number(spec['replicas'] ?? 0)}`, age(x, now), containers.map((c) => String(c['name'])).join(','), containers.map((c) => String(c['image'])).join(',')];
+    },
+  },
+  'apps/deployments': {
+    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE],
+    cells: (x, now) => {
+      const s = o(x['status']);
+      return [name(x), `${Number(s['readyReplicas'] ?? 0)}/${Number(o(x['spec'])['replicas'] ?? 0)}`, Number(s['updatedReplicas'] ?? 0), Number(s['availableReplicas'] ?? 0), age(x, now)];
+    },
+  },
+  'policy/poddisruptionbudgets': {
+    columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), AGE],
+    cells: (x, now) => {
+      const spec = o(x['spec']);
+      return [name(x), spec['minAvailable'] !== undefined ? String(spec['minAvailable']) : 'N/A', spec['maxUnavailable'] !== undefined ? String(spec['maxUnavailable']) : 'N/A', Number(o(x['status'])['disruptionsAllowed'] ?? 0), age(x, now)];
+    },
+  },
+  'coordination.k8s.io/leases': { columns: [NAME, col('Holder'), AGE], cells: (x, now) => [name(x), String(o(x['spec'])['holderIdentity'] ?? ''), age(x, now)] },
+  '/events': {
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message')],
+    cells: (x, now) => {
+      const io = o(x['involvedObject']);
+      const last = x['lastTimestamp'] ?? x['eventTime'] ?? metadataOf(x)['creationTimestamp'];
+      return [ageOf(last, now), String(x['type'] ?? ''), String(x['reason'] ?? ''), `${String(io['kind'] ?? '').toLowerCase()}/${String(io['name'] ?? '')}`, String(x['message'] ?? '')];
+    },
+  },
+};
+
+const CREATED_AT: Printer = { columns: [NAME, col('Created At', 'date')], cells: (x) => [name(x), String(metadataOf(x)['creationTimestamp'] ?? '')] };
+
+function customPrinter(type: ResourceType): Printer {
+  const columns = type.printerColumns ?? [];
+  if (columns.length === 0) return { columns: [NAME, AGE], cells: (x, now) => [name(x), age(x, now)] };
+  return {
+    columns: [NAME, ...columns.map((c) => ({ name: c.name, type: c.type, ...(c.format ? { format: c.format } : {}), description: c.description ?? '', priority: c.priority ?? 0 }))],
+    cells: (x, now) => [name(x), ...columns.map((c) => cellFor(c.type, evaluateJsonPath(c.jsonPath, x), now))],
+  };
+}
+
+/** A printer-column cell as the CRD table convertor types it (dates become ages). */
+function cellFor(type: string, values: JsonValue[], now: number): JsonValue {
+  const v = values[0];
+  if (v === undefined || v === null) return null;
+  switch (type) {
+    case 'date': return typeof v === 'string' ? ageOf(v, now) : null;
+    case 'integer': return typeof v === 'number' ? Math.trunc(v) : null;
+    case 'number': return typeof v === 'number' ? v : null;
+    case 'boolean': return typeof v === 'boolean' ? v : null;
+    default: return typeof v === 'object' ? JSON.stringify(values.length > 1 ? values : v) : values.length > 1 ? values.map(String).join(',') : String(v);
+  }
+}
+
+/** The Table for a list (or one object as a one-item list). */
+export function renderTable(type: ResourceType, list: JsonObject, revision: number, includeObject: string | null, now = Date.now()): JsonObject {
+  const printer = type.builtin ? PRINTERS[type.storeKey] ?? CREATED_AT : customPrinter(type);
+  const listMeta = o(list['metadata']);
+  const rows = a(list['items']).map(o).map((item) => {
+    const row: JsonObject = { cells: printer.cells(item, now) };
+    if (includeObject === 'Object') row['object'] = item;
+    else if (includeObject !== 'None') row['object'] = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: metadataOf(item) };
+    return row;
+  });
+  const metadata: JsonObject = { resourceVersion: String(listMeta['resourceVersion'] ?? revision) };
+  if (listMeta['continue']) metadata['continue'] = listMeta['continue'] ?? null;
+  if (listMeta['remainingItemCount'] !== undefined) metadata['remainingItemCount'] = listMeta['remainingItemCount'] ?? null;
+  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata, columnDefinitions: printer.columns as unknown as JsonObject[], rows };
+}
