@@ -41,13 +41,14 @@ export interface MosquittoSub {
   kill(): Promise<void>;
 }
 
-const MARK = '@@msg ';
+const MARK = '=msg= ';
 
 /** Starts mosquitto_sub for `count` messages (-C) with a `timeoutSeconds` bound (-W). */
 export function mosquittoSub(o: MosquittoCommon & { topics: string[]; count: number; timeoutSeconds?: number }): MosquittoSub {
   const args = [...commonArgs(o), '-d', '-C', String(o.count), '-W', String(o.timeoutSeconds ?? 10), '-F', `${MARK}%t %p`];
   for (const t of o.topics) args.push('-t', t);
-  const child = new SpawnedProcess({ command: 'mosquitto_sub', args: [...args, ...(o.args ?? [])], name: 'mosquitto_sub' });
+  // stdbuf: piped stdout is block-buffered, and readiness is read from the debug lines.
+  const child = new SpawnedProcess({ command: 'stdbuf', args: ['-oL', 'mosquitto_sub', ...args, ...(o.args ?? [])], name: 'mosquitto_sub' });
   const ready = child.waitForOutput('received SUBACK', 10000).then(() => undefined);
   const done = child.exited.then((exit) => {
     const output = child.output();

@@ -71,6 +71,10 @@ export class RawMqttSocket {
     return result;
   }
 
+  /** Stops reading: the kernel buffers fill and the server's writes back up (a slow client). */
+  pause(): void { this.#socket.pause(); }
+  resume(): void { this.#socket.resume(); }
+
   destroy(): void { this.#socket.destroy(); }
 }
 
