@@ -1,6 +1,8 @@
 // In-process end-to-end smoke test with the `mqtt` client (3.1.1 and 5.0) over real sockets.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import net from 'node:net';
 import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { allowAllAuthorizer } from './auth/authorizer.js';
 import { configSchema } from './config/schema.js';
@@ -162,5 +164,59 @@ describe('broker end to end', () => {
     await broker.stop();
     await waitFor(() => reasons.length === 1);
     expect(reasons).toEqual([0x8b]);
+  });
+
+  /** Sends raw bytes; resolves with everything received until the broker closes the socket. */
+  async function raw(chunks: Buffer[]): Promise<Buffer> {
+    const socket = net.connect(broker.addresses().mqtt?.port ?? 0, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (d) => received.push(d));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    for (const c of chunks) socket.write(c);
+    await new Promise<void>((resolve) => { socket.once('close', () => resolve()); socket.once('error', () => resolve()); });
+    return Buffer.concat(received);
+  }
+
+  const connectV5 = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'raw', clean: true, keepalive: 0 });
+  const connectV4 = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'raw4', clean: true, keepalive: 0 });
+
+  it('closes a connection whose first packet is not CONNECT', async () => {
+    const reply = await raw([mqttPacket.generate({ cmd: 'pingreq' })]);
+    expect(reply.length).toBe(0);
+  });
+
+  it('closes with 0x95 at the header of a huge announced packet, other clients unaffected', async () => {
+    const bystander = await connect({ protocolVersion: 5 });
+    const reply = await raw([connectV5, Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f])]);
+    // 0x95 (in a CONNACK or DISCONNECT, depending on whether the CONNACK went first), then close
+    expect(reply[reply.length - 2]).toBe(0x95);
+    await bystander.publishAsync('still/alive', 'x', { qos: 1 });
+  });
+
+  it('closes with 0x82 on a repeated single-valued property and 0x81 on a property without value', async () => {
+    const repeated = Buffer.from([0x30, 0x08, 0x00, 0x01, 0x74, 0x04, 0x01, 0x01, 0x01, 0x01]);
+    let reply = await raw([connectV5, repeated]);
+    expect(reply.subarray(-4)).toEqual(Buffer.from([0xe0, 0x02, 0x82, 0x00]));
+    const noValue = Buffer.from([0x30, 0x06, 0x00, 0x01, 0x74, 0x01, 0x02, 0x70]);
+    reply = await raw([connectV5, noValue]);
+    expect(reply.subarray(-4)).toEqual(Buffer.from([0xe0, 0x02, 0x81, 0x00]));
+    expect(broker.isReady()).toBe(true);
+  });
+
+  it('closes on a second CONNECT and on a topic with too many levels', async () => {
+    let reply = await raw([connectV5, connectV5]);
+    expect(reply.subarray(-4)).toEqual(Buffer.from([0xe0, 0x02, 0x82, 0x00]));
+    const deep = mqttPacket.generate({ cmd: 'publish', topic: 'a/'.repeat(500) + 'z', payload: Buffer.from('x'), qos: 0, retain: false, dup: false }, { protocolVersion: 5 });
+    reply = await raw([connectV5, deep]);
+    expect(reply.subarray(-4)).toEqual(Buffer.from([0xe0, 0x02, 0x90, 0x00]));
+    // 3.1.1: a plain close, no DISCONNECT
+    reply = await raw([connectV4, deep]);
+    expect(reply).toEqual(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+  });
+
+  it('refuses an empty client id without clean session in 3.1.1 (return code 2)', async () => {
+    const c = Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00]);
+    const reply = await raw([c]);
+    expect(reply).toEqual(Buffer.from([0x20, 0x02, 0x00, 0x02]));
   });
 });

@@ -52,7 +52,7 @@ export class PacketDecoder {
     try {
       parser.parse(frame);
     } catch (err) {
-      parser._resetState();
+      parser.reset();
       throw new ProtocolError(ReasonCode.MalformedPacket, 'Malformed packet', { cause: err });
     }
     const packet = this.#packet as Packet | undefined;
@@ -60,7 +60,7 @@ export class PacketDecoder {
     this.#packet = undefined;
     this.#error = undefined;
     if (error !== undefined || packet === undefined) {
-      parser._resetState();
+      parser.reset();
       const reason = error?.message === 'Invalid protocol version' ? ReasonCode.UnsupportedProtocolVersion : ReasonCode.MalformedPacket;
       throw new ProtocolError(reason, error?.message ?? 'Incomplete packet', { cause: error });
     }

@@ -33,6 +33,12 @@ interface RawParser {
 const BaseParser = Object.getPrototypeOf(mqttPacket.parser()).constructor as new () => RawParser;
 
 export class StrictParser extends BaseParser {
+  /** Back to a clean state after an error; mqtt-packet's own reset leaves a stale read position. */
+  reset(): void {
+    this._resetState();
+    this._pos = 0;
+  }
+
   override _parseString(): string | null {
     const start = this._pos + 2;
     const value = super._parseString();
