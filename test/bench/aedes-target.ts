@@ -1,0 +1,44 @@
+// Aedes as a benchmark target: our aedes-server.js (Aedes' README setup) in its own process.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/net.js';
+import type { BrokerTarget, RunningBroker, StartOptions } from './broker-target.js';
+import { PinnedProcess, waitForPort } from './pinned-process.js';
+
+const HOST = '127.0.0.1';
+const SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'aedes-server.js');
+
+export function createAedesTarget(): BrokerTarget {
+  return {
+    name: 'aedes',
+    async version() {
+      // aedes' exports map hides package.json; find it from the resolved entry point.
+      const entry = createRequire(import.meta.url).resolve('aedes');
+      const pkg = JSON.parse(await readFile(path.join(path.dirname(entry), 'package.json'), 'utf8')) as { version?: string };
+      return pkg.version ?? '?';
+    },
+    async unavailableReason() {
+      try {
+        createRequire(import.meta.url).resolve('aedes');
+        return undefined;
+      } catch (err) {
+        return `aedes is not installed (${(err as Error).message})`;
+      }
+    },
+    async start(options: StartOptions): Promise<RunningBroker> {
+      const port = await freePort(HOST);
+      const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=aedes-${options.scenario}-${Date.now()}.cpuprofile`];
+      const broker = new PinnedProcess({ name: 'aedes', command: process.execPath, args: [...profile, SERVER, String(port), HOST], cpus: options.cpus });
+      const endpoint = { host: HOST, port };
+      try {
+        await waitForPort(endpoint, broker);
+      } catch (err) {
+        await broker.stop();
+        throw err;
+      }
+      return { publishEndpoint: endpoint, subscribeEndpoint: endpoint, pids: [broker.pid], stop: () => broker.stop() };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// Connection scenarios: how fast the broker accepts MQTT connections (CONNECT to CONNACK,
+// bounded concurrency), and how much resident memory each idle connection costs it.
+import { ConnectionBurst } from './connect-burst.js';
+import { readCpuSeconds, readListenOverflows, readRssBytes, sumOver, waitUntilSettled } from './process-stats.js';
+import type { ConnectionsResult, ConnectionsSpec, ScenarioEndpoints } from './scenario-spec.js';
+
+export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioEndpoints): Promise<ConnectionsResult> {
+  const pids = endpoints.brokerPids;
+  const readRss = (): Promise<number> => sumOver(pids, readRssBytes);
+  const measureMemory = spec.measureMemory && pids.length > 0;
+  const rssBeforeBytes = measureMemory ? await waitUntilSettled(readRss, { timeoutMs: 5000 }) : undefined;
+  const burst = new ConnectionBurst();
+  try {
+    const before = await readCpu(pids);
+    const overflowsBefore = await readListenOverflows();
+    const started = performance.now();
+    await burst.open({
+      endpoint: endpoints.subscribe, count: spec.connections, concurrency: spec.concurrency,
+      clientIdPrefix: `bench-${process.pid}-`, localAddress: endpoints.localAddress, timeoutMs: 120000,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const after = await readCpu(pids);
+    const rate = {
+      kind: 'connections', connections: spec.connections, connectsPerSecond: spec.connections / seconds,
+      brokerCpu: (after.broker - before.broker) / seconds, generatorCpu: (after.generator - before.generator) / seconds,
+      listenOverflows: (await readListenOverflows()) - overflowsBefore,
+    } as const;
+    if (rssBeforeBytes === undefined) return rate;
+    // The broker may still be allocating for the last connections: wait for RSS to stop moving.
+    const rssAfterBytes = await waitUntilSettled(readRss, { timeoutMs: 15000, intervalMs: 500 });
+    if (burst.lost > 0) throw new Error(`${burst.lost} idle connections were closed by the broker while measuring memory`, { cause: burst.firstError });
+    return {
+      ...rate, rssBeforeBytes, rssAfterBytes,
+      bytesPerConnection: (rssAfterBytes - rssBeforeBytes) / spec.connections,
+    };
+  } finally {
+    burst.close();
+  }
+}
+
+async function readCpu(pids: readonly number[]): Promise<{ broker: number; generator: number }> {
+  const own = process.cpuUsage();
+  return { broker: pids.length > 0 ? await sumOver(pids, readCpuSeconds) : Number.NaN, generator: (own.user + own.system) / 1e6 };
+}

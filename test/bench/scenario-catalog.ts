@@ -1,0 +1,34 @@
+// The benchmark's scenarios as issue 2 defines them, sized from the command-line options.
+import type { BenchOptions } from './bench-options.js';
+import type { ScenarioName, ScenarioSpec } from './scenario-spec.js';
+
+const STREAMS = 10;
+const LATENCY_RATE = 1000;
+const IDLE_CONNECTIONS = 10000;
+const RATE_CONNECTIONS = 5000;
+// Below Mosquitto's listen backlog (100): more in flight only measures SYN retransmits.
+const CONNECT_CONCURRENCY = 64;
+
+export function buildScenarioSpec(name: ScenarioName, options: Pick<BenchOptions, 'durationSeconds' | 'quick' | 'window' | 'payloadBytes'>): ScenarioSpec {
+  const measureMs = Math.round(options.durationSeconds * 1000);
+  const warmupMs = options.quick ? 500 : 1000;
+  const throughput = { kind: 'throughput', name, streams: STREAMS, window: options.window, payloadBytes: options.payloadBytes, warmupMs, measureMs } as const;
+  switch (name) {
+    case 'fan-in': return { ...throughput, topology: 'fan-in', qos: 0 };
+    case 'pairs': return { ...throughput, topology: 'pairs', qos: 0 };
+    case 'fan-out': return { ...throughput, topology: 'fan-out', qos: 0 };
+    case 'qos1-pairs': return { ...throughput, topology: 'pairs', qos: 1 };
+    // The issue asks for a sample of at least 5 s; --quick trades that for speed.
+    case 'latency': return { kind: 'latency', name, ratePerSecond: LATENCY_RATE, payloadBytes: options.payloadBytes, warmupMs, measureMs: options.quick ? measureMs : Math.max(5000, measureMs) };
+    case 'idle-memory': return { kind: 'connections', name, connections: IDLE_CONNECTIONS, concurrency: CONNECT_CONCURRENCY, measureMemory: true };
+    case 'connect-rate': return { kind: 'connections', name, connections: RATE_CONNECTIONS, concurrency: CONNECT_CONCURRENCY, measureMemory: false };
+  }
+}
+
+/** Upper bound on one scenario's run in the generator, for the parent's watchdog. */
+export function scenarioBudgetMs(spec: ScenarioSpec): number {
+  switch (spec.kind) {
+    case 'throughput': case 'latency': return spec.warmupMs + spec.measureMs + 60000;
+    case 'connections': return 180000;
+  }
+}

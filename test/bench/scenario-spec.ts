@@ -1,0 +1,98 @@
+// The scenarios the benchmark knows, as plain data sent from run.ts to the generator process,
+// and the results the generator sends back.
+import type { Endpoint } from './bench-connection.js';
+import type { LatencySummary } from './percentile.js';
+
+export const SCENARIO_NAMES = ['fan-in', 'pairs', 'fan-out', 'qos1-pairs', 'latency', 'idle-memory', 'connect-rate'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export function isScenarioName(name: string): name is ScenarioName {
+  return (SCENARIO_NAMES as readonly string[]).includes(name);
+}
+
+export type Topology = 'fan-in' | 'pairs' | 'fan-out';
+
+/** Where the generator connects: publishers and subscribers may use different nodes (clusters). */
+export interface ScenarioEndpoints {
+  readonly publish: Endpoint;
+  readonly subscribe: Endpoint;
+  /** Broker processes whose memory and CPU are measured. */
+  readonly brokerPids: readonly number[];
+  /** Source address for the generator's sockets. */
+  readonly localAddress?: string | undefined;
+}
+
+export interface ThroughputSpec {
+  readonly kind: 'throughput';
+  readonly name: ScenarioName;
+  readonly topology: Topology;
+  readonly streams: number;
+  readonly qos: 0 | 1;
+  /** Messages per publisher not yet delivered (and for QoS1 not yet acknowledged). */
+  readonly window: number;
+  readonly payloadBytes: number;
+  readonly warmupMs: number;
+  readonly measureMs: number;
+}
+
+export interface LatencySpec {
+  readonly kind: 'latency';
+  readonly name: ScenarioName;
+  readonly ratePerSecond: number;
+  readonly payloadBytes: number;
+  readonly warmupMs: number;
+  readonly measureMs: number;
+}
+
+export interface ConnectionsSpec {
+  readonly kind: 'connections';
+  readonly name: ScenarioName;
+  readonly connections: number;
+  readonly concurrency: number;
+  /** Measure broker RSS before and after (idle-memory) or only the accept rate. */
+  readonly measureMemory: boolean;
+}
+
+export type ScenarioSpec = ThroughputSpec | LatencySpec | ConnectionsSpec;
+
+export interface ThroughputResult {
+  readonly kind: 'throughput';
+  /** Messages delivered to subscribers per second over the measured window. */
+  readonly deliveredPerSecond: number;
+  readonly publishedPerSecond: number;
+  /** Messages a stalled window gave up on (lost or dropped by the broker). */
+  readonly lost: number;
+  readonly measuredMs: number;
+  readonly brokerCpu: number;
+  readonly generatorCpu: number;
+}
+
+export interface LatencyResult {
+  readonly kind: 'latency';
+  /** Milliseconds, publisher write to subscriber read. */
+  readonly latencyMs: LatencySummary;
+  readonly sent: number;
+  readonly received: number;
+}
+
+export interface ConnectionsResult {
+  readonly kind: 'connections';
+  readonly connections: number;
+  readonly connectsPerSecond: number;
+  /** CPU used while connecting, in cores: a generator near 1.0 is the bottleneck. */
+  readonly brokerCpu: number;
+  readonly generatorCpu: number;
+  /** Listen-queue overflows on the machine during the burst (SYNs dropped and retried). */
+  readonly listenOverflows: number;
+  readonly rssBeforeBytes?: number;
+  readonly rssAfterBytes?: number;
+  readonly bytesPerConnection?: number;
+}
+
+export type ScenarioResult = ThroughputResult | LatencyResult | ConnectionsResult;
+
+/** Messages between run.ts and the generator process. */
+export type GeneratorRequest = { readonly type: 'run'; readonly spec: ScenarioSpec; readonly endpoints: ScenarioEndpoints };
+export type GeneratorReply =
+  | { readonly type: 'result'; readonly result: ScenarioResult }
+  | { readonly type: 'error'; readonly message: string };
