@@ -11,6 +11,7 @@ import { createBroker, type Broker } from './broker.js';
 import { runShutdown } from './cli/graceful-shutdown.js';
 import { PASSWD_USAGE, UsageError, runPasswd } from './cli/passwd.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { CONFIG_ENV_VARS, CONFIG_FILE_ENV } from './contract/config-env.js';
 import type { Config } from './config/schema.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { HttpServer } from './http/http-server.js';
@@ -20,7 +21,7 @@ import { createMemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
 
 const USAGE = 'usage: meshmq [start] [--config FILE]\n       meshmq passwd [--user NAME] < password\n' +
-  'Configuration: a YAML/JSON file (--config or MESHMQ_CONFIG) and MESHMQ_* variables (see README).';
+  'Configuration: a YAML/JSON file (--config or MESHMQ_CONFIG) and MESHMQ_* variables (listed below with --help).';
 /** Kubernetes waits 30 s by default before SIGKILL; finish well inside it. */
 const SHUTDOWN_TIMEOUT_MS = 20000;
 const EXIT_CONFIG = 2;
@@ -29,7 +30,7 @@ const EXIT_SIGNAL_BASE = 128;
 async function main(argv: readonly string[]): Promise<void> {
   const [first, ...rest] = argv;
   if (first === 'passwd') return await passwd(rest);
-  if (first === '--help' || first === '-h' || first === 'help') { process.stdout.write(`${USAGE}\n`); return; }
+  if (first === '--help' || first === '-h' || first === 'help') { process.stdout.write(`${USAGE}\n\n${describeEnvVars()}\n`); return; }
   if (first === undefined || first === 'start' || first.startsWith('-')) return await start(first === 'start' ? rest : argv);
   process.stderr.write(`meshmq: unknown command ${JSON.stringify(first)}\n${USAGE}\n`);
   process.exit(EXIT_CONFIG);
@@ -120,6 +121,13 @@ function installSignalHandlers(logger: Logger, broker: Broker, http: HttpServer 
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/** The MESHMQ_* table as help text, straight from the contract so it cannot drift. */
+function describeEnvVars(): string {
+  const width = Math.max(...CONFIG_ENV_VARS.map((r) => r.variable.length));
+  const rows = CONFIG_ENV_VARS.map((r) => `  ${r.variable.padEnd(width)}  ${r.key} (${r.kind}): ${r.description}`);
+  return [`Environment (override the file; ${CONFIG_FILE_ENV} names the file):`, ...rows].join('\n');
 }
 
 function formatAddresses(addresses: Partial<Record<'mqtt' | 'ws' | 'tls', AddressInfo>>): Record<string, string> {

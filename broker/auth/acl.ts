@@ -40,11 +40,14 @@ export class Acl {
   }
 
   canPublish(identity: ClientIdentity, topic: string): boolean {
+    if (this.#rules.length === 0) return this.#defaultAllow && !isDollar(topic);
     return this.#decide(this.#compiled(identity).publish, topic);
   }
 
   /** Whether a message on `topic` may reach this client (read side of `subscribe`/`all` rules). */
   canReceive(identity: ClientIdentity, topic: string): boolean {
+    // The common deployment (no ACL file): one character test, no per-identity lookup.
+    if (this.#rules.length === 0) return this.#defaultAllow && !isDollar(topic);
     return this.#decide(this.#compiled(identity).read, topic);
   }
 
