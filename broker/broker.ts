@@ -59,6 +59,8 @@ export interface Broker {
 
 /** Keep-alive and connect-timeout resolution. */
 const SWEEP_INTERVAL_MS = 500;
+/** How often hot-path traffic counters are added to the Prometheus counters. */
+const COUNTER_FLUSH_MS = 250;
 /** How long stop() waits for sockets to flush their last bytes. */
 const STOP_FLUSH_MS = 3000;
 
@@ -76,7 +78,9 @@ class MeshBroker implements Broker {
   readonly #dispatcher: Dispatcher;
   readonly #ctx: ConnectionContext;
   readonly #connections = new Set<Connection>();
-  readonly #stats: TrafficStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
+  readonly #stats: TrafficStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, inByQos: [0, 0, 0], outByQos: [0, 0, 0] };
+  readonly #flushed: TrafficStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, inByQos: [0, 0, 0], outByQos: [0, 0, 0] };
+  #counterFlush: NodeJS.Timeout | undefined;
   #listeners: Listener[] = [];
   #sweep: PeriodicSweep<Connection> | undefined;
   #sys: SysPublisher | undefined;
@@ -127,6 +131,8 @@ class MeshBroker implements Broker {
     const { config, store, logger } = this.#deps;
     await this.#restore(store);
     this.#sweep = new PeriodicSweep<Connection>(SWEEP_INTERVAL_MS, (c, now) => c.checkTimeouts(now), this.#now);
+    this.#counterFlush = setInterval(() => this.#flushCounters(), COUNTER_FLUSH_MS);
+    this.#counterFlush.unref();
     const accept = (stream: Duplex, kind: ListenerKind, remote: string, cn: string | undefined): void => this.#accept(stream, kind, remote, cn);
     const { listeners, bind } = config;
     try {
@@ -168,6 +174,8 @@ class MeshBroker implements Broker {
     await this.#waitForSockets(STOP_FLUSH_MS);
     await listenersClosed;
     this.#sweep?.close();
+    clearInterval(this.#counterFlush);
+    this.#flushCounters();
     this.#registry.close();
     this.#state = 'stopped';
     this.#deps.logger.info('broker stopped', { node: this.nodeName });
@@ -226,6 +234,25 @@ class MeshBroker implements Broker {
   #connectionClosed(connection: Connection): void {
     this.#connections.delete(connection);
     this.#sweep?.delete(connection);
+  }
+
+  #flushCounters(): void {
+    const { metrics } = this.#deps;
+    const s = this.#stats;
+    const f = this.#flushed;
+    for (let q = 0; q < 3; q++) {
+      const label = { qos: String(q) };
+      const dIn = s.inByQos[q] as number - (f.inByQos[q] as number);
+      const dOut = s.outByQos[q] as number - (f.outByQos[q] as number);
+      if (dIn > 0) metrics.messagesIn.inc(label, dIn);
+      if (dOut > 0) metrics.messagesOut.inc(label, dOut);
+      f.inByQos[q] = s.inByQos[q] as number;
+      f.outByQos[q] = s.outByQos[q] as number;
+    }
+    if (s.bytesIn > f.bytesIn) metrics.bytesIn.inc(s.bytesIn - f.bytesIn);
+    if (s.bytesOut > f.bytesOut) metrics.bytesOut.inc(s.bytesOut - f.bytesOut);
+    f.bytesIn = s.bytesIn;
+    f.bytesOut = s.bytesOut;
   }
 
   #publishWill(will: Message): void {

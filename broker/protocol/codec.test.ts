@@ -5,7 +5,7 @@ import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 import { PacketDecoder } from './codec.js';
 import { FrameReader } from './frame-reader.js';
-import { encodePublish, withPacketId } from './publish-encoding.js';
+import { encodePlainPublish, encodePublish, withPacketId } from './publish-encoding.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
 
 const decoder = new PacketDecoder(65535);
@@ -162,6 +162,23 @@ describe('publish encoding', () => {
       const reference = mqttPacket.generate({ cmd: 'publish', topic: 'topic/x', payload: Buffer.from('payload'), qos: 1, messageId: 0xbeef, retain: false, dup: true,
         ...(props ? { properties: props } : {}) }, { protocolVersion: version });
       expect(patched.equals(reference)).toBe(true);
+    }
+  });
+
+  it('encodes plain PUBLISH packets exactly like mqtt-packet (fast path)', () => {
+    const payloads = [Buffer.alloc(0), Buffer.from('x'), Buffer.alloc(200, 1), Buffer.alloc(20000, 2), Buffer.alloc(2100000, 3)];
+    for (const version of [3, 4, 5] as const) {
+      for (const qos of [0, 1, 2] as const) {
+        for (const payload of payloads) {
+          for (const topic of ['a', 'sensor/ünï/℃', 'x'.repeat(300)]) {
+            const retain = payload.length % 2 === 0;
+            const dup = qos > 0 && topic.length > 1;
+            const mine = encodePlainPublish(version, topic, payload, qos, retain, dup, 4242);
+            const reference = mqttPacket.generate({ cmd: 'publish', topic, payload, qos, retain, dup, ...(qos > 0 ? { messageId: 4242 } : {}) }, { protocolVersion: version });
+            expect(mine.equals(reference)).toBe(true);
+          }
+        }
+      }
     }
   });
 });

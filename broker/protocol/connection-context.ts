@@ -11,12 +11,18 @@ import type { Store } from '../store/store.js';
 import type { PacketDecoder } from './codec.js';
 import type { Connection } from './connection.js';
 
-/** Plain counters for $SYS (the metrics registry is read asynchronously). */
+/**
+ * Plain counters on the hot path: a prom-client increment with labels costs a label hash per
+ * message, so these are added to the metrics in one step per sweep (see broker.ts) and read by $SYS.
+ */
 export interface TrafficStats {
   messagesIn: number;
   messagesOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** Messages by QoS, in and out. */
+  readonly inByQos: [number, number, number];
+  readonly outByQos: [number, number, number];
 }
 
 export interface ConnectionContext {

@@ -106,7 +106,6 @@ export class Connection implements SessionOutlet {
     }
     this.#socket.write(buf);
     this.ctx.stats.bytesOut += buf.length;
-    this.ctx.metrics.bytesOut.inc(buf.length);
     if (!this.#slowClosing && this.ctx.config.limits.slowClientPolicy === 'disconnect' && this.congested) {
       this.#slowClosing = true;
       // Deferred: a close from inside a fan-out must not re-enter routing (the will).
@@ -157,7 +156,7 @@ export class Connection implements SessionOutlet {
     }
     this.write(buf);
     this.ctx.stats.messagesOut++;
-    this.ctx.metrics.messagesOut.inc({ qos: QOS_LABELS[qos] });
+    this.ctx.stats.outByQos[qos]++;
     return true;
   }
 
@@ -245,7 +244,6 @@ export class Connection implements SessionOutlet {
     if (this.#state === State.Closed) return;
     this.#lastReceived = this.ctx.now();
     this.ctx.stats.bytesIn += chunk.length;
-    this.ctx.metrics.bytesIn.inc(chunk.length);
     this.#reader ??= new FrameReader(this.ctx.config.limits.maxPacketSize);
     try {
       this.#reader.push(chunk, (frame, owned) => this.#onFrame(frame, owned));
@@ -293,8 +291,6 @@ export class Connection implements SessionOutlet {
     this.close('socket_error', true);
   }
 }
-
-const QOS_LABELS = ['0', '1', '2'] as const;
 
 function uncork(connection: Connection): void {
   connection.flushWrites();

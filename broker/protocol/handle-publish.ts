@@ -8,8 +8,6 @@ import { validateTopicName } from '../routing/topic.js';
 import type { Connection } from './connection.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
 
-const QOS_LABELS = ['0', '1', '2'] as const;
-
 export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   const { ctx } = conn;
   const session = conn.session;
@@ -40,7 +38,7 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   }
 
   ctx.stats.messagesIn++;
-  ctx.metrics.messagesIn.inc({ qos: QOS_LABELS[qos] });
+  ctx.stats.inByQos[qos]++;
 
   if (qos === 2) {
     // [MQTT-4.3.3-9] a resent QoS 2 PUBLISH with a stored id is not delivered again
