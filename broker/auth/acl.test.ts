@@ -107,6 +107,13 @@ describe('Acl decisions', () => {
     expect(acl.canSubscribe(alice, '$share/g1/other/+')).toBe(false);
   });
 
+  it('recompiles when a client id comes back with another username', () => {
+    const acl = new Acl([rule({ topic: 'users/%u/#' })], 'deny');
+    expect(acl.canPublish({ clientId: 'same', username: 'alice' }, 'users/alice/x')).toBe(true);
+    expect(acl.canPublish({ clientId: 'same', username: 'bob' }, 'users/alice/x')).toBe(false);
+    expect(acl.canPublish({ clientId: 'same', username: undefined }, 'users/alice/x')).toBe(false);
+  });
+
   it('caches decisions without changing them', () => {
     const acl = new Acl([rule({ topic: 'a/+', permission: 'deny' })], 'allow');
     let allowed = 0;

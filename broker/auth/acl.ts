@@ -25,14 +25,18 @@ interface Direction {
   readonly cache: Map<string, boolean>;
 }
 
-const DECISION_CACHE_SIZE = 2048;
+// Bounds memory at about IDENTITY_CACHE_SIZE x DECISION_CACHE_SIZE decisions in the worst case.
+const DECISION_CACHE_SIZE = 256;
+const IDENTITY_CACHE_SIZE = 4096;
 const SHARE_PREFIX = '$share/';
 
 export class Acl {
   readonly #rules: readonly AclRule[];
   readonly #defaultAllow: boolean;
-  // Keyed by the identity object the broker keeps per connection: it dies with the connection.
-  readonly #identities = new WeakMap<ClientIdentity, IdentityAcl>();
+  // Keyed by client id (its string's hash is cached by V8), not by object: callers may build
+  // a fresh identity per call. A client id has one username at a time; a change recompiles.
+  // Bounded; the oldest client is dropped first and simply recompiled if it comes back.
+  readonly #byClient = new Map<string, { username: string | undefined; acl: IdentityAcl }>();
 
   constructor(rules: readonly AclRule[], defaultPermission: AclPermission) {
     this.#rules = rules;
@@ -79,12 +83,15 @@ export class Acl {
   }
 
   #compiled(identity: ClientIdentity): IdentityAcl {
-    let compiled = this.#identities.get(identity);
-    if (compiled === undefined) {
-      compiled = compileFor(this.#rules, identity, this.#defaultAllow);
-      this.#identities.set(identity, compiled);
+    const known = this.#byClient.get(identity.clientId);
+    if (known !== undefined && known.username === identity.username) return known.acl;
+    const acl = compileFor(this.#rules, identity, this.#defaultAllow);
+    if (known === undefined && this.#byClient.size >= IDENTITY_CACHE_SIZE) {
+      const oldest = this.#byClient.keys().next();
+      if (oldest.done !== true) this.#byClient.delete(oldest.value);
     }
-    return compiled;
+    this.#byClient.set(identity.clientId, { username: identity.username, acl });
+    return acl;
   }
 }
 
