@@ -64,38 +64,55 @@ export type FrameHandler = (first: number, buf: Buffer, bodyStart: number, end: 
  */
 export class FrameScanner {
   readonly #onFrame: FrameHandler;
-  #pending: Buffer | undefined;
+  /** Chunks of an incomplete frame, joined only once it is complete (no quadratic copying). */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Bytes the first pending frame needs in all, or 0 while its header is incomplete. */
+  #needed = 0;
 
   constructor(onFrame: FrameHandler) {
     this.#onFrame = onFrame;
   }
 
   push(chunk: Buffer): void {
-    const buf = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
-    const len = buf.length;
+    if (this.#pendingBytes > 0) {
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+      if (this.#needed > 0 && this.#pendingBytes < this.#needed) return;
+      chunk = Buffer.concat(this.#pending, this.#pendingBytes);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
+    const len = chunk.length;
     let pos = 0;
-    while (pos + 1 < len) {
+    let needed = 0;
+    while (pos < len) {
       let i = pos + 1;
       let value = 0;
       let mult = 1;
-      let byte = 0x80;
-      while ((byte & 0x80) !== 0) {
-        if (i >= len) { byte = -1; break; }
-        if (i - pos > 4) throw new Error('malformed remaining length');
-        byte = buf[i++] as number;
+      let complete = false;
+      while (i < len) {
+        if (i - pos > 4) throw new Error('malformed remaining length'); // [MQTT-2.2.3] at most 4 bytes
+        const byte = chunk[i++] as number;
         value += (byte & 0x7f) * mult;
         mult *= 128;
+        if ((byte & 0x80) === 0) { complete = true; break; }
       }
-      if (byte === -1 || i + value > len) break;
-      this.#onFrame(buf[pos] as number, buf, i, i + value);
+      if (!complete) break;
+      if (i + value > len) { needed = i + value - pos; break; }
+      this.#onFrame(chunk[pos] as number, chunk, i, i + value);
       pos = i + value;
     }
-    // Copy the tail so a large chunk is not kept alive by a few pending bytes.
-    this.#pending = pos < len ? Buffer.from(buf.subarray(pos)) : undefined;
+    if (pos < len) {
+      // Copy the tail so a large chunk is not kept alive by a few pending bytes.
+      this.#pending = [Buffer.from(chunk.subarray(pos))];
+      this.#pendingBytes = len - pos;
+      this.#needed = needed;
+    }
   }
 
   get pendingBytes(): number {
-    return this.#pending?.length ?? 0;
+    return this.#pendingBytes;
   }
 }
 
