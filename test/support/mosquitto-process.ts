@@ -34,8 +34,9 @@ export function buildMosquittoConf(config: Json | undefined, host: string, ports
   if (limits['maxPacketSize'] !== undefined) lines.push(`max_packet_size ${String(limits['maxPacketSize'])}`);
   if (limits['maxKeepAlive'] !== undefined && limits['maxKeepAlive'] !== 0) lines.push(`max_keepalive ${String(limits['maxKeepAlive'])}`);
   if (limits['receiveMaximum'] !== undefined) lines.push(`max_inflight_messages ${String(limits['receiveMaximum'])}`);
-  if (limits['topicAliasMaximum'] !== undefined) lines.push(`max_topic_alias ${String(limits['topicAliasMaximum'])}`);
   lines.push(`listener ${ports.mqtt} ${host}`);
+  // A listener option: it must follow the listener line.
+  if (limits['topicAliasMaximum'] !== undefined) lines.push(`max_topic_alias ${String(limits['topicAliasMaximum'])}`);
   if (typeof tls['certFile'] === 'string') {
     lines.push(`listener ${ports.tls} ${host}`, `certfile ${tls['certFile']}`, `keyfile ${String(tls['keyFile'])}`);
     if (typeof tls['caFile'] === 'string') lines.push(`cafile ${tls['caFile']}`);

@@ -117,3 +117,24 @@ export function connectBytes(o: { protocolName?: string; level?: number; flags?:
   ]);
   return frame(o.firstByte ?? 0x10, body);
 }
+
+/** A hand-built v5 PUBLISH with raw property bytes (e.g. a repeated or truncated property). */
+export function publishV5Bytes(o: { topic: string; qos?: 0 | 1 | 2; packetId?: number; properties?: number[]; payload?: string; retain?: boolean }): Buffer {
+  const qos = o.qos ?? 0;
+  const props = Buffer.from(o.properties ?? []);
+  const parts = [mqttString(o.topic)];
+  if (qos > 0) parts.push(Buffer.from([(o.packetId ?? 1) >> 8, (o.packetId ?? 1) & 0xff]));
+  parts.push(Buffer.from(encodeRemainingLength(props.length)), props, Buffer.from(o.payload ?? '', 'utf8'));
+  return frame(0x30 | (qos << 1) | (o.retain ? 1 : 0), Buffer.concat(parts));
+}
+
+/** A hand-built v5 CONNECT with raw property bytes. */
+export function connectV5Bytes(o: { clientId?: string; properties?: number[]; flags?: number }): Buffer {
+  const props = Buffer.from(o.properties ?? []);
+  const body = Buffer.concat([
+    mqttString('MQTT'), Buffer.from([5, o.flags ?? 0x02, 0, 60]),
+    Buffer.from(encodeRemainingLength(props.length)), props,
+    mqttString(o.clientId ?? 'raw5'),
+  ]);
+  return frame(0x10, body);
+}
