@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { SpawnedProcess } from '../test/support/spawned-process.js';
 import { waitFor } from '../test/support/wait.js';
+import { hashPassword } from './auth/password-hash.js';
+import { formatUserEntry } from './auth/users-file.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const main = path.join(root, 'dist', 'broker', 'main.js');
@@ -95,8 +97,8 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-async function startBroker(name: string): Promise<{ child: SpawnedProcess; listening: { node: string; mqtt: string; ws: string; http: string } }> {
-  const child = run([], { MESHMQ_NODE_NAME: name });
+async function startBroker(name: string, env: Record<string, string> = {}): Promise<{ child: SpawnedProcess; listening: { node: string; mqtt: string; ws: string; http: string } }> {
+  const child = run([], { MESHMQ_NODE_NAME: name, ...env });
   const line = await child.waitForOutput('"msg":"listening"', 15000);
   return { child, listening: JSON.parse(line) as { node: string; mqtt: string; ws: string; http: string } };
 }
@@ -129,17 +131,40 @@ describe('meshmq running', () => {
   });
 
   it('exits at once on a second signal', async () => {
-    const { child, listening } = await startBroker('main-test-twice');
-    // A connected client gives the graceful path something to wait for.
-    const client = await mqtt.connectAsync(`mqtt://${listening.mqtt}`, { protocolVersion: 4, clientId: 'main-test-twice', reconnectPeriod: 0 });
+    const { child } = await startBroker('main-test-twice');
+    process.kill(child.pid as number, 'SIGTERM');
+    process.kill(child.pid as number, 'SIGINT');
+    // Either the second signal cut the shutdown short (128 + SIGINT) or it had already finished.
+    const exit = await within(child.exited, 5000, 'exit after a second signal');
+    expect([0, 130]).toContain(exit.code);
+  });
+
+  it('enforces the users file and the ACL it is configured with', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'users.yaml'), formatUserEntry('alice', await hashPassword('pw-alice', { N: 1024, r: 8, p: 1 })));
+    fs.writeFileSync(path.join(dir, 'acl.yaml'), '- { action: subscribe, permission: deny, topic: "private/#" }\n');
+    const { child, listening } = await startBroker('main-test-auth', {
+      MESHMQ_ALLOW_ANONYMOUS: 'false', MESHMQ_USERS_FILE: path.join(dir, 'users.yaml'), MESHMQ_ACL_FILE: path.join(dir, 'acl.yaml'),
+    });
+    const url = `mqtt://${listening.mqtt}`;
+    const refused = (options: mqtt.IClientOptions) => within(mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0, ...options }).then(
+      async (c) => { await c.endAsync(true); return 'connected'; },
+      (err: { code?: number }) => err.code,
+    ), 10000, 'CONNACK');
+    expect(await refused({ clientId: 'anon' })).toBe(0x87); // not authorized
+    expect(await refused({ clientId: 'bad', username: 'alice', password: 'nope' })).toBe(0x86); // bad user name or password
+    const alice = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: 'alice-1', username: 'alice', password: 'pw-alice', reconnectPeriod: 0 });
     try {
-      process.kill(child.pid as number, 'SIGTERM');
-      await child.waitForOutput('"msg":"shutting down"', 10000).catch(() => undefined);
-      if (child.exitStatus === undefined) process.kill(child.pid as number, 'SIGINT');
-      const exit = await within(child.exited, 5000, 'exit after a second signal');
-      expect([0, 130]).toContain(exit.code);
+      const received: string[] = [];
+      alice.on('message', (topic) => received.push(topic));
+      await alice.subscribeAsync('#', { qos: 1 });
+      await alice.publishAsync('private/x', 'secret', { qos: 1 });
+      await alice.publishAsync('public/x', 'hello', { qos: 1 });
+      await waitFor(() => received.includes('public/x'), { what: 'public/x delivered' });
+      expect(received).toEqual(['public/x']);
     } finally {
-      await client.endAsync(true);
+      await alice.endAsync(true);
+      await child.stop('SIGTERM', 25000);
     }
   });
 });
