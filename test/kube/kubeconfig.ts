@@ -18,7 +18,11 @@ export function buildKubeconfig(target: KubeconfigTarget): Record<string, unknow
   const name = target.contextName ?? 'meshmq-emulator';
   const cluster: Record<string, unknown> = { server: target.server };
   if (target.caPem) cluster['certificate-authority-data'] = Buffer.from(target.caPem).toString('base64');
-  const user: Record<string, unknown> = target.token ? { token: target.token } : {};
+  // @kubernetes/client-node refuses plain http unless TLS verification is explicitly off.
+  else if (target.server.startsWith('http:')) cluster['insecure-skip-tls-verify'] = true;
+  // kubectl prompts for a username when a user entry has no credentials at all; an emulator that
+  // checks no tokens accepts any, so a placeholder keeps kubectl non-interactive.
+  const user: Record<string, unknown> = { token: target.token ?? 'unauthenticated' };
   const context: Record<string, unknown> = { cluster: name, user: name };
   if (target.namespace) context['namespace'] = target.namespace;
   return {

@@ -106,7 +106,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         case 'api': sendJson(res, 200, coreVersions(serverAddress)); return;
         case 'apis': sendJson(res, 200, groupList(registry)); return;
         case 'openapi-v2': { const doc = openApiV2(); sendJson(res, doc.code, doc.body); return; }
-        case 'openapi-v3': { const doc = openApiV3(); sendJson(res, doc.code, doc.body); return; }
+        case 'openapi-v3': { const doc = openApiV3(registry, path.sub); sendJson(res, doc.code, doc.body); return; }
         case 'group': {
           const doc = group(registry, path.group);
           if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});

@@ -1,7 +1,8 @@
 // Parses an apiserver URL path into what it addresses (discovery document or resource),
 // following the real RequestInfoFactory (namespaces/{ns}/status is the namespace's subresource).
 export type ApiPath =
-  | { kind: 'version' | 'api' | 'apis' | 'health' | 'openapi-v2' | 'openapi-v3' }
+  | { kind: 'version' | 'api' | 'apis' | 'health' | 'openapi-v2' }
+  | { kind: 'openapi-v3'; sub: string }
   | { kind: 'group'; group: string }
   | { kind: 'resources'; group: string; version: string }
   | { kind: 'resource'; group: string; version: string; namespace: string; plural: string; name: string; subresource: string; legacyWatch: boolean };
@@ -13,7 +14,7 @@ export function parseApiPath(pathname: string): ApiPath | undefined {
   const [root, ...rest] = parts;
   if (root === 'version' && rest.length === 0) return { kind: 'version' };
   if ((root === 'healthz' || root === 'readyz' || root === 'livez') && rest.length <= 1) return { kind: 'health' };
-  if (root === 'openapi') return rest[0] === 'v2' ? { kind: 'openapi-v2' } : { kind: 'openapi-v3' };
+  if (root === 'openapi') return rest[0] === 'v2' ? { kind: 'openapi-v2' } : { kind: 'openapi-v3', sub: rest.slice(1).join('/') };
   let group: string;
   let version: string | undefined;
   let tail: string[];

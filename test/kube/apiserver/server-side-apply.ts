@@ -30,7 +30,6 @@ export function serverSideApply(type: ResourceType, current: JsonObject | undefi
   for (const e of entries) {
     const fields = fromFieldsV1(e.fieldsV1);
     if (e.manager === ctx.manager && e.operation === 'Apply' && (e.subresource ?? '') === ctx.subresource) { previouslyMine = fields; continue; }
-    if (e.manager === ctx.manager) continue;
     for (const p of fields) {
       const value = appliedLeaves.get(p);
       if (value === undefined || currentLeaves.get(p) === value) continue;
