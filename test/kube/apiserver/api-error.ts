@@ -70,7 +70,7 @@ const FIELD_ERROR_TEXT: Record<FieldErrorType, string> = {
 /** `Invalid value: -1: must be ...` as field.Error.ErrorBody renders it (without the field). */
 export function fieldErrorBody(e: FieldError): string {
   let s = FIELD_ERROR_TEXT[e.type];
-  const showValue = e.type !== 'Required' && e.type !== 'Forbidden' && e.type !== 'TooLong' && e.type !== 'TooMany';
+  const showValue = e.type !== 'Required' && e.type !== 'Forbidden' && e.type !== 'TooLong';
   if (showValue && e.value !== undefined) s += `: ${renderValue(e.value)}`;
   if (e.detail) s += `: ${e.detail}`;
   return s;
