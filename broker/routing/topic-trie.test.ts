@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { TopicTrie } from './topic-trie.js';
 import { matchesFilter } from './topic.js';
 import { createPrng, randomFilter, randomTopic } from './random-topics.js';
+import { levelKey } from './trie-node.js';
 
 function matched(trie: TopicTrie<number>, topic: string): string[] {
   const out: string[] = [];
@@ -104,5 +105,59 @@ describe('TopicTrie', () => {
     });
     expect(seen.sort()).toEqual([1, 2, 3]);
     expect(trie.filterCount).toBe(0);
+  });
+
+  it('tells apart levels whose hashed keys collide', () => {
+    // Find real collisions of the 30-bit level key for a fixed seed (birthday bound: ~2^15 tries).
+    const seed = 12345;
+    const byKey = new Map<number, string>();
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; pairs.length < 3 && i < 2_000_000; i++) {
+      const level = `L${i.toString(36)}`;
+      const key = levelKey(level, 0, level.length, seed);
+      const other = byKey.get(key);
+      if (other === undefined) byKey.set(key, level);
+      else pairs.push([other, level]);
+    }
+    expect(pairs.length).toBe(3);
+    const trie = new TopicTrie<string>({ hashSeed: seed });
+    for (const [a, b] of pairs) {
+      trie.add(`x/${a}/+`, a);
+      trie.add(`x/${b}/+`, b);
+      trie.add(`${b}/#`, b);
+      trie.add(`${a}/#`, a);
+    }
+    const seen = (topic: string): string[] => {
+      const out: string[] = [];
+      trie.match(topic, (v) => out.push(v));
+      return out.sort();
+    };
+    for (const [a, b] of pairs) {
+      expect(seen(`x/${a}/1`)).toEqual([a]);
+      expect(seen(`x/${b}/1`)).toEqual([b]);
+      expect(seen(`${a}/q`)).toEqual([a]);
+      // Unlink the head of a chain and a non-head: the other stays reachable.
+      expect(trie.remove(`x/${a}/+`, a)).toBe(true);
+      expect(trie.remove(`${b}/#`, b)).toBe(true);
+      expect(seen(`x/${a}/1`)).toEqual([]);
+      expect(seen(`x/${b}/1`)).toEqual([b]);
+      expect(seen(`${a}/q`)).toEqual([a]);
+      expect(seen(`${b}/q`)).toEqual([]);
+    }
+  });
+
+  it('moves between one inline value and a set of values', () => {
+    const trie = new TopicTrie<string>();
+    for (const f of ['a/b', 'a/+']) {
+      trie.add(f, 'x');
+      trie.add(f, 'y');
+      trie.add(f, 'z');
+      expect(trie.remove(f, 'y')).toBe(true);
+      expect(trie.remove(f, 'x')).toBe(true);
+      expect(trie.has(f, 'z')).toBe(true);
+      expect(trie.has(f, 'x')).toBe(false);
+      expect([...trie.valuesOf(f)!]).toEqual(['z']);
+    }
+    expect(matched(trie as unknown as TopicTrie<number>, 'a/b')).toEqual(['a/+=z', 'a/b=z']);
   });
 });

@@ -1,0 +1,38 @@
+// A level of the TopicTrie. Literal children are keyed by a seeded hash of the level so that a
+// match can look them up from the topic string in place (see levelKey), without cutting it.
+import type { FilterEntry } from './filter-entry.js';
+
+export class TrieNode<V> {
+  /** Children by levelKey(level); nodes whose keys collide are chained through `next`. */
+  children: Map<number, TrieNode<V>> | undefined = undefined;
+  next: TrieNode<V> | undefined = undefined;
+  plus: TrieNode<V> | undefined = undefined;
+  hash: TrieNode<V> | undefined = undefined;
+  /** The plain filter ending at this level, and the `$share/g/` filters with the same inner filter. */
+  entry: FilterEntry<V> | undefined = undefined;
+  shared: FilterEntry<V>[] | undefined = undefined;
+
+  constructor(readonly parent: TrieNode<V> | undefined, readonly level: string) {}
+
+  get isEmpty(): boolean {
+    return this.entry === undefined && this.shared === undefined && this.plus === undefined && this.hash === undefined && this.children === undefined;
+  }
+
+  /** Visits every value of every filter ending here. */
+  emit(visit: (value: V, filter: string) => void): void {
+    this.entry?.visit(visit);
+    const shared = this.shared;
+    if (shared !== undefined) for (let i = 0; i < shared.length; i++) shared[i]!.visit(visit);
+  }
+}
+
+const FNV_PRIME = 0x01000193;
+/** Keys stay small integers (V8 Smis): no heap numbers on the match path. */
+export const KEY_MASK = 0x3fffffff;
+
+/** FNV-1a over the UTF-16 code units of `s[start, end)`, seeded, folded to a Smi. */
+export function levelKey(s: string, start: number, end: number, seed: number): number {
+  let h = seed;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return (h ^ (h >>> 16)) & KEY_MASK;
+}
