@@ -9,6 +9,7 @@ export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioE
   const readRss = (): Promise<number> => sumOver(pids, readRssBytes);
   const measureMemory = spec.measureMemory && pids.length > 0;
   const rssBeforeBytes = measureMemory ? await waitUntilSettled(readRss, { timeoutMs: 5000 }) : undefined;
+  if (spec.warmupConnections > 0) await warmUp(spec, endpoints);
   const burst = new ConnectionBurst();
   try {
     const before = await readCpu(pids);
@@ -41,4 +42,14 @@ export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioE
 async function readCpu(pids: readonly number[]): Promise<{ broker: number; generator: number }> {
   const own = process.cpuUsage();
   return { broker: pids.length > 0 ? await sumOver(pids, readCpuSeconds) : Number.NaN, generator: (own.user + own.system) / 1e6 };
+}
+
+/** Opens and closes a first burst, so both sides' JIT is warm before the measured one. */
+async function warmUp(spec: ConnectionsSpec, endpoints: ScenarioEndpoints): Promise<void> {
+  const burst = new ConnectionBurst();
+  try {
+    await burst.open({ endpoint: endpoints.subscribe, count: spec.warmupConnections, concurrency: spec.concurrency, clientIdPrefix: `warm-${process.pid}-`, timeoutMs: 60000 });
+  } finally {
+    burst.close();
+  }
 }

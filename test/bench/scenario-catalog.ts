@@ -20,8 +20,8 @@ export function buildScenarioSpec(name: ScenarioName, options: Pick<BenchOptions
     case 'qos1-pairs': return { ...throughput, topology: 'pairs', qos: 1 };
     // The issue asks for a sample of at least 5 s; --quick trades that for speed.
     case 'latency': return { kind: 'latency', name, ratePerSecond: LATENCY_RATE, payloadBytes: options.payloadBytes, warmupMs, measureMs: options.quick ? measureMs : Math.max(5000, measureMs) };
-    case 'idle-memory': return { kind: 'connections', name, connections: IDLE_CONNECTIONS, concurrency: CONNECT_CONCURRENCY, measureMemory: true };
-    case 'connect-rate': return { kind: 'connections', name, connections: RATE_CONNECTIONS, concurrency: CONNECT_CONCURRENCY, measureMemory: false };
+    case 'idle-memory': return { kind: 'connections', name, connections: IDLE_CONNECTIONS, concurrency: CONNECT_CONCURRENCY, warmupConnections: 0, measureMemory: true };
+    case 'connect-rate': return { kind: 'connections', name, connections: RATE_CONNECTIONS, concurrency: CONNECT_CONCURRENCY, warmupConnections: 2000, measureMemory: false };
   }
 }
 

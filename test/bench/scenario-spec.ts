@@ -49,6 +49,8 @@ export interface ConnectionsSpec {
   readonly name: ScenarioName;
   readonly connections: number;
   readonly concurrency: number;
+  /** Connections opened and closed before the measured burst (JIT warm-up), not counted. */
+  readonly warmupConnections: number;
   /** Measure broker RSS before and after (idle-memory) or only the accept rate. */
   readonly measureMemory: boolean;
 }
