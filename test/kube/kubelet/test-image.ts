@@ -4,6 +4,7 @@
 // EXIT_CODE, IGNORE_SIGTERM=true, TERM_DELAY_MS.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 
 const env = process.env;
 const state = { ready: !env['READY_AFTER_MS'], live: true };
@@ -27,6 +28,15 @@ const server = http.createServer((req, res) => {
     case '/file':
       readFile(url.searchParams.get('path') ?? '', 'utf8').then((text) => reply(200, { text }), (err: Error) => reply(404, { error: err.message }));
       return;
+    case '/connect': {
+      // A TCP connect from inside the pod: "ok", "timeout" or the error code.
+      const socket = net.connect(Number(url.searchParams.get('port')), url.searchParams.get('host') ?? '');
+      socket.setTimeout(Number(url.searchParams.get('timeoutMs') ?? '1000'));
+      socket.once('connect', () => { socket.destroy(); reply(200, { result: 'ok' }); });
+      socket.once('timeout', () => { socket.destroy(); reply(200, { result: 'timeout' }); });
+      socket.once('error', (err: NodeJS.ErrnoException) => reply(200, { result: err.code ?? err.message }));
+      return;
+    }
     case '/exit': {
       const code = Number(url.searchParams.get('code') ?? '0');
       reply(200, { exiting: code });
