@@ -80,7 +80,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const gc = new GarbageCollector(store, registry, service, logger);
   const namespaces = new NamespaceController(store, registry, service, logger);
   for (const name of INITIAL_NAMESPACES) {
-    service.create(registry.lookup('', 'v1', 'namespaces')!, '', { metadata: { name } }, { manager: 'kube-apiserver', dryRun: false, force: false });
+    service.create(registry.lookup('', 'v1', 'namespaces')!, '', { metadata: { name } }, { manager: 'kube-apiserver', dryRun: false, force: false, fieldValidation: 'Ignore', warnings: [] });
   }
   const streams = new Set<() => void>();
   const handler = new ResourceHandler({

@@ -61,3 +61,28 @@ function applyDefaults(s: JsonObject, v: JsonValue | undefined, isRoot = false):
   const extra = s['additionalProperties'];
   if (isObject(extra)) for (const x of Object.values(v)) applyDefaults(extra, x);
 }
+
+/** Paths (`spec.bogus`) of fields the schema would prune: what fieldValidation reports. */
+export function unknownFields(schema: JsonObject, obj: JsonObject): string[] {
+  const out: string[] = [];
+  const visit = (s: JsonObject, v: JsonValue | undefined, path: string): void => {
+    if (Array.isArray(v)) {
+      const items = s['items'];
+      if (isObject(items)) v.forEach((el, i) => visit(items, el, `${path}[${i}]`));
+      return;
+    }
+    if (!isObject(v) || s['x-kubernetes-preserve-unknown-fields'] === true) return;
+    const props = isObject(s['properties']) ? s['properties'] : {};
+    const extra = s['additionalProperties'];
+    for (const [k, x] of Object.entries(v)) {
+      if (path === '' && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
+      const child = path ? `${path}.${k}` : k;
+      const ps = props[k];
+      if (isObject(ps)) visit(ps, x, child);
+      else if (isObject(extra)) visit(extra, x, child);
+      else if (extra !== true) out.push(child);
+    }
+  };
+  visit(schema, obj, '');
+  return out;
+}

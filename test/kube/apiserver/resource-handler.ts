@@ -11,7 +11,7 @@ import { managerFromUserAgent } from './managed-fields.js';
 import type { ObjectStore } from './object-store.js';
 import type { ApiPath } from './request-path.js';
 import type { ResourceRegistry } from './resource-registry.js';
-import type { CallContext, ResourceService } from './resource-service.js';
+import type { CallContext, FieldValidation, ResourceService } from './resource-service.js';
 import type { ResourceType } from './resource-type.js';
 import { renderTable } from './table.js';
 import { serveWatch } from './watch-stream.js';
@@ -57,7 +57,15 @@ export class ResourceHandler {
       manager: query.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']),
       dryRun: query.getAll('dryRun').includes('All'),
       force: query.get('force') === 'true',
+      fieldValidation: parseFieldValidation(query.get('fieldValidation')),
+      warnings: [],
     };
+    // Warnings reach the client as `Warning: 299 - "..."` headers, which kubectl prints.
+    const writeHead = res.writeHead.bind(res);
+    res.writeHead = ((...args: Parameters<ServerResponse['writeHead']>) => {
+      if (ctx.warnings.length > 0 && !res.headersSent) res.setHeader('Warning', ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      return writeHead(...args);
+    }) as ServerResponse['writeHead'];
     const table = wantsTable(req.headers['accept']);
     const isWatch = path.legacyWatch || query.get('watch') === 'true' || query.get('watch') === '1';
     if (path.subresource !== '') {
@@ -69,7 +77,7 @@ export class ResourceHandler {
       switch (method) {
         case 'GET': {
           const options = parseListOptions(query, type);
-          if (isWatch) { serveWatch(res, { ...this.#deps }, type, ns, options); return; }
+          if (isWatch) { serveWatch(res, { ...this.#deps }, type, ns, options, table ? this.#tableView(type, query) : undefined); return; }
           const list = service.list(type, ns, options);
           sendJson(res, 200, table ? renderTable(type, list, this.#deps.store.revision, query.get('includeObject')) : list);
           return;
@@ -92,7 +100,7 @@ export class ResourceHandler {
         if (isWatch) {
           // A watch on one name is a watch with a metadata.name field selector.
           query.set('fieldSelector', [query.get('fieldSelector'), `metadata.name=${path.name}`].filter(Boolean).join(','));
-          serveWatch(res, { ...this.#deps }, type, ns, parseListOptions(query, type));
+          serveWatch(res, { ...this.#deps }, type, ns, parseListOptions(query, type), table ? this.#tableView(type, query) : undefined);
           return;
         }
         const obj = service.get(type, ns, path.name);
@@ -124,6 +132,16 @@ export class ResourceHandler {
       }
       default: throw methodNotAllowed();
     }
+  }
+
+  /** Watch events as one-row Tables; only the first carries the column definitions, as the real server sends them. */
+  #tableView(type: ResourceType, query: URLSearchParams): (obj: JsonObject, first: boolean) => JsonObject {
+    return (obj, first) => {
+      const t = renderTable(type, { items: [obj] }, this.#deps.store.revision, query.get('includeObject'));
+      t['metadata'] = { resourceVersion: String(metadataOf(obj)['resourceVersion'] ?? '') };
+      if (!first) t['columnDefinitions'] = [];
+      return t;
+    };
   }
 
   #subresource(res: ServerResponse, type: ResourceType, r: ResourceRequest, ctx: CallContext): void {
@@ -160,4 +178,10 @@ export class ResourceHandler {
     }
     sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
+}
+
+function parseFieldValidation(value: string | null): FieldValidation {
+  if (value === null || value === '' || value === 'Warn') return 'Warn';
+  if (value === 'Strict' || value === 'Ignore') return value;
+  throw badRequest(`fieldValidation parameter unsupported: ${value}`);
 }

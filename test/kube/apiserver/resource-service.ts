@@ -3,6 +3,7 @@
 import { badRequest, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './api-error.js';
 import { deleteObject, type DeleteOptions, type DeleteResult } from './delete-object.js';
 import { matchesFields } from './field-selector.js';
+import { unknownFields } from './crd-schema-normalize.js';
 import { applyJsonPatch, applyMergePatch } from './json-patch.js';
 import { childObject, isObject, metadataOf, stringAt, type JsonObject, type JsonValue } from './json.js';
 import { matchesLabels } from './label-selector.js';
@@ -15,7 +16,9 @@ import { apiVersionOf, type ResourceType } from './resource-type.js';
 import { readScale, writeScale } from './scale.js';
 import { applyStrategicMergePatch } from './strategic-merge-patch.js';
 
-export interface CallContext { manager: string; dryRun: boolean; force: boolean }
+/** fieldValidation: what to do with fields the schema does not know (Strict: 400, Warn: a warning). */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+export interface CallContext { manager: string; dryRun: boolean; force: boolean; fieldValidation: FieldValidation; warnings: string[] }
 
 /** Applies server-side apply; injected so this file stays about the verbs. */
 export type ApplyFn = (type: ResourceType, current: JsonObject | undefined, applied: JsonObject, ctx: CallContext & { subresource: string }) => { object: JsonObject; owned: Set<string> };
@@ -45,6 +48,7 @@ export class ResourceService {
     if (type.namespaced && bodyNs && bodyNs !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     this.#checkKind(type, body);
     this.#deps.writer.checkNamespace(type, namespace, stringAt(meta, 'name') ?? '');
+    this.#checkUnknownFields(type, body, ctx);
     const created = this.#deps.writer.create(type, body, namespace, this.#write(ctx, ''));
     return this.#deps.present(type, created);
   }
@@ -109,8 +113,20 @@ export class ResourceService {
     if (!type.builtin && !stringAt(meta, 'resourceVersion')) {
       throw invalid(type.kind, type.group, name, [{ type: 'Invalid', field: 'metadata.resourceVersion', value: 0, detail: 'must be specified for an update' }]);
     }
+    this.#checkUnknownFields(type, body, ctx);
     const updated = this.#deps.writer.update(type, current, body, this.#write(ctx, subresource));
     return this.#deps.present(type, updated);
+  }
+
+  #checkUnknownFields(type: ResourceType, obj: JsonObject, ctx: CallContext): void {
+    if (type.builtin || !type.schema || ctx.fieldValidation === 'Ignore') return;
+    const unknown = unknownFields(type.schema, obj);
+    if (unknown.length === 0) return;
+    const list = unknown.map((f) => `unknown field "${f}"`);
+    if (ctx.fieldValidation === 'Strict') {
+      throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${list.join(', ')}`);
+    }
+    ctx.warnings.push(...list);
   }
 
   patch(type: ResourceType, namespace: string, name: string, contentType: string, patch: JsonValue, ctx: CallContext, subresource: string): JsonObject {
@@ -124,6 +140,7 @@ export class ResourceService {
         metadataOf(patch)['name'] = stringAt(metadataOf(patch), 'name') ?? name;
         this.#deps.writer.checkNamespace(type, ns, name);
       }
+      this.#checkUnknownFields(type, patch, ctx);
       const { object, owned } = this.#deps.apply(type, current, patch, { ...ctx, subresource });
       const write = { ...this.#write(ctx, subresource), applied: owned };
       const result = current ? this.#deps.writer.update(type, current, object, write) : this.#deps.writer.create(type, object, ns, write);
@@ -137,6 +154,7 @@ export class ResourceService {
     }
     const view = this.#deps.present(type, current);
     const next = this.#applyPatch(type, view, contentType, patch, false);
+    this.#checkUnknownFields(type, next, ctx);
     // A patch carries no resourceVersion unless it sets one: then it is a precondition.
     const sent = isObject(next['metadata']) ? next['metadata']['resourceVersion'] : undefined;
     if (sent === undefined || sent === null) metadataOf(next)['resourceVersion'] = stringAt(metadataOf(current), 'resourceVersion') ?? '';

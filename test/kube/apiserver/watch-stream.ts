@@ -20,7 +20,10 @@ export interface WatchDeps {
 
 type Emit = (type: string, object: JsonObject) => void;
 
-export function serveWatch(res: ServerResponse, deps: WatchDeps, type: ResourceType, namespace: string, options: ListOptions): void {
+/** Turns each event's object into what the client asked for (a Table row for kubectl get -w). */
+export type EventView = (object: JsonObject, first: boolean) => JsonObject;
+
+export function serveWatch(res: ServerResponse, deps: WatchDeps, type: ResourceType, namespace: string, options: ListOptions, view?: EventView): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
   let ended = false;
@@ -36,8 +39,12 @@ export function serveWatch(res: ServerResponse, deps: WatchDeps, type: ResourceT
   };
   const untrack = deps.track(end);
   res.on('close', end);
+  let first = true;
   const emit: Emit = (eventType, object) => {
-    if (!ended) res.write(JSON.stringify({ type: eventType, object }) + '\n');
+    if (ended) return;
+    const shown = view && eventType !== 'ERROR' && eventType !== 'BOOKMARK' ? view(object, first) : object;
+    if (shown !== object) first = false;
+    res.write(JSON.stringify({ type: eventType, object: shown }) + '\n');
   };
   const nsFilter = type.namespaced ? namespace : '';
   const visible = (obj: JsonObject | undefined): boolean => {
