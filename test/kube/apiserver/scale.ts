@@ -1,6 +1,6 @@
 // The scale subresource: an autoscaling/v1 Scale view of a StatefulSet, Deployment or a
 // custom resource whose CRD declares specReplicasPath/statusReplicasPath/labelSelectorPath.
-import { badRequest, conflict } from './api-error.js';
+import { badRequest, conflict, invalid } from './api-error.js';
 import { clone, getPath, isObject, metadataOf, setPath, stringAt, type JsonObject } from './json.js';
 import { formatLabelSelector, fromLabelSelectorObject } from './label-selector.js';
 import type { ResourceType } from './resource-type.js';
@@ -40,7 +40,7 @@ export function writeScale(type: ResourceType, current: JsonObject, scaleObj: Js
   const spec = isObject(scaleObj['spec']) ? scaleObj['spec'] : {};
   const replicas = spec['replicas'];
   if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)) {
-    throw badRequest(`Scale.autoscaling "${stringAt(meta, 'name') ?? ''}" is invalid: spec.replicas: Invalid value: ${String(replicas)}: must be greater than or equal to 0`);
+    throw invalid('Scale', 'autoscaling', stringAt(meta, 'name') ?? '', [{ type: 'Invalid', field: 'spec.replicas', value: replicas ?? null, detail: 'must be greater than or equal to 0' }]);
   }
   const next = clone(current);
   setPath(next, scale.specReplicasPath, typeof replicas === 'number' ? replicas : 0);

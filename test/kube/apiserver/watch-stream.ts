@@ -27,14 +27,16 @@ export function serveWatch(res: ServerResponse, deps: WatchDeps, type: ResourceT
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
   let ended = false;
-  const timers: NodeJS.Timeout[] = [];
+  let bookmarkTimer: NodeJS.Timeout | undefined;
+  let timeoutTimer: NodeJS.Timeout | undefined;
   let unsubscribe = (): void => {};
   const end = (): void => {
     if (ended) return;
     ended = true;
     unsubscribe();
     untrack();
-    for (const t of timers) clearTimeout(t);
+    clearTimeout(bookmarkTimer);
+    clearTimeout(timeoutTimer);
     res.end();
   };
   const untrack = deps.track(end);
@@ -92,10 +94,10 @@ export function serveWatch(res: ServerResponse, deps: WatchDeps, type: ResourceT
   }
   unsubscribe = deps.store.subscribe(deliver);
   if (options.allowWatchBookmarks) {
-    const tick = (): void => { bookmark(false); timers.push(setTimeout(tick, deps.bookmarkIntervalMs).unref()); };
-    timers.push(setTimeout(tick, deps.bookmarkIntervalMs).unref());
+    const tick = (): void => { bookmark(false); bookmarkTimer = setTimeout(tick, deps.bookmarkIntervalMs).unref(); };
+    bookmarkTimer = setTimeout(tick, deps.bookmarkIntervalMs).unref();
   }
   // Without timeoutSeconds the real server picks a random 30-60 minute lifetime.
   const timeoutMs = options.timeoutSeconds !== undefined ? options.timeoutSeconds * 1000 : (1800 + Math.floor(Math.random() * 1800)) * 1000;
-  timers.push(setTimeout(end, timeoutMs).unref());
+  timeoutTimer = setTimeout(end, timeoutMs).unref();
 }
