@@ -85,7 +85,26 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   return conformanceTarget() === 'mosquitto' ? await startMosquitto(options) : await startMeshmq(options);
 }
 
+/**
+ * A port found free can be taken by another process before the broker binds it (tests run in
+ * parallel): on EADDRINUSE with ports we chose, try again with fresh ones.
+ */
+export async function retryOnPortClash(options: StartBrokerOptions, start: () => Promise<BrokerHandle>, attempts = 3): Promise<BrokerHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      const clash = /EADDRINUSE|Address already in use/.test((err as Error).message);
+      if (!clash || options.ports !== undefined || attempt >= attempts) throw err;
+    }
+  }
+}
+
 export async function startMeshmq(options: StartBrokerOptions = {}): Promise<BrokerHandle> {
+  return await retryOnPortClash(options, () => startMeshmqOnce(options));
+}
+
+async function startMeshmqOnce(options: StartBrokerOptions): Promise<BrokerHandle> {
   const host = options.host ?? '127.0.0.1';
   const ports = await allocatePorts(host, options.ports);
   const name = options.name ?? `meshmq-test-${randomBytes(3).toString('hex')}`;

@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { allocatePorts, type BrokerHandle, type StartBrokerOptions } from './broker-process.js';
+import { allocatePorts, retryOnPortClash, type BrokerHandle, type StartBrokerOptions } from './broker-process.js';
 import { SpawnedProcess } from './spawned-process.js';
 import { writeMosquittoPasswordFile } from './auth-files.js';
 
@@ -46,6 +46,10 @@ export function buildMosquittoConf(config: Json | undefined, host: string, ports
 }
 
 export async function startMosquitto(options: StartBrokerOptions = {}): Promise<BrokerHandle> {
+  return await retryOnPortClash(options, () => startMosquittoOnce(options));
+}
+
+async function startMosquittoOnce(options: StartBrokerOptions): Promise<BrokerHandle> {
   const host = options.host ?? '127.0.0.1';
   const ports = await allocatePorts(host, options.ports);
   const name = options.name ?? `mosquitto-test-${randomBytes(3).toString('hex')}`;
