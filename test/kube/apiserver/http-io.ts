@@ -24,6 +24,10 @@ export function mediaType(header: string | undefined): string {
 
 /** Parses a JSON or YAML body; empty bodies are undefined. */
 export function parseBody(raw: Buffer, contentType: string): JsonValue | undefined {
+  if (contentType.includes('protobuf') || contentType.includes('cbor')) {
+    // Only JSON/YAML bodies are understood; say so as the apiserver does for unknown encodings.
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${contentType})`, {});
+  }
   const text = raw.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
