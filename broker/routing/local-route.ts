@@ -1,20 +1,37 @@
 // A local route: one distinct subscribed filter string (a `$share/g/` prefix included) and the
 // local subscriptions to it. Shared routes also keep their members in rotation order and pick
 // one per message [MQTT-4.8.2].
-import type { Subscription } from './subscription-table.js';
+import type { Delivery, Subscription } from './subscription-table.js';
+
+/**
+ * One client's subscriptions in the table, plus the merge mark of the match in progress:
+ * merging a client's overlapping subscriptions needs no Map per publish.
+ */
+export class ClientRecord {
+  /** The client's slots by filter: also how a route finds a client's slot (routes keep no Map). */
+  readonly slots = new Map<string, RouteSlot>();
+  /** The match that last touched this client, and the delivery it is merging into. */
+  stamp = 0;
+  delivery: Delivery | undefined = undefined;
+}
 
 /** A subscription plus what matching needs precomputed: its identifier as a frozen array. */
 export interface RouteSlot {
   readonly sub: Subscription;
   readonly ids: readonly number[] | undefined;
+  readonly client: ClientRecord;
+  /** Position in `LocalRoute.list`. */
+  index: number;
 }
 
 export type SharedStrategy = 'round-robin' | 'random';
 
 export class LocalRoute {
-  readonly slots = new Map<string, RouteSlot>();
-  /** Shared routes only: members in rotation order; `#cursor` is the next one to try. */
-  readonly #members: RouteSlot[] = [];
+  /**
+   * The slots as an array, for iteration on the match path. Plain routes remove by swapping the
+   * last slot in (O(1)); shared routes keep rotation order (splice) and `#cursor` is the next to try.
+   */
+  list: RouteSlot[] = [];
   #cursor = 0;
 
   constructor(
@@ -25,36 +42,41 @@ export class LocalRoute {
   ) {}
 
   get isEmpty(): boolean {
-    return this.slots.size === 0;
+    return this.list.length === 0;
   }
 
-  /** Adds or replaces the client's subscription; returns the one it replaced. */
-  put(sub: Subscription): Subscription | undefined {
-    const slot: RouteSlot = { sub, ids: sub.subscriptionId === undefined ? undefined : Object.freeze([sub.subscriptionId]) };
-    const old = this.slots.get(sub.clientId);
-    this.slots.set(sub.clientId, slot);
-    if (this.group !== undefined) {
-      const i = old === undefined ? -1 : this.#members.indexOf(old);
-      if (i >= 0) this.#members[i] = slot;
-      else this.#members.push(slot);
+  /** Puts `slot` in place of `old` (same client, same filter), or at the end. */
+  put(slot: RouteSlot, old: RouteSlot | undefined): void {
+    if (old !== undefined) {
+      // A replaced subscription keeps its place (and so its turn in a shared group).
+      slot.index = old.index;
+      this.list[slot.index] = slot;
+    } else if (this.list.length === 0) {
+      this.list = [slot]; // exact capacity: most routes never get a second subscriber
+      slot.index = 0;
+    } else {
+      slot.index = this.list.length;
+      this.list.push(slot);
     }
-    return old?.sub;
   }
 
-  delete(clientId: string): Subscription | undefined {
-    const old = this.slots.get(clientId);
-    if (old === undefined) return undefined;
-    this.slots.delete(clientId);
-    if (this.group !== undefined) {
-      const i = this.#members.indexOf(old);
-      if (i >= 0) {
-        this.#members.splice(i, 1);
-        // Keep the rotation where it was: the member after the removed one is still next.
-        if (i < this.#cursor) this.#cursor--;
-        if (this.#cursor >= this.#members.length) this.#cursor = 0;
+  delete(slot: RouteSlot): void {
+    const list = this.list;
+    const i = slot.index;
+    if (list[i] !== slot) return;
+    if (this.group === undefined) {
+      const last = list.pop()!;
+      if (last !== slot) {
+        list[i] = last;
+        last.index = i;
       }
+      return;
     }
-    return old.sub;
+    list.splice(i, 1);
+    for (let k = i; k < list.length; k++) list[k]!.index = k;
+    // Keep the rotation where it was: the member after the removed one is still next.
+    if (i < this.#cursor) this.#cursor--;
+    if (this.#cursor >= list.length) this.#cursor = 0;
   }
 
   /**
@@ -62,7 +84,7 @@ export class LocalRoute {
    * start) over members that are available and not `exclude`; undefined when none is.
    */
   pick(strategy: SharedStrategy, random: () => number, exclude: string | undefined, isAvailable: ((clientId: string) => boolean) | undefined): RouteSlot | undefined {
-    const members = this.#members;
+    const members = this.list;
     const n = members.length;
     if (n === 0) return undefined;
     const start = strategy === 'random' ? Math.floor(random() * n) : this.#cursor;

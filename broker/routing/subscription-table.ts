@@ -2,7 +2,7 @@
 // yield one Delivery per receiving client (non-shared subscriptions merged per client) plus one
 // per shared group. Routes (distinct filters) are reported as they appear and disappear.
 import type { QoS } from './message.js';
-import { LocalRoute, type RouteSlot, type SharedStrategy } from './local-route.js';
+import { ClientRecord, LocalRoute, type RouteSlot, type SharedStrategy } from './local-route.js';
 import { TopicTrie } from './topic-trie.js';
 import { hasWildcard } from './topic.js';
 
@@ -57,7 +57,7 @@ class MatchScratch {
   plainCount = 0;
   readonly shared: LocalRoute[] = [];
   sharedCount = 0;
-  readonly byClient = new Map<string, Delivery>();
+  /** Merged deliveries of this match, reused across matches. */
   readonly pool: Delivery[] = [];
   readonly single: Delivery = newDelivery();
 }
@@ -79,13 +79,15 @@ function fill(d: Delivery, slot: RouteSlot, route: LocalRoute): Delivery {
 export class SubscriptionTable {
   readonly #trie = new TopicTrie<LocalRoute>();
   readonly #routes = new Map<string, LocalRoute>();
-  readonly #byClient = new Map<string, Map<string, Subscription>>();
+  readonly #byClient = new Map<string, ClientRecord>();
   readonly #options: SubscriptionTableOptions;
   readonly #strategy: SharedStrategy;
   readonly #random: () => number;
   readonly #scratch: MatchScratch[] = [];
   #depth = 0;
   #size = 0;
+  /** Numbers each merging match, to mark the clients it has seen. */
+  #stamp = 0;
   /** Created once: the trie visitor sorts matched routes into the current scratch. */
   readonly #collect = (route: LocalRoute): void => {
     const s = this.#scratch[this.#depth - 1]!;
@@ -108,51 +110,56 @@ export class SubscriptionTable {
       this.#trie.add(sub.filter, route);
       this.#routes.set(sub.filter, route);
     }
-    const replaced = route.put(sub);
-    let mine = this.#byClient.get(sub.clientId);
-    if (mine === undefined) this.#byClient.set(sub.clientId, (mine = new Map()));
-    mine.set(sub.filter, sub);
+    let client = this.#byClient.get(sub.clientId);
+    if (client === undefined) this.#byClient.set(sub.clientId, (client = new ClientRecord()));
+    const old = client.slots.get(sub.filter);
+    const ids = sub.subscriptionId === undefined ? undefined : Object.freeze([sub.subscriptionId]);
+    const slot: RouteSlot = { sub, ids, client, index: -1 };
+    route.put(slot, old);
+    client.slots.set(sub.filter, slot);
+    const replaced = old?.sub;
     if (replaced === undefined) this.#size++;
     if (isNew) this.#options.onFilterAdded?.(sub.filter);
     return { replaced };
   }
 
   remove(clientId: string, filter: string): Subscription | undefined {
-    const mine = this.#byClient.get(clientId);
-    const sub = mine?.get(filter);
-    if (mine === undefined || sub === undefined) return undefined;
-    mine.delete(filter);
-    if (mine.size === 0) this.#byClient.delete(clientId);
+    const client = this.#byClient.get(clientId);
+    const slot = client?.slots.get(filter);
+    if (client === undefined || slot === undefined) return undefined;
+    client.slots.delete(filter);
+    if (client.slots.size === 0) this.#byClient.delete(clientId);
     this.#size--;
     const route = this.#routes.get(filter);
     if (route !== undefined) {
-      route.delete(clientId);
+      route.delete(slot);
       if (route.isEmpty) {
         this.#routes.delete(filter);
         this.#trie.remove(filter, route);
         this.#options.onFilterRemoved?.(filter);
       }
     }
-    return sub;
+    return slot.sub;
   }
 
   removeClient(clientId: string): Subscription[] {
-    const mine = this.#byClient.get(clientId);
-    if (mine === undefined) return [];
+    const client = this.#byClient.get(clientId);
+    if (client === undefined) return [];
     const removed: Subscription[] = [];
-    for (const filter of [...mine.keys()]) {
+    for (const filter of [...client.slots.keys()]) {
       const sub = this.remove(clientId, filter);
       if (sub !== undefined) removed.push(sub);
     }
     return removed;
   }
 
-  subscriptionsOf(clientId: string): Iterable<Subscription> {
-    return this.#byClient.get(clientId)?.values() ?? [];
+  *subscriptionsOf(clientId: string): IterableIterator<Subscription> {
+    const client = this.#byClient.get(clientId);
+    if (client !== undefined) for (const slot of client.slots.values()) yield slot.sub;
   }
 
   get(clientId: string, filter: string): Subscription | undefined {
-    return this.#byClient.get(clientId)?.get(filter);
+    return this.#byClient.get(clientId)?.slots.get(filter)?.sub;
   }
 
   /**
@@ -170,7 +177,7 @@ export class SubscriptionTable {
       this.#trie.match(topic, this.#collect);
       let count = 0;
       if (s.plainCount === 1) count = visitRoute(s.plain[0]!, publisherClientId, s.single, visit);
-      else if (s.plainCount > 1) count = visitMerged(s, publisherClientId, visit);
+      else if (s.plainCount > 1) count = visitMerged(s, ++this.#stamp, publisherClientId, visit);
       for (let i = 0; i < s.sharedCount; i++) {
         const route = s.shared[i]!;
         // no-local is a protocol error on a shared subscription [MQTT-3.8.3-4]: not consulted here.
@@ -196,7 +203,7 @@ export class SubscriptionTable {
   }
 
   *all(): IterableIterator<Subscription> {
-    for (const mine of this.#byClient.values()) yield* mine.values();
+    for (const client of this.#byClient.values()) for (const slot of client.slots.values()) yield slot.sub;
   }
 
   /** Subscriptions. */
@@ -212,8 +219,10 @@ export class SubscriptionTable {
 
 /** The common case: one non-shared route matched, so no merging is needed. */
 function visitRoute(route: LocalRoute, publisher: string, d: Delivery, visit: (d: Delivery) => void): number {
+  const list = route.list;
   let count = 0;
-  for (const slot of route.slots.values()) {
+  for (let i = 0; i < list.length; i++) {
+    const slot = list[i]!;
     if (slot.sub.noLocal && slot.sub.clientId === publisher) continue; // [MQTT-3.8.3-3]
     visit(fill(d, slot, route));
     count++;
@@ -221,20 +230,26 @@ function visitRoute(route: LocalRoute, publisher: string, d: Delivery, visit: (d
   return count;
 }
 
-/** Several non-shared routes matched: one delivery per client, QoS maxed, identifiers joined. */
-function visitMerged(s: MatchScratch, publisher: string, visit: (d: Delivery) => void): number {
-  const byClient = s.byClient;
+/**
+ * Several non-shared routes matched: one delivery per client, QoS maxed, identifiers joined.
+ * Clients are marked with `stamp` instead of being looked up in a per-publish Map.
+ */
+function visitMerged(s: MatchScratch, stamp: number, publisher: string, visit: (d: Delivery) => void): number {
   let used = 0;
   for (let r = 0; r < s.plainCount; r++) {
     const route = s.plain[r]!;
-    for (const slot of route.slots.values()) {
+    const list = route.list;
+    for (let i = 0; i < list.length; i++) {
+      const slot = list[i]!;
       const sub = slot.sub;
       if (sub.noLocal && sub.clientId === publisher) continue; // [MQTT-3.8.3-3]
-      const d = byClient.get(sub.clientId);
-      if (d === undefined) {
-        byClient.set(sub.clientId, fill((s.pool[used++] ??= newDelivery()), slot, route));
+      const client = slot.client;
+      if (client.stamp !== stamp) {
+        client.stamp = stamp;
+        client.delivery = fill((s.pool[used++] ??= newDelivery()), slot, route);
         continue;
       }
+      const d = client.delivery!;
       if (sub.qos > d.qos) d.qos = sub.qos; // [MQTT-3.3.4-2]
       if (sub.retainAsPublished) d.retainAsPublished = true;
       if (route.wildcard) d.wildcard = true;
@@ -242,10 +257,7 @@ function visitMerged(s: MatchScratch, publisher: string, visit: (d: Delivery) =>
       if (slot.ids !== undefined) d.subscriptionIds = d.subscriptionIds === undefined ? slot.ids : [...d.subscriptionIds, ...slot.ids];
     }
   }
-  try {
-    for (const d of byClient.values()) visit(d);
-    return byClient.size;
-  } finally {
-    byClient.clear();
-  }
+  // Visits come after the marking, so a visitor that publishes (a nested match) cannot disturb it.
+  for (let i = 0; i < used; i++) visit(s.pool[i]!);
+  return used;
 }
