@@ -15,6 +15,7 @@ import type { RemoteRouter } from './routing/remote-router.js';
 import { SubscriptionTable } from './routing/subscription-table.js';
 import { PacketDecoder } from './protocol/codec.js';
 import { Connection } from './protocol/connection.js';
+import type { PeerAddress } from './protocol/connection.js';
 import type { ConnectionContext, ListenerKind, TrafficStats } from './protocol/connection-context.js';
 import { ReasonCode } from './protocol/reason-codes.js';
 import { Dispatcher } from './session/dispatcher.js';
@@ -58,7 +59,7 @@ export interface Broker {
 }
 
 /** Keep-alive and connect-timeout resolution. */
-const SWEEP_INTERVAL_MS = 500;
+const SWEEP_INTERVAL_MS = 250;
 /** How often hot-path traffic counters are added to the Prometheus counters. */
 const COUNTER_FLUSH_MS = 250;
 /** How long stop() waits for sockets to flush their last bytes. */
@@ -115,7 +116,7 @@ class MeshBroker implements Broker {
     this.#ctx = {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
       logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, table: this.#table,
-      registry: this.#registry, dispatcher: this.#dispatcher, clients: new Map(), stats: this.#stats,
+      registry: this.#registry, dispatcher: this.#dispatcher, clients: new Map(), stats: this.#stats, tick: () => this.#sweep?.tick ?? 0,
       connectionClosed: (c) => this.#connectionClosed(c),
     };
     metrics.gauge('meshmq_connections', 'Connected MQTT clients', () => this.#ctx.clients.size);
@@ -130,10 +131,10 @@ class MeshBroker implements Broker {
     this.#state = 'starting';
     const { config, store, logger } = this.#deps;
     await this.#restore(store);
-    this.#sweep = new PeriodicSweep<Connection>(SWEEP_INTERVAL_MS, (c, now) => c.checkTimeouts(now), this.#now);
+    this.#sweep = new PeriodicSweep<Connection>(SWEEP_INTERVAL_MS, (c, now, tick) => c.checkTimeouts(now, tick, SWEEP_INTERVAL_MS), this.#now);
     this.#counterFlush = setInterval(() => this.#flushCounters(), COUNTER_FLUSH_MS);
     this.#counterFlush.unref();
-    const accept = (stream: Duplex, kind: ListenerKind, remote: string, cn: string | undefined): void => this.#accept(stream, kind, remote, cn);
+    const accept = (stream: Duplex, kind: ListenerKind, peer: PeerAddress, cn: string | undefined): void => this.#accept(stream, kind, peer, cn);
     const { listeners, bind } = config;
     try {
       if (listeners.mqtt.enabled) this.#listeners.push(await startTcpListener(bind, listeners.mqtt.port, accept));
@@ -219,14 +220,14 @@ class MeshBroker implements Broker {
     this.#dispatcher.deliverFromPeer(message);
   }
 
-  #accept(stream: Duplex, kind: ListenerKind, remoteAddress: string, certCommonName: string | undefined): void {
+  #accept(stream: Duplex, kind: ListenerKind, peer: PeerAddress, certCommonName: string | undefined): void {
     const max = this.#deps.config.limits.maxConnections;
     if (this.#state !== 'running' || (max > 0 && this.#connections.size >= max)) {
       stream.destroy();
       return;
     }
     this.#deps.metrics.connectionsAccepted.inc({ listener: kind });
-    const connection = new Connection(this.#ctx, stream, kind, remoteAddress, certCommonName);
+    const connection = new Connection(this.#ctx, stream, kind, peer, certCommonName);
     this.#connections.add(connection);
     this.#sweep?.add(connection);
   }

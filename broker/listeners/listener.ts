@@ -3,8 +3,10 @@
 import type { AddressInfo, Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenerKind } from '../protocol/connection-context.js';
+import type { PeerAddress } from '../protocol/connection.js';
 
-export type AcceptConnection = (stream: Duplex, kind: ListenerKind, remoteAddress: string, certCommonName: string | undefined) => void;
+/** `peer` gives the remote address on demand (reading it eagerly costs memory per connection). */
+export type AcceptConnection = (stream: Duplex, kind: ListenerKind, peer: PeerAddress, certCommonName: string | undefined) => void;
 
 export interface Listener {
   readonly kind: ListenerKind;

@@ -6,7 +6,7 @@ import type { AcceptConnection, Listener } from './listener.js';
 
 export async function startTcpListener(host: string, port: number, accept: AcceptConnection): Promise<Listener> {
   const server = net.createServer({ noDelay: true }, (socket) => {
-    accept(socket, 'mqtt', socket.remoteAddress ?? '', undefined);
+    accept(socket, 'mqtt', socket, undefined);
   });
   await listen(server, host, port);
   return {

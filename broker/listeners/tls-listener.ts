@@ -29,7 +29,7 @@ export async function startTlsListener(host: string, port: number, files: TlsFil
       const cn = socket.getPeerCertificate().subject?.CN as string | string[] | undefined;
       commonName = Array.isArray(cn) ? cn[0] : cn;
     }
-    accept(socket, 'tls', socket.remoteAddress ?? '', commonName);
+    accept(socket, 'tls', socket, commonName);
   });
   // A failed handshake only concerns that socket.
   server.on('tlsClientError', () => {});

@@ -19,7 +19,7 @@ export async function startWsListener(host: string, port: number, path: string, 
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws);
     stream.on('error', () => stream.destroy());
-    accept(stream, 'ws', req.socket.remoteAddress ?? '', undefined);
+    accept(stream, 'ws', req.socket, undefined);
   });
   await listen(server, host, port);
   return {

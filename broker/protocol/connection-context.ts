@@ -32,6 +32,8 @@ export interface ConnectionContext {
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The keep-alive sweep's counter: a cheap coarse clock for 'last received' marks. */
+  readonly tick: () => number;
   readonly nodeName: string;
   readonly store: Store;
   readonly table: SubscriptionTable;

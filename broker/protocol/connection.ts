@@ -24,19 +24,33 @@ const CONNECT = 1;
 const MAX_HELD_FRAMES = 64;
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 5000;
+/**
+ * The connection of a stream, as a property of the stream: the stream's listeners are shared
+ * module functions instead of four closures per connection (idle memory, see INVARIANTS.md).
+ */
+const kConnection = Symbol('meshmq.connection');
+type OwnedStream = Duplex & { [kConnection]?: Connection };
+
+/** Where the remote address is read from, on demand (a net.Socket computes it lazily). */
+export interface PeerAddress {
+  readonly remoteAddress?: string | undefined;
+}
 
 export class Connection implements SessionOutlet {
   readonly ctx: ConnectionContext;
   readonly listener: ListenerKind;
-  readonly remoteAddress: string;
   readonly certCommonName: string | undefined;
-  readonly acceptedAt: number;
   readonly #socket: Duplex;
+  readonly #peer: PeerAddress;
   #state: StateValue = State.AwaitingConnect;
+  /** Only while a packet is split across reads: an idle connection holds no reader. */
   #reader: FrameReader | undefined;
   #held: Array<[Buffer, boolean]> | undefined;
   #corked = false;
-  #lastReceived: number;
+  /** Sweep tick of the last bytes received (a small integer: no Date.now() or heap number per read). */
+  #lastTick: number;
+  /** Accepted at, then connected at (ms since the epoch). */
+  #since: number;
   #slowClosing = false;
 
   protocolVersion: ProtocolVersion = 4;
@@ -44,7 +58,6 @@ export class Connection implements SessionOutlet {
   username: string | undefined;
   session: Session | undefined;
   keepAlive = 0;
-  connectedAt = 0;
   cleanStart = true;
   /** Client's limits (v5 CONNECT properties). */
   clientMaxPacketSize = 268435455;
@@ -55,18 +68,28 @@ export class Connection implements SessionOutlet {
   /** Set when a DISCONNECT from the client says the will must not be sent. */
   willSuppressed = false;
 
-  constructor(ctx: ConnectionContext, socket: Duplex, listener: ListenerKind, remoteAddress: string, certCommonName: string | undefined) {
+  constructor(ctx: ConnectionContext, socket: Duplex, listener: ListenerKind, peer: PeerAddress, certCommonName: string | undefined) {
     this.ctx = ctx;
     this.#socket = socket;
+    this.#peer = peer;
     this.listener = listener;
-    this.remoteAddress = remoteAddress;
     this.certCommonName = certCommonName;
-    this.acceptedAt = ctx.now();
-    this.#lastReceived = this.acceptedAt;
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err: Error) => this.#onSocketError(err));
-    socket.on('close', () => this.close(undefined, true));
-    socket.on('drain', () => this.session?.drain());
+    this.#since = ctx.now();
+    this.#lastTick = ctx.tick();
+    (socket as OwnedStream)[kConnection] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    socket.on('drain', onSocketDrain);
+  }
+
+  get remoteAddress(): string {
+    return this.#peer.remoteAddress ?? '';
+  }
+
+  /** When the CONNACK was sent (ms since the epoch); 0 before. */
+  get connectedAt(): number {
+    return this.#state === State.Connected ? this.#since : 0;
   }
 
   get connected(): boolean {
@@ -82,11 +105,15 @@ export class Connection implements SessionOutlet {
     return this.#socket.writableLength > this.ctx.config.limits.maxOutputBufferBytes;
   }
 
-  /** Periodic check (one sweep for all connections): connect timeout and keep-alive. */
-  checkTimeouts(now: number): void {
-    if (this.#state === State.AwaitingConnect && now - this.acceptedAt > this.ctx.config.limits.connectTimeoutMs) {
+  /**
+   * Periodic check (one sweep for all connections): connect timeout and keep-alive. `tick` and
+   * `tickMs` are the sweep's counter and period; the last read happened during tick #lastTick, so
+   * at least (tick - #lastTick - 1) periods have passed since: never closed early.
+   */
+  checkTimeouts(now: number, tick: number, tickMs: number): void {
+    if (this.#state === State.AwaitingConnect && now - this.#since > this.ctx.config.limits.connectTimeoutMs) {
       this.close('connect_timeout', false);
-    } else if (this.#state === State.Connected && this.keepAlive > 0 && now - this.#lastReceived > this.keepAlive * 1500) {
+    } else if (this.#state === State.Connected && this.keepAlive > 0 && (tick - this.#lastTick - 1) * tickMs >= this.keepAlive * 1500) {
       // [MQTT-3.1.2-24] nothing received within 1.5 x Keep Alive: close as a network failure (will sent)
       this.#sendDisconnect(ReasonCode.KeepAliveTimeout);
       this.close('keepalive_timeout', true);
@@ -167,7 +194,7 @@ export class Connection implements SessionOutlet {
   /** Connection is established: subsequent frames go to the handlers; held ones run now. */
   markConnected(): void {
     this.#state = State.Connected;
-    this.connectedAt = this.ctx.now();
+    this.#since = this.ctx.now();
     const held = this.#held;
     this.#held = undefined;
     if (held !== undefined) for (const [frame, owned] of held) if (!this.#onFrame(frame, owned)) break;
@@ -240,16 +267,25 @@ export class Connection implements SessionOutlet {
     if (this.protocolVersion === 5 && this.#state === State.Connected) this.send({ cmd: 'disconnect', reasonCode });
   }
 
-  #onData(chunk: Buffer): void {
+  /** Socket 'data' (through onSocketData). */
+  onData(chunk: Buffer): void {
     if (this.#state === State.Closed) return;
-    this.#lastReceived = this.ctx.now();
+    this.#lastTick = this.ctx.tick();
     this.ctx.stats.bytesIn += chunk.length;
-    this.#reader ??= new FrameReader(this.ctx.config.limits.maxPacketSize);
+    const reader = this.#reader ?? new FrameReader(this.ctx.config.limits.maxPacketSize);
     try {
-      this.#reader.push(chunk, (frame, owned) => this.#onFrame(frame, owned));
+      reader.push(chunk, (frame, owned) => this.#onFrame(frame, owned));
     } catch (err) {
       this.fail(err);
+      return;
     }
+    // Kept only while it holds part of a packet.
+    this.#reader = reader.buffered > 0 && !this.closed ? reader : undefined;
+  }
+
+  /** Socket 'drain': the session sends what waited for the socket. */
+  onDrain(): void {
+    this.session?.drain();
   }
 
   /** Handles one whole frame; false stops the reader (closed, or waiting for authentication). */
@@ -286,7 +322,8 @@ export class Connection implements SessionOutlet {
     return !this.closed;
   }
 
-  #onSocketError(err: Error): void {
+  /** Socket 'error' (through onSocketError). */
+  onError(err: Error): void {
     if (this.ctx.logger.isLevelEnabled('debug')) this.ctx.logger.debug('socket error', { clientId: this.clientId, err });
     this.close('socket_error', true);
   }
@@ -294,4 +331,20 @@ export class Connection implements SessionOutlet {
 
 function uncork(connection: Connection): void {
   connection.flushWrites();
+}
+
+function onSocketData(this: OwnedStream, chunk: Buffer): void {
+  this[kConnection]?.onData(chunk);
+}
+
+function onSocketError(this: OwnedStream, err: Error): void {
+  this[kConnection]?.onError(err);
+}
+
+function onSocketClose(this: OwnedStream): void {
+  this[kConnection]?.close(undefined, true);
+}
+
+function onSocketDrain(this: OwnedStream): void {
+  this[kConnection]?.onDrain();
 }

@@ -39,7 +39,9 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   }
 
   const auth = await ctx.authorizer.authenticate({
-    clientId, username: packet.username, password: packet.password, certCommonName: conn.certCommonName, remoteAddress: conn.remoteAddress,
+    clientId, username: packet.username, password: packet.password, certCommonName: conn.certCommonName,
+    // Read only if the authorizer wants it: the socket builds its address object on first read.
+    get remoteAddress() { return conn.remoteAddress; },
   });
   if (conn.closed) return;
   if (!auth.ok) {
@@ -111,7 +113,11 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   conn.send(connack);
   conn.markConnected();
   session.attach(conn, conn.clientReceiveMaximum);
-  ctx.store.saveSession(session.record()).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
+  // A session that ends with its connection has nothing to recover: no store write (unless it
+  // replaces a stored one), which keeps clean connections free of store round trips.
+  if (session.persistent || present) {
+    ctx.store.saveSession(session.record()).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
+  }
 }
 
 function buildWill(will: NonNullable<IConnectPacket['will']>, clientId: string, node: string, now: number): StoredWill {

@@ -42,9 +42,12 @@ export function handleSubscribe(conn: Connection, packet: ISubscribePacket): voi
     const { replaced } = ctx.table.add(sub);
     added.push([sub, replaced === undefined]);
     granted.push(qos);
-    ctx.store.putSubscription(conn.clientId, {
-      filter, qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished, retainHandling: sub.retainHandling, subscriptionId,
-    }).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
+    // A session that ends with its connection (expiry 0, which cannot change [MQTT-3.14.2-2]) is never restored.
+    if (session.persistent) {
+      ctx.store.putSubscription(conn.clientId, {
+        filter, qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished, retainHandling: sub.retainHandling, subscriptionId,
+      }).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
+    }
   }
   // [MQTT-3.8.4-1] SUBACK with one code per filter, in order [MQTT-3.9.3-1]
   conn.send({ cmd: 'suback', messageId: packet.messageId ?? 0, granted });

@@ -41,8 +41,9 @@ export class Session {
   readonly #ctx: SessionContext;
   #outlet: SessionOutlet | undefined;
   #window = 0;
-  readonly #inflight = new Map<number, Inflight>();
-  readonly #queue = new DeliveryQueue<StoredDelivery>();
+  // Allocated on first use: an idle session holds no collections (INVARIANTS.md, idle memory).
+  #inflight: Map<number, Inflight> | undefined;
+  #queue: DeliveryQueue<StoredDelivery> | undefined;
   #incoming: Set<number> | undefined;
   #nextPacketId = 1;
 
@@ -56,11 +57,16 @@ export class Session {
   }
 
   get inflightCount(): number {
-    return this.#inflight.size;
+    return this.#inflight?.size ?? 0;
   }
 
   get queuedCount(): number {
-    return this.#queue.size;
+    return this.#queue?.size ?? 0;
+  }
+
+  /** Whether the session can outlive its connection (and so is worth writing to the store). */
+  get persistent(): boolean {
+    return this.expiryInterval > 0;
   }
 
   get incomingQos2Count(): number {
@@ -73,7 +79,7 @@ export class Session {
     this.#window = Math.min(clientReceiveMaximum, this.#ctx.limits.maxInflight);
     this.disconnectedAt = undefined;
     // [MQTT-4.4.0-1] resend unacknowledged PUBLISH (DUP=1) and PUBREL, in their original order
-    for (const entry of this.#inflight.values()) {
+    if (this.#inflight !== undefined) for (const entry of this.#inflight.values()) {
       if (entry.state === 'pubrel') outlet.sendPubrel(entry.packetId);
       else if (!outlet.sendPublish(entry.message, entry.qos, entry.retain, entry.subscriptionIds, entry.packetId, true, undefined)) {
         this.#forget(entry.packetId);
@@ -101,7 +107,7 @@ export class Session {
       }
       return;
     }
-    if (outlet !== undefined && !outlet.congested && this.#queue.size === 0 && this.#inflight.size < this.#window) {
+    if (outlet !== undefined && !outlet.congested && this.queuedCount === 0 && this.inflightCount < this.#window) {
       this.#send({ message, qos, retain, subscriptionIds, shareGroup }, cache);
     } else {
       this.#enqueue({ message, qos, retain, subscriptionIds, shareGroup });
@@ -111,10 +117,11 @@ export class Session {
   /** Sends queued messages while the inflight window and the socket allow. */
   drain(): void {
     const outlet = this.#outlet;
-    if (outlet === undefined) return;
+    const queue = this.#queue;
+    if (outlet === undefined || queue === undefined) return;
     let shifted = 0;
-    while (this.#queue.size > 0 && !outlet.congested && this.#inflight.size < this.#window) {
-      const d = this.#queue.shift() as StoredDelivery;
+    while (queue.size > 0 && !outlet.congested && this.inflightCount < this.#window) {
+      const d = queue.shift() as StoredDelivery;
       shifted++;
       if (isExpired(d.message, this.#ctx.now())) {
         this.#ctx.metrics.messagesDropped.inc({ reason: 'expired' });
@@ -128,7 +135,7 @@ export class Session {
 
   /** PUBACK [MQTT-4.3.2-*]: returns false for an unknown packet id. */
   onPuback(packetId: number): boolean {
-    const entry = this.#inflight.get(packetId);
+    const entry = this.#inflight?.get(packetId);
     if (entry === undefined || entry.qos !== 1) return false;
     this.#forget(packetId);
     this.drain();
@@ -140,7 +147,8 @@ export class Session {
    * must be sent; an error reason code (v5) ends the exchange. False for an unknown id.
    */
   onPubrec(packetId: number, reasonCode: number): boolean {
-    const entry = this.#inflight.get(packetId);
+    const inflight = this.#inflight;
+    const entry = inflight?.get(packetId);
     if (entry === undefined || entry.qos !== 2) return false;
     if (reasonCode >= 0x80) {
       this.#forget(packetId);
@@ -148,13 +156,13 @@ export class Session {
       return true;
     }
     const next: Inflight = { ...entry, state: 'pubrel' };
-    this.#inflight.set(packetId, next);
+    (inflight as Map<number, Inflight>).set(packetId, next);
     if (this.#ctx.store.durable) this.#persist(this.#ctx.store.putInflight(this.clientId, next));
     return true;
   }
 
   onPubcomp(packetId: number): boolean {
-    const entry = this.#inflight.get(packetId);
+    const entry = this.#inflight?.get(packetId);
     if (entry === undefined || entry.state !== 'pubrel') return false;
     this.#forget(packetId);
     this.drain();
@@ -180,16 +188,17 @@ export class Session {
   /** Removes and returns every undelivered QoS 1/2 message (for shared re-dispatch). */
   takePending(): StoredDelivery[] {
     const out: StoredDelivery[] = [];
-    for (const e of this.#inflight.values()) if (e.state === 'publish') out.push(e);
-    this.#inflight.clear();
-    for (const d of this.#queue.drain()) if (d.qos > 0) out.push(d);
+    if (this.#inflight !== undefined) for (const e of this.#inflight.values()) if (e.state === 'publish') out.push(e);
+    this.#inflight = undefined;
+    if (this.#queue !== undefined) for (const d of this.#queue.drain()) if (d.qos > 0) out.push(d);
+    this.#queue = undefined;
     return out;
   }
 
   /** Clean Start: everything but identity is discarded [MQTT-3.1.2-4]. */
   reset(): void {
-    this.#inflight.clear();
-    this.#queue.drain();
+    this.#inflight = undefined;
+    this.#queue = undefined;
     this.#incoming = undefined;
     this.will = undefined;
   }
@@ -203,49 +212,51 @@ export class Session {
 
   /** Queue, inflight and incoming ids as the store keeps them (subscriptions are the table's). */
   snapshot(): Omit<SessionState, 'subscriptions' | 'record'> {
-    return { queue: [...this.#queue], inflight: [...this.#inflight.values()], incomingQos2: [...(this.#incoming ?? [])] };
+    return { queue: [...(this.#queue ?? [])], inflight: [...(this.#inflight?.values() ?? [])], incomingQos2: [...(this.#incoming ?? [])] };
   }
 
   restore(state: Omit<SessionState, 'subscriptions' | 'record'>): void {
-    for (const e of state.inflight) this.#inflight.set(e.packetId, e);
-    for (const d of state.queue) this.#queue.push(d);
+    for (const e of state.inflight) (this.#inflight ??= new Map()).set(e.packetId, e);
+    for (const d of state.queue) (this.#queue ??= new DeliveryQueue()).push(d);
     for (const id of state.incomingQos2) (this.#incoming ??= new Set()).add(id);
   }
 
   #send(d: StoredDelivery, cache: EncodingCache | undefined): void {
     const packetId = this.#allocatePacketId();
     const entry: Inflight = { message: d.message, qos: d.qos, retain: d.retain, subscriptionIds: d.subscriptionIds, shareGroup: d.shareGroup, packetId, state: 'publish' };
-    this.#inflight.set(packetId, entry);
+    const inflight = (this.#inflight ??= new Map());
+    inflight.set(packetId, entry);
     const outlet = this.#outlet as SessionOutlet;
     if (!outlet.sendPublish(d.message, d.qos, d.retain, d.subscriptionIds, packetId, false, cache)) {
-      this.#inflight.delete(packetId);
+      inflight.delete(packetId);
       return;
     }
     if (this.#ctx.store.durable) this.#persist(this.#ctx.store.putInflight(this.clientId, entry));
   }
 
   #forget(packetId: number): void {
-    this.#inflight.delete(packetId);
+    this.#inflight?.delete(packetId);
     if (this.#ctx.store.durable) this.#persist(this.#ctx.store.deleteInflight(this.clientId, packetId));
   }
 
   #enqueue(d: StoredDelivery): void {
     const { maxQueuedMessages, queueOverflow } = this.#ctx.limits;
     const durable = this.#ctx.store.durable;
-    if (this.#queue.size >= maxQueuedMessages) {
+    const queue = (this.#queue ??= new DeliveryQueue());
+    if (queue.size >= maxQueuedMessages) {
       this.#ctx.metrics.messagesDropped.inc({ reason: 'queue_full' });
       if (queueOverflow === 'drop-newest' || maxQueuedMessages === 0) return;
-      this.#queue.shift();
+      queue.shift();
       if (durable) this.#persist(this.#ctx.store.shiftQueued(this.clientId, 1));
     }
-    this.#queue.push(d);
+    queue.push(d);
     if (durable) this.#persist(this.#ctx.store.pushQueued(this.clientId, d));
   }
 
   #allocatePacketId(): number {
     // The window is at most 65535, so a free id always exists [MQTT-2.2.1-4].
     let id = this.#nextPacketId;
-    while (this.#inflight.has(id)) id = id === MAX_PACKET_ID ? 1 : id + 1;
+    while (this.#inflight?.has(id) === true) id = id === MAX_PACKET_ID ? 1 : id + 1;
     this.#nextPacketId = id === MAX_PACKET_ID ? 1 : id + 1;
     return id;
   }

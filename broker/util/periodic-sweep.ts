@@ -3,13 +3,23 @@
 export class PeriodicSweep<T> {
   readonly #members = new Set<T>();
   readonly #handle: NodeJS.Timeout;
+  readonly intervalMs: number;
+  #tick = 0;
 
-  constructor(intervalMs: number, check: (member: T, now: number) => void, now: () => number = Date.now) {
+  /** `check(member, now, tick)`: `tick` counts sweeps (a coarse clock members can cheaply record). */
+  constructor(intervalMs: number, check: (member: T, now: number, tick: number) => void, now: () => number = Date.now) {
+    this.intervalMs = intervalMs;
     this.#handle = setInterval(() => {
       const t = now();
-      for (const member of this.#members) check(member, t);
+      const tick = ++this.#tick;
+      for (const member of this.#members) check(member, t, tick);
     }, intervalMs);
     this.#handle.unref();
+  }
+
+  /** Sweeps run so far. */
+  get tick(): number {
+    return this.#tick;
   }
 
   add(member: T): void {
