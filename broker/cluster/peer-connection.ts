@@ -97,6 +97,10 @@ export class PeerConnection {
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
+  /** Stops/resumes reading from this peer (its output backs up on its side; used to shed load and in tests). */
+  pauseReading(): void { this.#socket.pause(); }
+  resumeReading(): void { this.#socket.resume(); }
+
   close(reason: PeerCloseReason, error?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
