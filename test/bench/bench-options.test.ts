@@ -6,7 +6,7 @@ describe('parseBenchOptions', () => {
     const options = parseBenchOptions([]);
     expect(options.scenarios).toEqual(['fan-in', 'pairs', 'fan-out', 'qos1-pairs', 'latency', 'idle-memory', 'connect-rate']);
     expect(options.targets).toEqual(['meshmq', 'aedes', 'mosquitto']);
-    expect(options).toMatchObject({ durationSeconds: 5, quick: false, window: 500, out: 'bench-results.json', pin: true, cpuProfileDir: undefined });
+    expect(options).toMatchObject({ durationSeconds: 5, quick: false, window: 2000, out: 'bench-results.json', pin: true, cpuProfileDir: undefined });
   });
 
   it('reads --only, --targets, --quick, --duration, --out, --cpu-prof and --no-pin', () => {

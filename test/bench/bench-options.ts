@@ -26,7 +26,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --targets <a,b>     brokers: ${TARGET_NAMES.join(', ')} (default: all; mosquitto skipped when not installed)
   --duration <s>      measured seconds per throughput scenario (default 5, --quick 2)
   --quick             shorter warm-up and windows (about 2 s per scenario)
-  --window <n>        undelivered messages per publisher (default 500)
+  --window <n>        undelivered messages per publisher (default 2000)
   --payload <bytes>   payload size (default 64)
   --out <file>        JSON results (default bench-results.json)
   --cpu-prof <dir>    write node --cpu-prof profiles of meshmq and aedes into <dir>
@@ -52,7 +52,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let targets: TargetName[] = [...TARGET_NAMES];
   let duration: number | undefined;
   let quick = false;
-  let window = 500;
+  let window = 2000;
   let payloadBytes = 64;
   let out = 'bench-results.json';
   let pin = true;
