@@ -13,6 +13,7 @@ import { DnsController } from './dns/dns-controller.js';
 import type { Backoff } from './kubelet/container-state.js';
 import type { ImageMap } from './kubelet/image-map.js';
 import { Kubelet } from './kubelet/kubelet.js';
+import { PodLogFiles } from './kubelet/pod-log-files.js';
 import { LoopbackNetwork } from './network/loopback-network.js';
 import { NetnsNetwork } from './network/netns-network.js';
 import type { PodNetwork } from './network/pod-network.js';
@@ -70,7 +71,9 @@ export async function startKubeEnvironment(options: KubeEnvironmentOptions = {})
     // The cluster DNS listens on the node address, which pods reach from their namespaces too.
     const dns = await DnsServer.start({ host: network.hostAddress });
     cleanups.push(() => dns.close());
-    const api = await startApiServer({ logger, ...options.api });
+    // The API server reads pod logs from the node's files, as the real one asks the pod's kubelet.
+    const podLogs = new PodLogFiles(path.join(dataDir, 'logs'));
+    const api = await startApiServer({ logger, podLogs, ...options.api });
     cleanups.push(() => api.close());
     const kubeConfig = api.kubeConfig();
     const dnsController = await DnsController.start({ kubeConfig, dns, logger, ...(options.domain ? { domain: options.domain } : {}) });

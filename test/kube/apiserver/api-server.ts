@@ -20,6 +20,7 @@ import { ResourceService } from './resource-service.js';
 import { serverSideApply } from './server-side-apply.js';
 import { createServingCert } from './tls-cert.js';
 import { coreVersions, group, groupList, resourceList, versionDocument } from './discovery.js';
+import type { PodLogSource } from './pod-logs.js';
 import { parseApiPath } from './request-path.js';
 import { openApiV2, openApiV3 } from './openapi.js';
 
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Clock for timestamps; default Date.now. */
   now?: () => number;
+  /** Where `pods/{name}/log` reads from (the kubelet's log files); without it log requests get 503. */
+  podLogs?: PodLogSource;
 }
 
 export interface ApiServer {
@@ -86,6 +89,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const handler = new ResourceHandler({
     registry, service, store, present, logger,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+    podLogs: options.podLogs,
     track: (end) => { streams.add(end); return () => { streams.delete(end); }; },
   });
   const cert = options.tls === false ? undefined : await createServingCert(host);
@@ -123,7 +127,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
           const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
           const contentType = mediaType(req.headers['content-type']);
           const body = parseBody(raw, contentType);
-          handler.handle(req, res, { path, method, query: url.searchParams, body, contentType, user });
+          await handler.handle(req, res, { path, method, query: url.searchParams, body, contentType, user });
           return;
         }
       }

@@ -1,45 +1,34 @@
 // The emulator through the real kubectl (Google Cloud SDK build, 1.32): discovery, client-side
 // and server-side apply, get (tables, -o yaml, -w), describe, scale, wait and delete print what
 // they print against a real cluster.
-import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { waitFor } from '../../support/wait.js';
+import { createKubectl, hasKubectl, type Kubectl } from '../kubectl-cli.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 
-const run = promisify(execFile);
-const hasKubectl = await run('kubectl', ['version', '--client']).then(() => true, () => false);
-const describeIfKubectl = hasKubectl ? describe : describe.skip;
-if (!hasKubectl) process.stderr.write('kubectl.test.ts: skipped, kubectl is not installed\n');
+const kubectlInstalled = await hasKubectl();
+const describeIfKubectl = kubectlInstalled ? describe : describe.skip;
+if (!kubectlInstalled) process.stderr.write('kubectl.test.ts: skipped, kubectl is not installed\n');
 
 let server: ApiServer;
 let dir: string;
-let kubeconfig: string;
+let kubectl: Kubectl;
 
 beforeAll(async () => {
   server = await startApiServer();
   dir = await mkdtemp(path.join(tmpdir(), 'kubectl-test-'));
-  kubeconfig = path.join(dir, 'kubeconfig');
+  const kubeconfig = path.join(dir, 'kubeconfig');
   await server.writeKubeconfig(kubeconfig);
+  kubectl = createKubectl(kubeconfig);
 });
 afterAll(async () => {
   await server.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 20_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; code?: number };
-    return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : 1 };
-  }
-}
 
 async function file(name: string, content: string): Promise<string> {
   const p = path.join(dir, name);
@@ -123,20 +112,20 @@ describeIfKubectl('kubectl against the emulator', () => {
   it('watches with get -w, describes, waits for a pod condition and for deletion', async () => {
     const core = server.kubeConfig().makeApiClient(CoreV1Api);
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'p0', labels: { app: 'p' } }, spec: { containers: [{ name: 'c', image: 'meshmq:1' }] } } });
-    const watcher = spawn('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '-w'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    watcher.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    const watcher = kubectl.spawn('get', 'pods', '-w');
+    const out = watcher.output;
     try {
-      await waitFor(() => /^p0\s+0\/1\s+Pending\s+0\s+\d+s$/m.test(out), { what: 'the initial watch table' }).catch((err: unknown) => { throw new Error(`watch output: ${JSON.stringify(out)}`, { cause: err }); });
-      expect(out.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+      await waitFor(() => /^p0\s+0\/1\s+Pending\s+0\s+\d+s$/m.test(out()), { what: 'the initial watch table' }).catch((err: unknown) => { throw new Error(`watch output: ${JSON.stringify(out())}`, { cause: err }); });
+      expect(out().split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
       const pod = await core.readNamespacedPod({ namespace: 'default', name: 'p0' });
       await core.replaceNamespacedPodStatus({ namespace: 'default', name: 'p0', body: { ...pod, status: {
         phase: 'Running', podIP: '10.0.0.5', conditions: [{ type: 'Ready', status: 'True' }],
         containerStatuses: [{ name: 'c', image: 'meshmq:1', imageID: '', ready: true, restartCount: 0, started: true, state: { running: {} } }],
       } } });
-      await waitFor(() => /^p0\s+1\/1\s+Running\s+0\s+\d+s$/m.test(out), { what: 'the MODIFIED row' });
+      await waitFor(() => /^p0\s+1\/1\s+Running\s+0\s+\d+s$/m.test(out()), { what: 'the MODIFIED row' });
     } finally {
-      watcher.kill('SIGTERM');
+      watcher.child.kill('SIGTERM');
+      await watcher.exited;
     }
     expect((await kubectl('wait', '--for=condition=Ready', 'pod/p0', '--timeout=10s')).stdout.trim()).toBe('pod/p0 condition met');
     const described = (await kubectl('describe', 'pod', 'p0')).stdout;

@@ -9,6 +9,7 @@ import { isObject, metadataOf, stringAt, type JsonObject, type JsonValue } from 
 import { parseListOptions } from './list-options.js';
 import { managerFromUserAgent } from './managed-fields.js';
 import type { ObjectStore } from './object-store.js';
+import { parsePodLogRequest, servePodLog, type PodLogSource } from './pod-logs.js';
 import type { ApiPath } from './request-path.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import type { CallContext, FieldValidation, ResourceService } from './resource-service.js';
@@ -24,6 +25,8 @@ export interface ResourceHandlerDeps {
   logger: Logger;
   bookmarkIntervalMs: number;
   track: (end: () => void) => () => void;
+  /** The node side of pods/log; without it log requests get 503. */
+  podLogs: PodLogSource | undefined;
 }
 
 export interface ResourceRequest {
@@ -45,7 +48,8 @@ export class ResourceHandler {
     this.#deps = deps;
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, r: ResourceRequest): void {
+  /** Answers one request; the promise settles when a streamed answer (logs) has ended. */
+  handle(req: IncomingMessage, res: ServerResponse, r: ResourceRequest): void | Promise<void> {
     const { path, method, query } = r;
     const type = this.#deps.registry.lookup(path.group, path.version, path.plural);
     if (!type) throw pathNotFound();
@@ -68,10 +72,7 @@ export class ResourceHandler {
     }) as ServerResponse['writeHead'];
     const table = wantsTable(req.headers['accept']);
     const isWatch = path.legacyWatch || query.get('watch') === 'true' || query.get('watch') === '1';
-    if (path.subresource !== '') {
-      this.#subresource(res, type, r, ctx);
-      return;
-    }
+    if (path.subresource !== '') return this.#subresource(res, type, r, ctx);
     if (path.name === '') {
       if (type.namespaced && ns === '' && method !== 'GET') throw methodNotAllowed();
       switch (method) {
@@ -144,12 +145,18 @@ export class ResourceHandler {
     };
   }
 
-  #subresource(res: ServerResponse, type: ResourceType, r: ResourceRequest, ctx: CallContext): void {
+  #subresource(res: ServerResponse, type: ResourceType, r: ResourceRequest, ctx: CallContext): void | Promise<void> {
     const { path, method } = r;
     const service = this.#deps.service;
     if (path.subresource === 'binding' && type.storeKey === '/pods' && method === 'POST') {
       this.#bind(res, type, r, ctx);
       return;
+    }
+    if (path.subresource === 'log' && type.storeKey === '/pods' && path.name !== '') {
+      if (method !== 'GET') throw methodNotAllowed();
+      const pod = service.get(type, path.namespace, path.name);
+      const lookup = () => this.#deps.store.get(type.storeKey, path.namespace, path.name);
+      return servePodLog(res, this.#deps.podLogs, parsePodLogRequest(pod, r.query), lookup);
     }
     const known = (path.subresource === 'status' && type.status) || (path.subresource === 'scale' && type.scale !== undefined);
     if (!known || path.name === '') throw pathNotFound();

@@ -1,7 +1,7 @@
 // One container as a host process: start, probes (startup, liveness, readiness), restarts per
 // restartPolicy with crash-loop backoff, and graceful stop (SIGTERM, SIGKILL after the grace period).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, renameSync } from 'node:fs';
 import type { V1Container, V1Probe } from '@kubernetes/client-node';
 import type { Logger } from '../../../broker/log/logger.js';
 import { runProbe, type ProbeContext, type ProbeResult } from './probe.js';
@@ -15,6 +15,8 @@ export interface ContainerRunnerOptions {
   cwd: string;
   /** stdout and stderr are appended here. */
   logFile: string;
+  /** A restart moves the last instance's log here first (what `kubectl logs --previous` reads). */
+  previousLogFile: string;
   restartPolicy: RestartPolicy;
   /** An init container: done when it exits 0. */
   init: boolean;
@@ -89,6 +91,7 @@ export class ContainerRunner {
     if (this.#stopping) return;
     const generation = ++this.#generation;
     const [file, ...args] = this.#o.argv;
+    if (this.#restartCount > 0) this.#rotateLog();
     const fd = openSync(this.#o.logFile, 'a');
     let child: ChildProcess;
     try {
@@ -116,6 +119,15 @@ export class ContainerRunner {
     if (this.#o.container.startupProbe) this.#probeLoop('startup', this.#o.container.startupProbe, generation);
     else this.#startSteadyProbes(generation);
     this.#o.onChange();
+  }
+
+  #rotateLog(): void {
+    try {
+      renameSync(this.#o.logFile, this.#o.previousLogFile);
+    } catch (err) {
+      // A run that never wrote a byte left no file: there is nothing to keep.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot rotate the log of ${this.name}`, { cause: err });
+    }
   }
 
   #startSteadyProbes(generation: number): void {

@@ -9,6 +9,7 @@ import { ContainerRunner } from './container-runner.js';
 import { toKubeTime, type Backoff, type RestartPolicy } from './container-state.js';
 import { lookupImage, resolveContainerArgv, type ImageMap } from './image-map.js';
 import { buildContainerEnv, expandVars, type EnvSources } from './pod-env.js';
+import { containerLogPath, podLogDir } from './pod-log-files.js';
 import { ConditionClock, decideConditions, decidePhase, decideQosClass, type ContainerSummary } from './pod-status.js';
 import { containerMounts, rewriteMountPaths, writePodVolumes } from './pod-volumes.js';
 
@@ -79,13 +80,14 @@ export class PodWorker {
     const meta = pod.metadata ?? {};
     this.#key = `${meta.namespace ?? 'default'}/${meta.name ?? ''}`;
     this.#podDir = path.join(deps.podsDir, meta.uid ?? meta.name ?? 'pod');
-    this.#logDir = path.join(deps.logsDir, `${meta.namespace ?? 'default'}_${meta.name ?? ''}_${meta.uid ?? ''}`);
+    this.#logDir = podLogDir(deps.logsDir, { namespace: meta.namespace ?? 'default', name: meta.name ?? '', uid: meta.uid ?? '' });
   }
 
   get key(): string { return this.#key; }
   get podIp(): string | undefined { return this.#podIp; }
   get terminating(): boolean { return this.#terminating !== undefined; }
-  logFile(container: string): string { return path.join(this.#logDir, `${container}.log`); }
+  /** The current instance's log (the previous instance's, before the last restart, sits beside it). */
+  logFile(container: string): string { return containerLogPath(this.#logDir, container); }
 
   /** Sets the pod up and starts its containers: init containers one after another, then the rest together. */
   async start(): Promise<void> {
@@ -180,6 +182,7 @@ export class PodWorker {
       argv: wrap(argv),
       cwd: container.workingDir ? rewriteMountPaths(container.workingDir, mounts) : this.#podDir,
       logFile: this.logFile(container.name),
+      previousLogFile: containerLogPath(this.#logDir, container.name, 'previous'),
       probe: { podIp: this.#podIp ?? '127.0.0.1', env, timeScale: this.#deps.timeScale, execArgv: (cmd) => wrap(resolveContainerArgv(entry, cmd, [])) },
       timeScale: this.#deps.timeScale,
       backoff: this.#deps.backoff,
