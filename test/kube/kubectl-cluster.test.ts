@@ -35,7 +35,12 @@ afterAll(async () => {
 function testPod(name: string, spec: Partial<NonNullable<V1Pod['spec']>> = {}): V1Pod {
   return {
     metadata: { name, labels: { app: name } },
-    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'busybox', ports: [{ name: 'http', containerPort: 8080 }] }], ...spec },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      // The test image listens on POD_IP (else on every address, where pods on loopback addresses would collide).
+      containers: [{ name: 'app', image: 'busybox:1.36', ports: [{ name: 'http', containerPort: 8080 }], env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] }],
+      ...spec,
+    },
   };
 }
 
@@ -72,5 +77,49 @@ describeIfKubectl('kubectl against the emulated cluster', () => {
     expect((await kubectl('get', '--raw', '/api/v1/namespaces/default/pods/logger/log?container=nope')).stderr.trim()).toBe('Error from server (BadRequest): container nope is not valid for pod logger');
     expect((await kubectl('logs', 'nobody')).stderr.trim()).toBe('error: error from server (NotFound): pods "nobody" not found in namespace "default"');
   }, 60_000);
+
+  it('describes a pod with the events the scheduler and the kubelet record', async () => {
+    const probe = { httpGet: { path: '/readyz', port: 'http' as unknown as object }, periodSeconds: 1 };
+    const body = testPod('prober');
+    body.spec!.containers[0]!.readinessProbe = probe as never;
+    await core.createNamespacedPod({ namespace: 'default', body });
+    await waitFor(async () => (await podStatus('prober'))?.containerStatuses?.[0]?.ready, { what: 'prober ready', timeoutMs: 15_000 });
+    await control('prober', 'control?ready=false');
+    const events = async (selector: string) => (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: selector })).items;
+    const is503 = (e: { message?: string }) => e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 503';
+    await waitFor(async () => ((await events('involvedObject.name=prober,reason=Unhealthy')).find(is503)?.count ?? 0) >= 2, { what: 'repeated Unhealthy events folded into one', timeoutMs: 15_000 });
+
+    const uid = (await core.readNamespacedPod({ name: 'prober', namespace: 'default' })).metadata?.uid ?? '';
+    // The selector kubectl describe sends.
+    const all = await events(`involvedObject.name=prober,involvedObject.namespace=default,involvedObject.kind=Pod,involvedObject.uid=${uid}`);
+    // A probe may also have failed once before the server listened (connection refused): a second Unhealthy series.
+    expect(all.filter((e) => !is503(e)).map((e) => e.reason).join()).toMatch(/^Scheduled,Pulled,Created,Started(,Unhealthy)?$/);
+    expect(all[2]?.involvedObject).toMatchObject({ apiVersion: 'v1', kind: 'Pod', name: 'prober', namespace: 'default', uid, fieldPath: 'spec.containers{app}' });
+    expect(all[2]?.source).toEqual({ component: 'kubelet', host: env.kubelet.nodeName });
+    expect(all[0]?.source).toEqual({ component: 'default-scheduler' });
+
+    const described = (await kubectl('describe', 'pod', 'prober')).stdout;
+    const section = described.slice(described.indexOf('Events:')).split('\n');
+    expect(section[1]).toMatch(/^ {2}Type {5}Reason {5}Age\s+From {15}Message$/);
+    expect(section[3]).toMatch(/^ {2}Normal {3}Scheduled {2}\d+s\s+default-scheduler {2}Successfully assigned default\/prober to kube-emulator-node$/);
+    expect(section[4]).toMatch(/^ {2}Normal {3}Pulled {5}\d+s\s+kubelet {12}Container image "busybox:1.36" already present on machine$/);
+    expect(section[5]).toMatch(/^ {2}Normal {3}Created {4}\d+s\s+kubelet {12}Created container: app$/);
+    expect(section[6]).toMatch(/^ {2}Normal {3}Started {4}\d+s\s+kubelet {12}Started container app$/);
+    expect(section).toContainEqual(expect.stringMatching(/^ {2}Warning {2}Unhealthy {2}\d+s \(x\d+ over \d+s\)\s+kubelet {12}Readiness probe failed: HTTP probe failed with statuscode: 503$/));
+
+    await kubectl('delete', 'pod', 'prober');
+    expect((await events('involvedObject.name=prober,reason=Killing'))[0]?.message).toBe('Stopping container app');
+  }, 60_000);
+
+  it('records BackOff for a crash loop', async () => {
+    const body = testPod('crasher');
+    body.spec!.containers[0]!.env!.push({ name: 'EXIT_AFTER_MS', value: '50' }, { name: 'EXIT_CODE', value: '1' });
+    await core.createNamespacedPod({ namespace: 'default', body });
+    const backOff = await waitFor(async () => (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=crasher,reason=BackOff' })).items[0], { what: 'a BackOff event', timeoutMs: 15_000 });
+    const uid = (await core.readNamespacedPod({ name: 'crasher', namespace: 'default' })).metadata?.uid ?? '';
+    expect(backOff.message).toBe(`Back-off restarting failed container app in pod crasher_default(${uid})`);
+    expect(backOff.type).toBe('Warning');
+    await core.deleteNamespacedPod({ name: 'crasher', namespace: 'default' });
+  }, 30_000);
 });
 

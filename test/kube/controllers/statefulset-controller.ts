@@ -38,7 +38,7 @@ export class StatefulSetController {
     this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.#logger = options.logger.child({ component: 'statefulset-controller' });
     this.#now = options.now ?? Date.now;
-    this.#events = createEventRecorder(options.kubeConfig, 'statefulset-controller', this.#logger);
+    this.#events = createEventRecorder(options.kubeConfig, { component: 'statefulset-controller' }, this.#logger);
     this.#queue = new WorkQueue((key) => this.#sync(key), this.#logger);
   }
 

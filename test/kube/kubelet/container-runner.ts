@@ -24,14 +24,19 @@ export interface ContainerRunnerOptions {
   /** Multiplies every duration the pod declares (probe periods, delays); 1 is real time. */
   timeScale: number;
   backoff: Backoff;
+  /** `name_namespace(uid)`, as the kubelet names pods in messages. */
+  podDisplayName: string;
   /** Grace period for a kill decided by the kubelet (failed liveness), as the pod declares it. */
   terminationGraceMs: number;
   logger: Logger;
   onChange: () => void;
+  /** What the kubelet records as Events about this container (Pulled, Created, Started, Unhealthy, BackOff, Killing). */
+  onEvent: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
   now?: () => Date;
 }
 
 type ProbeKind = 'startup' | 'liveness' | 'readiness';
+const PROBE_TITLE: Record<ProbeKind, string> = { startup: 'Startup', liveness: 'Liveness', readiness: 'Readiness' };
 
 export class ContainerRunner {
   readonly #o: ContainerRunnerOptions;
@@ -66,6 +71,7 @@ export class ContainerRunner {
 
   /** SIGTERM, then SIGKILL after `graceMs`; the container is not restarted afterwards. */
   async stop(graceMs: number): Promise<void> {
+    if (!this.#stopping && this.#state.kind === 'running') this.#o.onEvent('Normal', 'Killing', `Stopping container ${this.name}`);
     this.#stopping = true;
     this.#clearTimers();
     await this.#kill(graceMs);
@@ -92,6 +98,7 @@ export class ContainerRunner {
     const generation = ++this.#generation;
     const [file, ...args] = this.#o.argv;
     if (this.#restartCount > 0) this.#rotateLog();
+    this.#recordPull();
     const fd = openSync(this.#o.logFile, 'a');
     let child: ChildProcess;
     try {
@@ -113,12 +120,28 @@ export class ContainerRunner {
       this.#onExit(generation, startedAt, code, signal, message);
       settle();
     };
-    child.once('error', (err) => onExit(128, null, `StartError: ${err.message}`));
+    child.once('error', (err) => {
+      this.#o.onEvent('Warning', 'Failed', `Error: ${err.message}`);
+      onExit(128, null, `StartError: ${err.message}`);
+    });
     child.once('exit', (code, signal) => onExit(code, signal));
+    this.#o.onEvent('Normal', 'Created', `Created container: ${this.name}`);
+    this.#o.onEvent('Normal', 'Started', `Started container ${this.name}`);
     this.#o.logger.debug('container started', { container: this.name, pid: child.pid });
     if (this.#o.container.startupProbe) this.#probeLoop('startup', this.#o.container.startupProbe, generation);
     else this.#startSteadyProbes(generation);
     this.#o.onChange();
+  }
+
+  /** The image step: nothing is pulled (the image map stands for images), but the events say what a node would. */
+  #recordPull(): void {
+    const image = this.#o.container.image ?? '';
+    if (this.#o.container.imagePullPolicy === 'Always') {
+      this.#o.onEvent('Normal', 'Pulling', `Pulling image "${image}"`);
+      this.#o.onEvent('Normal', 'Pulled', `Successfully pulled image "${image}" in 0s (0s including waiting). Image size: 0 bytes.`);
+    } else {
+      this.#o.onEvent('Normal', 'Pulled', `Container image "${image}" already present on machine`);
+    }
   }
 
   #rotateLog(): void {
@@ -150,7 +173,10 @@ export class ContainerRunner {
     }
     const delay = restartDelayMs(this.#restartCount, this.#o.backoff);
     this.#lastTerminated = this.#state;
-    if (delay > 0) this.#state = { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${this.name}` };
+    if (delay > 0) {
+      this.#state = { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${this.name}` };
+      this.#o.onEvent('Warning', 'BackOff', `Back-off restarting failed container ${this.name} in pod ${this.#o.podDisplayName}`);
+    }
     this.#o.onChange();
     this.#schedule(delay, () => {
       this.#restartCount++;
@@ -179,6 +205,8 @@ export class ContainerRunner {
 
   /** Acts on a probe result; returns whether this probe keeps running. */
   #onProbe(kind: ProbeKind, result: ProbeResult, succeeded: boolean, failed: boolean, generation: number): boolean {
+    // Every failed attempt is an Unhealthy event; the recorder folds repeats into a count.
+    if (!result.ok) this.#o.onEvent('Warning', 'Unhealthy', `${PROBE_TITLE[kind]} probe failed: ${result.message}`);
     if (kind === 'readiness') {
       const ready = succeeded ? true : failed ? false : this.#ready;
       if (ready !== this.#ready) {
@@ -198,6 +226,7 @@ export class ContainerRunner {
     if (failed) {
       // A failed liveness or startup probe kills the container; restartPolicy decides what follows.
       this.#o.logger.warn(`${kind} probe failed, killing container`, { container: this.name, message: result.message });
+      this.#o.onEvent('Normal', 'Killing', `Container ${this.name} failed ${kind} probe, will be restarted`);
       void this.#kill(this.#o.terminationGraceMs);
       return false;
     }

@@ -6,6 +6,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Con
 import type { Logger } from '../../../broker/log/logger.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { ignoreStatus } from '../controllers/api-errors.js';
+import { createEventRecorder, type EventRecorder } from '../controllers/event-recorder.js';
 import { WatchedCache } from '../controllers/watched-cache.js';
 import { WorkQueue } from '../controllers/work-queue.js';
 import type { Backoff } from './container-state.js';
@@ -44,6 +45,9 @@ export class Kubelet {
   readonly #queue: WorkQueue;
   readonly #statusQueue: WorkQueue;
   readonly #terminations = new Set<Promise<void>>();
+  readonly #events: EventRecorder;
+  /** The kubelet binds pods itself, so it also records what the scheduler would. */
+  readonly #schedulerEvents: EventRecorder;
   #pods: WatchedCache<V1Pod> | undefined;
   #closed = false;
 
@@ -54,6 +58,8 @@ export class Kubelet {
     this.#logger = options.logger.child({ component: 'kubelet', node: this.nodeName });
     this.#queue = new WorkQueue((key) => this.#sync(key), this.#logger);
     this.#statusQueue = new WorkQueue((key) => this.#writeStatus(key), this.#logger, 200);
+    this.#events = createEventRecorder(options.kubeConfig, { component: 'kubelet', host: this.nodeName }, this.#logger);
+    this.#schedulerEvents = createEventRecorder(options.kubeConfig, { component: 'default-scheduler' }, this.#logger);
   }
 
   static async start(options: KubeletOptions): Promise<Kubelet> {
@@ -107,8 +113,10 @@ export class Kubelet {
       return;
     }
     if (entry || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
+    const podRef = { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata ?? {} };
     if (!pod.spec?.nodeName) {
-      await ignoreStatus(this.#core.createNamespacedPodBinding({ name, namespace, body: { metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName } } }), 409);
+      const bound = await ignoreStatus(this.#core.createNamespacedPodBinding({ name, namespace, body: { metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName } } }), 409);
+      if (bound) this.#schedulerEvents.record(podRef, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${this.nodeName}`);
     }
     const worker = new PodWorker(pod, {
       network: this.#o.network,
@@ -122,6 +130,7 @@ export class Kubelet {
       backoff: this.#o.backoff ?? { initialMs: 10_000, maxMs: 300_000 },
       logger: this.#logger,
       onChange: () => this.#statusQueue.add(key),
+      onEvent: (type, reason, message, fieldPath) => this.#events.record(podRef, type, reason, message, fieldPath),
     });
     this.#workers.set(key, { uid: pod.metadata?.uid ?? '', worker });
     this.#logger.info('starting pod', { pod: key });

@@ -29,6 +29,8 @@ export interface PodWorkerDeps {
   backoff: Backoff;
   logger: Logger;
   onChange: () => void;
+  /** Records an Event about the pod (fieldPath names a container for container events). */
+  onEvent?: (type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string) => void;
   now?: () => Date;
 }
 
@@ -108,6 +110,7 @@ export class PodWorker {
       // Kubernetes keeps such a pod Pending and retries; here the reason shows until the pod is replaced.
       this.#setupError = (err as Error).message;
       this.#deps.logger.warn('pod setup failed', { pod: this.#key, err });
+      this.#deps.onEvent?.('Warning', 'Failed', `Error: ${this.#setupError}`);
       this.#deps.onChange();
       return;
     }
@@ -177,6 +180,7 @@ export class PodWorker {
     const argv = resolveContainerArgv(entry, expand(container.command), expand(container.args));
     const wrap = (words: readonly string[]): string[] => this.#deps.network.wrapCommand(this.#key, words);
     const restartPolicy = (pod.spec?.restartPolicy ?? 'Always') as RestartPolicy;
+    const fieldPath = `spec.${init ? 'initContainers' : 'containers'}{${container.name}}`;
     return new ContainerRunner({
       container, env, init, restartPolicy,
       argv: wrap(argv),
@@ -189,6 +193,8 @@ export class PodWorker {
       terminationGraceMs: (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000 * this.#deps.timeScale,
       logger: this.#deps.logger.child({ pod: this.#key, container: container.name }),
       onChange: this.#deps.onChange,
+      onEvent: (type, reason, message) => this.#deps.onEvent?.(type, reason, message, fieldPath),
+      podDisplayName: `${meta.name ?? ''}_${meta.namespace ?? 'default'}(${meta.uid ?? ''})`,
       ...(this.#deps.now ? { now: this.#deps.now } : {}),
     });
   }

@@ -53,9 +53,16 @@ async function httpProbe(probe: V1Probe, ctx: ProbeContext, timeoutMs: number): 
       resolve({ ok: status >= 200 && status < 400, message: `HTTP probe failed with statuscode: ${status}` });
     });
     req.on('timeout', () => { req.destroy(); resolve({ ok: false, message: `Get "${scheme}://${get.host ?? ctx.podIp}:${port}${get.path ?? '/'}": context deadline exceeded` }); });
-    req.on('error', (err) => resolve({ ok: false, message: `Get "${scheme}://${get.host ?? ctx.podIp}:${port}${get.path ?? '/'}": ${err.message}` }));
+    req.on('error', (err) => resolve({ ok: false, message: `Get "${scheme}://${get.host ?? ctx.podIp}:${port}${get.path ?? '/'}": ${dialError(get.host ?? ctx.podIp, port, err)}` }));
     req.end();
   });
+}
+
+/** A connection error as Go's net package words it, which is what probe events show on a cluster. */
+function dialError(host: string, port: number, err: NodeJS.ErrnoException): string {
+  const words: Record<string, string> = { ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network is unreachable' };
+  const text = err.code ? words[err.code] : undefined;
+  return text ? `dial tcp ${host}:${port}: connect: ${text}` : `dial tcp ${host}:${port}: ${err.message}`;
 }
 
 async function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
@@ -63,7 +70,7 @@ async function tcpProbe(host: string, port: number, timeoutMs: number): Promise<
     const socket = net.connect({ host, port, timeout: timeoutMs });
     socket.once('connect', () => { socket.destroy(); resolve({ ok: true, message: '' }); });
     socket.once('timeout', () => { socket.destroy(); resolve({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` }); });
-    socket.once('error', (err) => resolve({ ok: false, message: `dial tcp ${host}:${port}: ${err.message}` }));
+    socket.once('error', (err) => resolve({ ok: false, message: dialError(host, port, err) }));
   });
 }
 
