@@ -5,6 +5,7 @@ import { applyBuiltinDefaults, initialStatus } from './builtin-defaults.js';
 import { validateBuiltin } from './builtin-validation.js';
 import { metadataOf, type JsonObject } from './json.js';
 import type { ResourceType } from './resource-type.js';
+import type { ServiceIpAllocator } from './service-ip-allocator.js';
 
 export const CRD_STORE_KEY = 'apiextensions.k8s.io/customresourcedefinitions';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -18,11 +19,15 @@ export interface CustomResourceHooks {
 export interface Admission {
   normalize(type: ResourceType, obj: JsonObject): void;
   validate(type: ResourceType, obj: JsonObject, old: JsonObject | undefined): FieldError[];
-  /** PrepareForCreate: the status an object starts with, and create-time finalizers. */
+  /** PrepareForCreate: the status an object starts with, create-time finalizers, allocated fields. */
   prepareForCreate(type: ResourceType, obj: JsonObject): void;
+  /** PrepareForUpdate: server-allocated fields the new object leaves out are kept. */
+  prepareForUpdate(type: ResourceType, obj: JsonObject, old: JsonObject): void;
 }
 
-export function createAdmission(custom: CustomResourceHooks, extraValidators: ReadonlyArray<(type: ResourceType, obj: JsonObject, old: JsonObject | undefined) => FieldError[]> = []): Admission {
+export type Validator = (type: ResourceType, obj: JsonObject, old: JsonObject | undefined) => FieldError[];
+
+export function createAdmission(custom: CustomResourceHooks, serviceIps: ServiceIpAllocator, extraValidators: readonly Validator[] = []): Admission {
   return {
     normalize(type, obj) {
       if (type.builtin) applyBuiltinDefaults(type.storeKey, obj);
@@ -30,9 +35,14 @@ export function createAdmission(custom: CustomResourceHooks, extraValidators: Re
     },
     validate(type, obj, old) {
       const own = type.builtin ? validateBuiltin(type.storeKey, obj, old) : custom.validate(type, obj, old);
-      return [...own, ...extraValidators.flatMap((v) => v(type, obj, old))];
+      const ips = type.storeKey === '/services' ? serviceIps.validate(obj, old) : [];
+      return [...own, ...ips, ...extraValidators.flatMap((v) => v(type, obj, old))];
+    },
+    prepareForUpdate(type, obj, old) {
+      if (type.storeKey === '/services') serviceIps.keep(obj, old);
     },
     prepareForCreate(type, obj) {
+      if (type.storeKey === '/services') serviceIps.assign(obj);
       if (!type.status) return;
       const initial = type.builtin ? initialStatus(type.storeKey, obj) : undefined;
       if (initial === undefined) delete obj['status']; else obj['status'] = initial;

@@ -55,7 +55,11 @@ export function conflict(ref: ResourceRef, name: string, why = 'the object has b
 }
 
 /** One field error, rendered as the apiserver's field.Error does. */
-export interface FieldError { type: FieldErrorType; field: string; value?: unknown; detail?: string }
+export interface FieldError {
+  type: FieldErrorType; field: string; value?: unknown; detail?: string;
+  /** The value as Go's %#v prints it where JSON would differ (`[]string{"10.96.0.1"}`). */
+  renderedValue?: string;
+}
 export const FIELD_ERROR_REASONS = {
   Required: 'FieldValueRequired', Invalid: 'FieldValueInvalid', NotSupported: 'FieldValueNotSupported',
   Forbidden: 'FieldValueForbidden', Duplicate: 'FieldValueDuplicate', TooLong: 'FieldValueTooLong',
@@ -71,7 +75,8 @@ const FIELD_ERROR_TEXT: Record<FieldErrorType, string> = {
 export function fieldErrorBody(e: FieldError): string {
   let s = FIELD_ERROR_TEXT[e.type];
   const showValue = e.type !== 'Required' && e.type !== 'Forbidden' && e.type !== 'TooLong';
-  if (showValue && e.value !== undefined) s += `: ${renderValue(e.value)}`;
+  if (showValue && e.renderedValue !== undefined) s += `: ${e.renderedValue}`;
+  else if (showValue && e.value !== undefined) s += `: ${renderValue(e.value)}`;
   if (e.detail) s += `: ${e.detail}`;
   return s;
 }

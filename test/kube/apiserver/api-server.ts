@@ -18,7 +18,9 @@ import { ResourceHandler } from './resource-handler.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { ResourceService } from './resource-service.js';
 import { serverSideApply } from './server-side-apply.js';
+import { ServiceIpAllocator } from './service-ip-allocator.js';
 import { createServingCert } from './tls-cert.js';
+import { createInitialNamespaces, createKubernetesService } from './initial-objects.js';
 import { coreVersions, group, groupList, resourceList, versionDocument } from './discovery.js';
 import type { PodLogSource } from './pod-logs.js';
 import { parseApiPath } from './request-path.js';
@@ -49,8 +51,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
   const host = options.host ?? '127.0.0.1';
   const logger = (options.logger ?? silentLogger).child({ component: 'kube-apiserver' });
@@ -58,7 +58,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const store = new ObjectStore(options.watchCacheSize ?? 1000);
   const registry = new ResourceRegistry();
   const crds = new CrdController(store, registry, logger, now);
-  const admission = createAdmission(crds.hooks, [crds.validateDefinition]);
+  const admission = createAdmission(crds.hooks, new ServiceIpAllocator(store), [crds.validateDefinition]);
   const writer = new ObjectWriter(store, admission, now);
   const graceTimers = new Map<string, NodeJS.Timeout>();
   const present = crds.present;
@@ -82,9 +82,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   });
   const gc = new GarbageCollector(store, registry, service, logger);
   const namespaces = new NamespaceController(store, registry, service, logger);
-  for (const name of INITIAL_NAMESPACES) {
-    service.create(registry.lookup('', 'v1', 'namespaces')!, '', { metadata: { name } }, { manager: 'kube-apiserver', dryRun: false, force: false, fieldValidation: 'Ignore', warnings: [] });
-  }
+  createInitialNamespaces(registry, service);
   const streams = new Set<() => void>();
   const handler = new ResourceHandler({
     registry, service, store, present, logger,
@@ -152,6 +150,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const url = `${cert ? 'https' : 'http'}://${hostPart}:${port}`;
   serverAddress = `${hostPart}:${port}`;
+  createKubernetesService(registry, service, { host, port, tls: cert !== undefined });
   logger.info('kube-apiserver emulator listening', { url });
   const target = (token?: string, namespace?: string): KubeconfigTarget => ({ server: url, caPem: cert?.cert, token, namespace });
 

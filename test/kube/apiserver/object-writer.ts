@@ -73,6 +73,7 @@ export class ObjectWriter {
     for (const k of IMMUTABLE_META) {
       if (oldMeta[k] === undefined) delete meta[k]; else meta[k] = oldMeta[k] ?? null;
     }
+    if (ctx.subresource === '') this.#admission.prepareForUpdate(type, obj, old);
     if (ctx.subresource === 'status') {
       // A status write changes only .status [status subresource].
       const next = clone(old);
