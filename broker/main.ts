@@ -7,13 +7,18 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Authorizer } from './auth/authorizer.js';
 import { createFileAuthorizer } from './auth/file-authorizer.js';
-import { createBroker, type Broker } from './broker.js';
+import { createBroker, type Broker, type BrokerDeps } from './broker.js';
+import { createBrokerCallbacks, createClusterHooks, type ClusterBrokerSide, type ClusterHooks } from './cluster/broker-cluster-hooks.js';
+import { ClusterConfigError, ClusterNode } from './cluster/cluster-node.js';
+import { defaultNodeName } from './cluster/node-name.js';
 import { runShutdown } from './cli/graceful-shutdown.js';
 import { PASSWD_USAGE, UsageError, runPasswd } from './cli/passwd.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { CONFIG_ENV_VARS, CONFIG_FILE_ENV } from './contract/config-env.js';
 import type { Config } from './config/schema.js';
 import { createAdminRoutes } from './http/admin-routes.js';
+import { ApiError } from './http/api-error.js';
+import { createClusterRoutes, type ClusterAdminTarget } from './http/cluster-routes.js';
 import { HttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createBrokerMetrics } from './metrics/broker-metrics.js';
@@ -51,7 +56,7 @@ async function start(argv: readonly string[]): Promise<void> {
   let config: Config;
   let warnings: string[];
   try {
-    ({ config, warnings } = loadConfig({ argv, env: process.env, readFile, hostname: os.hostname() }));
+    ({ config, warnings } = loadConfig({ argv, env: process.env, readFile, hostname: defaultNodeName(process.env, os.hostname()) }));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`meshmq: ${err.message}\n`);
@@ -70,27 +75,53 @@ async function start(argv: readonly string[]): Promise<void> {
   }
   const store = createStore(config);
   const metrics = createBrokerMetrics();
-  const broker = createBroker({ config, store, authorizer, metrics, logger });
+  // Clustered: the broker's hooks reach the node and the node's callbacks reach the broker through
+  // these late-bound references; the node starts (mesh, discovery) before the broker's listeners.
+  const clustered = config.cluster.discovery !== 'none';
+  let node: ClusterNode | undefined;
+  const hooks: ClusterHooks | undefined = clustered ? createClusterHooks(() => node) : undefined;
+  const deps: BrokerDeps & { cluster?: ClusterHooks } = { config, store, authorizer, metrics, logger, ...(hooks ? { remoteRouter: hooks.remoteRouter, cluster: hooks } : {}) };
+  const broker = createBroker(deps);
 
   const http = config.listeners.http.enabled
     ? new HttpServer({
       host: config.bind, port: config.listeners.http.port, nodeName: config.nodeName,
-      isReady: () => broker.isReady(), metrics: metrics.registry, routes: createAdminRoutes(broker),
+      isReady: () => broker.isReady() && (!clustered || (node?.joined() ?? false)),
+      metrics: metrics.registry,
+      routes: [...createAdminRoutes(broker), ...(clustered ? createClusterRoutes(clusterAdmin(() => node)) : [])],
       apiToken: config.auth.apiToken, logger: logger.child({ component: 'http' }),
     })
     : undefined;
 
-  installSignalHandlers(logger, broker, http, store);
+  installSignalHandlers(logger, broker, () => node, http, store);
   try {
-    // HTTP first: /healthz answers while the listeners come up, /readyz says 503 until they are.
+    // HTTP first: /healthz answers while the listeners come up, /readyz says 503 until they are (and joined).
     const httpAddress = await http?.start();
-    await broker.start();
-    logger.info('listening', { ...formatAddresses(broker.addresses()), ...(httpAddress ? { http: formatAddress(httpAddress) } : {}) });
+    if (clustered) {
+      const clusterBroker = broker as unknown as ClusterBrokerSide;
+      const callbacks = createBrokerCallbacks(() => clusterBroker, (seam) => logger.error('the broker lacks a cluster seam; that cluster feature is off', { seam }));
+      node = await ClusterNode.start({ config, logger, metrics, now: Date.now, ...callbacks });
+      await broker.start();
+      node.retained.seed(clusterBroker.retainedMessages?.() ?? []);
+    } else {
+      await broker.start();
+    }
+    logger.info('listening', { ...formatAddresses(broker.addresses()), ...(httpAddress ? { http: formatAddress(httpAddress) } : {}), ...(node ? { cluster: `${config.bind}:${node.port}` } : {}) });
   } catch (err) {
     logger.error('start failed', { err });
-    await Promise.allSettled([broker.stop(), http?.close(), store.close()]);
-    process.exit(1);
+    await Promise.allSettled([node?.close(), broker.stop(), http?.close(), store.close()]);
+    process.exit(err instanceof ClusterConfigError ? EXIT_CONFIG : 1);
   }
+}
+
+/** The cluster admin routes over a node that exists once start() got that far. */
+function clusterAdmin(getNode: () => ClusterNode | undefined): ClusterAdminTarget {
+  const node = (): ClusterNode => {
+    const n = getNode();
+    if (n === undefined) throw new ApiError('not_ready', 'the cluster node is still starting');
+    return n;
+  };
+  return { view: () => node().view(), forget: (name) => node().forget(name), listRoutes: (limit) => node().listRoutes(limit) };
 }
 
 function createStore(config: Config): Store {
@@ -100,7 +131,7 @@ function createStore(config: Config): Store {
   return process.exit(EXIT_CONFIG);
 }
 
-function installSignalHandlers(logger: Logger, broker: Broker, http: HttpServer | undefined, store: Store): void {
+function installSignalHandlers(logger: Logger, broker: Broker, node: () => ClusterNode | undefined, http: HttpServer | undefined, store: Store): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -111,6 +142,8 @@ function installSignalHandlers(logger: Logger, broker: Broker, http: HttpServer 
     logger.info('shutting down', { signal, timeoutMs: SHUTDOWN_TIMEOUT_MS });
     void runShutdown([
       { name: 'drain', run: () => http?.setDraining() },
+      // Peers drop this node (and its routes) at once instead of suspecting it for seconds.
+      { name: 'cluster', run: () => node()?.leave() },
       { name: 'broker', run: () => broker.stop() },
       { name: 'http', run: () => http?.close() },
       { name: 'store', run: () => store.close() },

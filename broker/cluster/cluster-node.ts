@@ -17,6 +17,8 @@ import { Membership } from './membership.js';
 import { Mesh, type MeshTls } from './mesh.js';
 import { createNodeIdentity, type NodeIdentity } from './node-identity.js';
 import type { PeerConnection } from './peer-connection.js';
+import { decideJoined } from './join-readiness.js';
+import { RetainedSync } from './retained-sync.js';
 import { RouteSync } from './route-sync.js';
 import { RouteTable } from './route-table.js';
 import { SessionTakeover } from './session-takeover.js';
@@ -34,8 +36,10 @@ export interface ClusterNodeDeps {
   readonly now: () => number;
   /** A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer). */
   readonly onMessage: (message: Message, delivery: PeerDelivery) => void;
-  /** Session takeover: close the local connection (0x8E), drop the session, return its snapshot or null. */
+  /** Session takeover: close the local connection (0x8E), drop the session, return its snapshot or null (or a promise of it). */
   readonly evictSession?: (clientId: string) => unknown;
+  /** A peer's retained set/delete (empty payload) won last-writer-wins: apply it without replicating it again. */
+  readonly applyRetained?: (message: Message) => void;
   readonly onMembershipChange?: (peer: NodeIdentity, state: PeerState | 'gone', previous: PeerState | undefined) => void;
   /** Overrides the discovery built from the config (tests, embedders). */
   readonly discovery?: Discovery;
@@ -52,11 +56,13 @@ export interface ClusterTuning {
   reconnectBaseMs: number; // (200)
   reconnectMaxMs: number; // (10000)
   snapshotChunk: number; // (5000) filters per snapshot frame
+  joinTimeoutMs: number; // (5000) a discovered peer unreachable this long after start does not hold back readiness
 }
 
 const DEFAULT_TUNING: ClusterTuning = {
   handshakeTimeoutMs: 5000, ackTimeoutMs: 10000, takeoverTimeoutMs: 3000, softLimitBytes: 8 << 20,
   hardLimitBytes: 64 << 20, reconnectBaseMs: 200, reconnectMaxMs: 10000, snapshotChunk: 5000,
+  joinTimeoutMs: 5000,
 };
 
 export class ClusterNode {
@@ -64,15 +70,19 @@ export class ClusterNode {
   readonly routes: RouteTable;
   readonly router: ClusterRemoteRouter;
   readonly takeover: SessionTakeover;
+  readonly retained: RetainedSync;
   readonly #mesh: Mesh;
   readonly #discovery: Discovery;
   readonly #membership: Membership;
   readonly #sync: RouteSync;
   readonly #forwarder: Forwarder;
   readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #joinTimeoutMs: number;
+  #joined = false;
   #closed = false;
 
-  private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: { routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover; router: ClusterRemoteRouter }, log: Logger) {
+  private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: { routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover; router: ClusterRemoteRouter; retained: RetainedSync }, log: Logger, now: () => number, joinTimeoutMs: number) {
     this.identity = identity;
     this.#mesh = mesh;
     this.#discovery = discovery;
@@ -82,7 +92,10 @@ export class ClusterNode {
     this.#forwarder = parts.forwarder;
     this.takeover = parts.takeover;
     this.router = parts.router;
+    this.retained = parts.retained;
     this.#log = log;
+    this.#now = now;
+    this.#joinTimeoutMs = joinTimeoutMs;
   }
 
   static async start(deps: ClusterNodeDeps): Promise<ClusterNode> {
@@ -109,7 +122,9 @@ export class ClusterNode {
       sendTo: (node, frame) => connection(node)?.send(frame) ?? false,
       evict: deps.evictSession ?? (() => null),
       onEvicted: () => metrics.takeovers.inc({ scope: 'cluster' }),
+      onEvictError: (clientId, err) => log.error('evicting a session for a takeover failed; granted without it', { clientId, err }),
     });
+    const retained = new RetainedSync({ self: identity.name, logger: log, now, peers: connected, apply: deps.applyRetained ?? (() => undefined) });
     const membership = new Membership(
       { identity, address, timings: c, now, logger: log },
       {
@@ -130,13 +145,13 @@ export class ClusterNode {
       limits: { softLimitBytes: t.softLimitBytes, hardLimitBytes: t.hardLimitBytes, maxFrameBytes: Math.max(16 << 20, config.limits.maxPacketSize + (64 << 10)) },
       backoff: { baseMs: t.reconnectBaseMs, maxMs: t.reconnectMaxMs }, logger: log, metrics, now,
     }, {
-      onPeerUp: (conn) => { membership.peerUp(conn); sync.peerUp(conn); },
-      onPeerDown: (peer) => { membership.peerDown(peer); sync.peerDown(peer.name); forwarder.peerDown(peer.name); takeover.peerDown(peer.name); },
+      onPeerUp: (conn) => { membership.peerUp(conn); sync.peerUp(conn); retained.peerUp(conn); },
+      onPeerDown: (peer) => { membership.peerDown(peer); sync.peerDown(peer.name); retained.peerDown(peer.name); forwarder.peerDown(peer.name); takeover.peerDown(peer.name); },
       onFrame: (conn, kind, body) => {
         if (kind === FRAME_KIND.forward) { forwarder.handleForward(conn, body); return; }
         if (kind === FRAME_KIND.forwardAck) { forwarder.handleAcks(conn, body); return; }
         const frame = parseControl(body);
-        if (sync.handle(conn, frame)) return;
+        if (sync.handle(conn, frame) || retained.handle(conn, frame)) return;
         switch (frame.t) {
           case 'hb': return;
           case 'leave': membership.peerLeft(conn.peer); return;
@@ -148,7 +163,8 @@ export class ClusterNode {
     metrics.labelledGauge('meshmq_cluster_peers', 'Peers by membership state', 'state', () => membership.countByState());
     metrics.gauge('meshmq_cluster_routes', 'Routes (filter, node) in the replicated table, this node included', () => routes.routeCount);
     metrics.gauge('meshmq_cluster_route_filters', 'Distinct filters in the replicated route table', () => routes.filterCount);
-    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router }, log);
+    metrics.gauge('meshmq_cluster_retained_messages', 'Retained messages replicated cluster-wide, as this node holds them', () => retained.size);
+    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router, retained }, log, now, t.joinTimeoutMs);
     await discovery.start((addresses) => mesh.setTargets(addresses));
     log.info('cluster node started', { incarnation: identity.incarnation, port: mesh.port, discovery: c.discovery });
     return node;
@@ -162,6 +178,39 @@ export class ClusterNode {
   peerConnection(name: string): PeerConnection | undefined { return this.#mesh.get(name); }
   get routeSync(): RouteSync { return this.#sync; }
   get forwarder(): Forwarder { return this.#forwarder; }
+
+  /** Up to `limit` distinct filters of the replicated table with their nodes (admin API), and the total. */
+  listRoutes(limit: number): { routes: Array<{ filter: string; nodes: string[] }>; total: number } {
+    const seen = new Set<string>();
+    outer: for (const owner of this.routes.owners()) {
+      for (const filter of this.routes.ownerFilters(owner)) {
+        if (seen.size >= limit) break outer;
+        seen.add(filter);
+      }
+    }
+    const routes = [...seen].sort().map((filter) => ({ filter, nodes: [...(this.routes.nodesFor(filter) ?? [])].sort() }));
+    return { routes, total: this.routes.filterCount };
+  }
+
+  /**
+   * Joined (the cluster half of /readyz): the first discovery round is done (start() awaited it) and
+   * every discovered address is this node, or a peer connected with its routes and retained set
+   * received, or unreachable for joinTimeoutMs since start (a lone first node becomes ready).
+   * Latched: once joined, a peer added or lost later does not make the node unready.
+   */
+  joined(): boolean {
+    if (this.#joined) return true;
+    if (this.#closed) return false;
+    const decision = decideJoined({
+      targets: this.#mesh.targets(), now: this.#now(), startedAt: this.identity.startedAt, joinTimeoutMs: this.#joinTimeoutMs,
+      isSynced: (peer) => this.#sync.isSynced(peer) && this.retained.isSynced(peer),
+    });
+    if (decision.joined) {
+      this.#joined = true;
+      this.#log.info('joined the cluster', { peers: decision.synced, unreachable: decision.unreachable });
+    }
+    return this.#joined;
+  }
 
   /** Graceful stop (SIGTERM): tell every peer we leave, so they drop us at once, then close. */
   async leave(): Promise<void> {

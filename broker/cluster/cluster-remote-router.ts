@@ -3,6 +3,7 @@
 // node (shared groups assigned by SharedRoutePolicy).
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Message } from '../routing/message.js';
+import type { RemoteRouter } from '../routing/remote-router.js';
 import type { Forwarder } from './forwarder.js';
 import { SHARE_PREFIX, type RouteTable } from './route-table.js';
 import type { RouteSync } from './route-sync.js';
@@ -18,7 +19,7 @@ export interface ClusterRemoteRouterDeps {
   readonly metrics: BrokerMetrics;
 }
 
-export class ClusterRemoteRouter {
+export class ClusterRemoteRouter implements RemoteRouter {
   readonly #d: ClusterRemoteRouterDeps;
 
   constructor(deps: ClusterRemoteRouterDeps) { this.#d = deps; }

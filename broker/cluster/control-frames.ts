@@ -33,10 +33,28 @@ export const takeoverGrantFrame = z.object({ t: z.literal('tk-grant'), clientId,
 /** `settled`: the winner already owns the session (the claimant may retry above its fence), else it is claiming too. */
 export const takeoverRejectFrame = z.object({ t: z.literal('tk-reject'), clientId, fence, winnerFence: fence, winnerNode: name, settled: z.boolean() });
 
+/**
+ * One retained message version (retained-sync.ts): `v`/`by` order versions last-writer-wins;
+ * `m` is absent for a deletion (a tombstone). Payload and correlation data travel as base64.
+ */
+export const retainedEntry = z.object({
+  topic: z.string().min(1).max(65535),
+  v: z.number().min(0),
+  by: name,
+  m: z.object({
+    p: z.string(), q: z.union([z.literal(0), z.literal(1), z.literal(2)]), props: z.record(z.string(), z.unknown()).optional(),
+    exp: z.number().min(0), at: z.number().min(0), cid: clientId, node: name,
+  }).optional(),
+});
+/** Retained versions to merge: live changes, or a chunk of the sender's set when a connection comes up. */
+export const retainedFrame = z.object({ t: z.literal('ret'), entries: z.array(retainedEntry) });
+/** The sender's whole retained set has been sent on this connection. */
+export const retainedDoneFrame = z.object({ t: z.literal('ret-done'), count: z.number().int().min(0) });
+
 export const controlFrame = z.discriminatedUnion('t', [
   helloFrame, proofFrame, refuseFrame, heartbeatFrame, leaveFrame, routesFrame,
   snapshotRequestFrame, snapshotBeginFrame, snapshotChunkFrame, snapshotEndFrame, snapshotCurrentFrame,
-  takeoverClaimFrame, takeoverGrantFrame, takeoverRejectFrame,
+  takeoverClaimFrame, takeoverGrantFrame, takeoverRejectFrame, retainedFrame, retainedDoneFrame,
 ]);
 export type ControlFrame = z.infer<typeof controlFrame>;
 export type ControlFrameOf<T extends ControlFrame['t']> = Extract<ControlFrame, { t: T }>;

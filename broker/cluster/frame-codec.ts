@@ -188,13 +188,18 @@ export class FrameDecoder {
 }
 
 // correlationData is binary; JSON carries it as base64.
-function propertiesToJson(p: MessageProperties): Record<string, unknown> {
+export function propertiesToJson(p: MessageProperties): Record<string, unknown> {
   return p.correlationData ? { ...p, correlationData: p.correlationData.toString('base64') } : { ...p };
 }
 
 function parseProperties(text: string): MessageProperties {
   let raw: unknown;
   try { raw = JSON.parse(text); } catch (err) { throw new FrameError('malformed_frame', 'forward properties are not JSON', { cause: err }); }
+  return propertiesFromJson(raw);
+}
+
+/** The inverse of propertiesToJson, for a peer's (untrusted) JSON. */
+export function propertiesFromJson(raw: unknown): MessageProperties {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FrameError('malformed_frame', 'forward properties are not an object');
   const r = raw as Record<string, unknown>;
   const out: MessageProperties = {};

@@ -36,6 +36,15 @@ export interface MeshEvents {
   onFrame(conn: PeerConnection, kind: FrameKind, body: Buffer): void;
 }
 
+export interface MeshTarget {
+  readonly address: string;
+  /** The address is this node's own (DNS lists every pod, this one included). */
+  readonly self: boolean;
+  /** The node reached at this address once, if any. */
+  readonly peer: string | undefined;
+  readonly connected: boolean;
+}
+
 interface DialState { name?: string; self: boolean; attempt: number; timer?: NodeJS.Timeout; connecting: boolean }
 
 /** Whether a new connection should replace the current one to the same peer (see INVARIANTS.md, "one connection per pair"). */
@@ -93,6 +102,16 @@ export class Mesh {
       if (!this.#dials.has(address)) this.#dials.set(address, { self: false, attempt: 0, connecting: false });
       this.#maybeDial(address);
     }
+  }
+
+  /** Each discovered address as the mesh knows it (for readiness: who is still to be reached). */
+  targets(): MeshTarget[] {
+    const out: MeshTarget[] = [];
+    for (const [address, state] of this.#dials) {
+      const connected = state.name !== undefined && this.#peers.has(state.name);
+      out.push({ address, self: state.self, peer: state.name, connected });
+    }
+    return out;
   }
 
   disconnect(name: string, reason: PeerCloseReason): void { this.#peers.get(name)?.close(reason); }

@@ -52,6 +52,12 @@ export class RouteSync {
   get snapshotsSent(): number { return this.#snapshotsSent; }
   get snapshotsReceived(): number { return this.#snapshotsReceived; }
 
+  /** This node holds `peer`'s routes as of a snapshot or later, with no snapshot asked for or under way. */
+  isSynced(peer: string): boolean {
+    const known = this.#remote.get(peer);
+    return known !== undefined && known.seq >= 0 && !known.requested && known.snapshot === undefined;
+  }
+
   /** The local node gained its first subscriber to `filter`. */
   addLocal(filter: string): void {
     if (this.#o.table.add(this.#o.identity.name, filter)) this.#queue('+' + filter);

@@ -13,6 +13,7 @@ export interface SessionTakeoverDeps {
   readonly timeoutMs: number;
   /** Counted as `takeovers{scope="cluster"}` by the caller. */
   readonly onEvicted?: (clientId: string) => void;
+  readonly onEvictError?: (clientId: string, err: unknown) => void;
 }
 
 export class SessionTakeover {
@@ -25,6 +26,7 @@ export class SessionTakeover {
     this.#machine = new TakeoverMachine({
       self: deps.self,
       evict: (clientId) => { const s = deps.evict(clientId); deps.onEvicted?.(clientId); return s; },
+      ...(deps.onEvictError ? { onEvictError: deps.onEvictError } : {}),
       send: (to, frame) => { deps.sendTo(to, encodeControl(frame)); },
       settle: (clientId, outcome) => {
         const w = this.#waiters.get(clientId);

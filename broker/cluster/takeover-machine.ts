@@ -11,8 +11,13 @@ export type TakeoverOutcome =
 
 export interface TakeoverMachineDeps {
   readonly self: string;
-  /** Closes the local connection of `clientId` (v5 0x8E), drops the session and returns its snapshot (null if none). */
+  /**
+   * Closes the local connection of `clientId` (v5 0x8E), drops the session and returns its snapshot
+   * (null if none), or a promise of it: the grant then goes out when it settles.
+   */
   readonly evict: (clientId: string) => unknown;
+  /** An eviction that failed: the claimant is granted without a snapshot (the session is lost, not duplicated). */
+  readonly onEvictError?: (clientId: string, err: unknown) => void;
   readonly send: (to: string, frame: TakeoverFrame) => void;
   readonly settle: (clientId: string, outcome: TakeoverOutcome) => void;
 }
@@ -91,7 +96,7 @@ export class TakeoverMachine {
     } else if (state.kind === 'owned') {
       if (outranks(claim, { from: this.#d.self, fence: state.fence })) {
         this.#states.delete(clientId);
-        this.#d.send(from, { t: 'tk-grant', clientId, fence, snapshot: this.#d.evict(clientId) ?? null });
+        this.#grantEvicted(from, clientId, fence);
       } else {
         this.#d.send(from, { t: 'tk-reject', clientId, fence, winnerFence: state.fence, winnerNode: this.#d.self, settled: true });
       }
@@ -101,6 +106,22 @@ export class TakeoverMachine {
       // We lose this race; answer once our own claim has gathered what it will (the old owner's snapshot).
       state.yieldTo.push(claim);
     }
+  }
+
+  // The state is gone before the snapshot is ready: a later claim is answered as by a non-owner, and
+  // the racing claimants settle between themselves (the loser hands this snapshot on).
+  #grantEvicted(to: string, clientId: string, fence: number): void {
+    const grant = (snapshot: unknown): void => this.#d.send(to, { t: 'tk-grant', clientId, fence, snapshot: snapshot ?? null });
+    let result: unknown;
+    try {
+      result = this.#d.evict(clientId);
+    } catch (err) {
+      this.#d.onEvictError?.(clientId, err);
+      grant(null);
+      return;
+    }
+    if (!isPromiseLike(result)) { grant(result); return; }
+    result.then(grant, (err: unknown) => { this.#d.onEvictError?.(clientId, err); grant(null); });
   }
 
   #onAnswer(from: string, clientId: string, fence: number, snapshot: unknown, reject: (Claim & { settled: boolean }) | undefined): void {
@@ -140,4 +161,8 @@ export class TakeoverMachine {
     this.#states.set(clientId, { kind: 'owned', fence: state.fence });
     this.#d.settle(clientId, { won: true, fence: state.fence, snapshot: state.snapshot });
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

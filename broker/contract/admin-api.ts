@@ -12,7 +12,12 @@ export const ADMIN_PATHS = {
   clients: `${ADMIN_API_PREFIX}/clients`,
   client: (clientId: string) => `${ADMIN_API_PREFIX}/clients/${encodeURIComponent(clientId)}`,
   subscriptions: `${ADMIN_API_PREFIX}/subscriptions`,
-  // The cluster view and node forgetting are added beside these by the cluster part.
+  /** This node's cluster view (cluster-view.ts); 404 on a node that is not clustered. */
+  cluster: `${ADMIN_API_PREFIX}/cluster`,
+  /** POST: drop a node that is not up and everything it owned (autoclean). 409 when up, 404 when unknown. */
+  forgetNode: (node: string) => `${ADMIN_API_PREFIX}/cluster/nodes/${encodeURIComponent(node)}/forget`,
+  /** The replicated route table: filter -> nodes (cluster-api.ts). */
+  routes: `${ADMIN_API_PREFIX}/routes`,
 } as const;
 
 /** Stable error codes: clients branch on these, never on messages. */

@@ -1,0 +1,90 @@
+// The two directions between a broker and its ClusterNode, built by the composition root:
+// the hooks the broker calls (routes, forwards, session claims, retained changes) and the broker
+// operations the cluster calls (peer deliveries, evictions, retained from peers). Either side
+// may be created first: each call goes through a getter of the other.
+import type { Message } from '../routing/message.js';
+import type { RemoteRouter } from '../routing/remote-router.js';
+import type { ClusterNode } from './cluster-node.js';
+import type { PeerDelivery } from './forwarder.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+
+/** A session as one broker exports it and another imports it (defined by the broker core). */
+export type SessionSnapshotLike = object;
+export type SessionClaimResult = { won: true; snapshot: SessionSnapshotLike | null } | { won: false };
+
+/** What the broker calls into the cluster (broker.ts `BrokerClusterHooks`). */
+export interface ClusterHooks {
+  readonly remoteRouter: RemoteRouter;
+  claimSession(clientId: string): Promise<SessionClaimResult>;
+  releaseSession(clientId: string): void;
+  retainedChanged(message: Message): void;
+}
+
+/** What the cluster calls on the broker (broker.ts additions for the cluster). */
+export interface ClusterBrokerSide {
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): void;
+  evictSession?(clientId: string): Promise<SessionSnapshotLike | null>;
+  applyRetainedFromPeer?(message: Message): void;
+  retainedMessages?(): Iterable<Message>;
+}
+
+export class ClusterNotStartedError extends Error {
+  constructor(what: string) { super(`cluster hook ${what} called before the cluster node started`); this.name = 'ClusterNotStartedError'; }
+}
+
+/** The broker's hooks, delegating to the node once it exists (the broker starts after it). */
+export function createClusterHooks(getNode: () => ClusterNode | undefined): ClusterHooks {
+  const node = (what: string): ClusterNode => {
+    const n = getNode();
+    if (n === undefined) throw new ClusterNotStartedError(what);
+    return n;
+  };
+  return {
+    remoteRouter: {
+      filterAdded: (filter) => node('filterAdded').router.filterAdded(filter),
+      filterRemoved: (filter) => node('filterRemoved').router.filterRemoved(filter),
+      forward: (message) => node('forward').router.forward(message),
+    },
+    async claimSession(clientId) {
+      const outcome = await node('claimSession').takeover.claim(clientId);
+      if (!outcome.won) return { won: false };
+      const snapshot = decodeSnapshot(outcome.snapshot);
+      return { won: true, snapshot: typeof snapshot === 'object' && snapshot !== null ? snapshot : null };
+    },
+    releaseSession: (clientId) => node('releaseSession').takeover.release(clientId),
+    retainedChanged: (message) => node('retainedChanged').retained.localChanged(message),
+  };
+}
+
+/** The ClusterNode callbacks that reach the broker; `missing` reports a seam the broker lacks, once per name. */
+export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undefined, missing: (seam: string) => void): {
+  onMessage(message: Message, delivery: PeerDelivery): void;
+  evictSession(clientId: string): Promise<unknown>;
+  applyRetained(message: Message): void;
+} {
+  const reported = new Set<string>();
+  const lacks = (seam: string): void => {
+    if (reported.has(seam)) return;
+    reported.add(seam);
+    missing(seam);
+  };
+  return {
+    onMessage(message, delivery) {
+      const broker = getBroker();
+      if (broker === undefined) return;
+      if (delivery.sharedGroups.size === 0) broker.deliverFromPeer(message);
+      else broker.deliverFromPeer(message, { sharedGroups: [...delivery.sharedGroups] });
+    },
+    async evictSession(clientId) {
+      const broker = getBroker();
+      if (broker?.evictSession === undefined) { lacks('evictSession'); return null; }
+      const snapshot = await broker.evictSession(clientId);
+      return snapshot === null ? null : encodeSnapshot(snapshot);
+    },
+    applyRetained(message) {
+      const broker = getBroker();
+      if (broker?.applyRetainedFromPeer === undefined) { lacks('applyRetainedFromPeer'); return; }
+      broker.applyRetainedFromPeer(message);
+    },
+  };
+}
