@@ -121,5 +121,31 @@ describeIfKubectl('kubectl against the emulated cluster', () => {
     expect(backOff.type).toBe('Warning');
     await core.deleteNamespacedPod({ name: 'crasher', namespace: 'default' });
   }, 30_000);
-});
 
+  it('gives Services a ClusterIP and Endpoints of their ready pods, as get and describe show them', async () => {
+    // The logger pod from the first test still runs: this Service selects it.
+    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'logs' }, spec: { selector: { app: 'logger' }, ports: [{ port: 80, targetPort: 'http' as never }] } } });
+    const ip = (await core.readNamespacedService({ name: 'logs', namespace: 'default' })).spec?.clusterIP ?? '';
+    expect(ip).toMatch(/^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
+    const svcRows = (await kubectl('get', 'svc')).stdout.split('\n');
+    expect(svcRows[0]).toMatch(/^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/);
+    expect(svcRows).toContainEqual(expect.stringMatching(/^kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP\s+\d+s$/));
+    expect(svcRows).toContainEqual(expect.stringMatching(new RegExp(`^logs\\s+ClusterIP\\s+${ip.replace(/\./g, '\\.')}\\s+<none>\\s+80/TCP\\s+\\d+s$`)));
+
+    const address = `${env.podAddress('logger') ?? ''}:8080`;
+    await waitFor(async () => (await kubectl('get', 'endpoints', 'logs')).stdout.includes(address), { what: 'the Endpoints of logs' });
+    expect((await kubectl('get', 'endpoints', 'logs')).stdout.split('\n')[1]).toMatch(new RegExp(`^logs\\s+${address.replace(/\./g, '\\.')}\\s+\\d+s$`));
+    const described = (await kubectl('describe', 'svc', 'logs')).stdout;
+    expect(described).toMatch(new RegExp(`^IP:\\s+${ip.replace(/\./g, '\\.')}$`, 'm'));
+    expect(described).toMatch(new RegExp(`^Endpoints:\\s+${address.replace(/\./g, '\\.')}$`, 'm'));
+    const slices = (await kubectl('get', 'endpointslices', '-l', 'kubernetes.io/service-name=logs')).stdout.split('\n');
+    expect(slices[0]).toMatch(/^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE$/);
+    expect(slices[1]).toMatch(new RegExp(`^logs-\\w{5}\\s+IPv4\\s+8080\\s+${env.podAddress('logger')?.replace(/\./g, '\\.') ?? ''}\\s+\\d+s$`));
+
+    // The pod goes: so does its address; the Service goes: so do its Endpoints.
+    await core.deleteNamespacedPod({ name: 'logger', namespace: 'default', gracePeriodSeconds: 0 });
+    await waitFor(async () => (await core.readNamespacedEndpoints({ name: 'logs', namespace: 'default' })).subsets === undefined, { what: 'no addresses left' });
+    await core.deleteNamespacedService({ name: 'logs', namespace: 'default' });
+    await waitFor(async () => (await kubectl('get', 'endpoints', 'logs')).code !== 0, { what: 'the Endpoints removed with the Service' });
+  }, 30_000);
+});

@@ -92,6 +92,23 @@ const PRINTERS: Record<string, Printer> = {
       return [name(x), spec['minAvailable'] !== undefined ? String(spec['minAvailable']) : 'N/A', spec['maxUnavailable'] !== undefined ? String(spec['maxUnavailable']) : 'N/A', Number(o(x['status'])['disruptionsAllowed'] ?? 0), age(x, now)];
     },
   },
+  'apps/controllerrevisions': {
+    columns: [NAME, col('Controller'), col('Revision', 'integer'), AGE],
+    cells: (x, now) => {
+      const owner = a(metadataOf(x)['ownerReferences']).map(o).find((r) => r['controller'] === true);
+      const controller = owner ? `${String(owner['kind']).toLowerCase()}.${String(owner['apiVersion']).split('/')[0]}/${String(owner['name'])}` : '<none>';
+      return [name(x), controller, Number(x['revision'] ?? 0), age(x, now)];
+    },
+  },
+  'discovery.k8s.io/endpointslices': {
+    columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
+    cells: (x, now) => {
+      const ports = a(x['ports']).map(o).map((p) => String(p['port'] ?? ''));
+      const ips = a(x['endpoints']).map(o).flatMap((e) => a(e['addresses']).map(String));
+      const list = (items: string[], none: string): string => (items.length === 0 ? none : items.slice(0, 3).join(',') + (items.length > 3 ? ` + ${items.length - 3} more...` : ''));
+      return [name(x), String(x['addressType'] ?? ''), list(ports, '<unset>'), list(ips, '<unset>'), age(x, now)];
+    },
+  },
   'coordination.k8s.io/leases': { columns: [NAME, col('Holder'), AGE], cells: (x, now) => [name(x), String(o(x['spec'])['holderIdentity'] ?? ''), age(x, now)] },
   '/events': {
     columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message')],
