@@ -3,6 +3,7 @@
 // encodes outgoing packets.
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
+import { decodeHotPacket, encodeHotPacket } from './fast-codec.js';
 import { StrictParser } from './strict-parser.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
 import { validatePacket } from './validate-packet.js';
@@ -44,6 +45,18 @@ export class PacketDecoder {
    * a retained or queued message does not pin the socket's read chunk.
    */
   decode(frame: Buffer, version: number, owned: boolean): Packet {
+    // After CONNECT, the traffic (PUBLISH, acknowledgements, PINGREQ) mostly takes the fast path.
+    const hot = version === 0 ? undefined : decodeHotPacket(frame, version);
+    const packet = hot ?? this.#parse(frame, version);
+    const effective = packet.cmd === 'connect' ? packet.protocolVersion ?? 4 : version;
+    validatePacket(packet, effective, this.#maxClientIdLength);
+    if (packet.cmd === 'publish' && !owned && Buffer.isBuffer(packet.payload) && packet.payload.length > 0) {
+      packet.payload = Buffer.from(packet.payload);
+    }
+    return packet;
+  }
+
+  #parse(frame: Buffer, version: number): Packet {
     const parser = this.#parser(version);
     // A CONNECT makes mqtt-packet adopt the packet as its settings; restore ours each time.
     if (version === 0) parser.settings = {};
@@ -65,18 +78,13 @@ export class PacketDecoder {
       throw new ProtocolError(reason, error?.message ?? 'Incomplete packet', { cause: error });
     }
     if (version === 0) parser.settings = {};
-    const effective = packet.cmd === 'connect' ? packet.protocolVersion ?? 4 : version;
-    validatePacket(packet, effective, this.#maxClientIdLength);
-    if (packet.cmd === 'publish' && !owned && Buffer.isBuffer(packet.payload) && packet.payload.length > 0) {
-      packet.payload = Buffer.from(packet.payload);
-    }
     return packet;
   }
 }
 
 /** Encodes any packet for a connection of `version`. Throws on an unencodable packet. */
 export function encodePacket(packet: Packet, version: ProtocolVersion): Buffer {
-  return mqttPacket.generate(packet, { protocolVersion: version });
+  return encodeHotPacket(packet) ?? mqttPacket.generate(packet, { protocolVersion: version });
 }
 
 /** The command of a frame from its first byte (1 = CONNECT ... 15 = AUTH). */
