@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
 import { waitFor } from '../support/wait.js';
 import { startKubeEnvironment, type KubeEnvironment } from './environment.js';
 import { createKubectl, hasKubectl, type Kubectl } from './kubectl-cli.js';
@@ -148,4 +148,35 @@ describeIfKubectl('kubectl against the emulated cluster', () => {
     await core.deleteNamespacedService({ name: 'logs', namespace: 'default' });
     await waitFor(async () => (await kubectl('get', 'endpoints', 'logs')).code !== 0, { what: 'the Endpoints removed with the Service' });
   }, 30_000);
+
+  it('keeps ControllerRevisions for a StatefulSet: rollout history and undo', async () => {
+    const apps = env.kubeConfig.makeApiClient(AppsV1Api);
+    const set = (version: string): V1StatefulSet => ({
+      metadata: { name: 'hist', namespace: 'default' },
+      spec: {
+        replicas: 1, serviceName: 'hist', podManagementPolicy: 'Parallel', selector: { matchLabels: { app: 'hist' } },
+        template: { metadata: { labels: { app: 'hist' } }, spec: { ...testPod('hist').spec!, containers: [{ ...testPod('hist').spec!.containers[0]!, image: `busybox:${version}` }] } },
+      },
+    });
+    await apps.createNamespacedStatefulSet({ namespace: 'default', body: set('1.35') });
+    await waitFor(async () => (await apps.readNamespacedStatefulSet({ name: 'hist', namespace: 'default' })).status?.readyReplicas === 1, { what: 'hist ready', timeoutMs: 15_000 });
+    expect((await kubectl('set', 'image', 'sts/hist', 'app=busybox:1.36')).code).toBe(0);
+    const revisionsOf = async () => (await apps.listNamespacedControllerRevision({ namespace: 'default', labelSelector: 'app=hist' })).items.map((r) => [r.revision, r.metadata?.name]).sort();
+    await waitFor(async () => (await revisionsOf()).length === 2, { what: 'a second revision' });
+    const [first, second] = await revisionsOf();
+    const status = (await apps.readNamespacedStatefulSet({ name: 'hist', namespace: 'default' })).status;
+    expect(status?.updateRevision).toBe(second?.[1]);
+
+    expect((await kubectl('rollout', 'history', 'sts/hist')).stdout.split('\n').map((l) => l.trimEnd())).toEqual(['statefulset.apps/hist', 'REVISION  CHANGE-CAUSE', '1         <none>', '2         <none>', '', '']);
+    expect((await kubectl('rollout', 'history', 'sts/hist', '--revision=1')).stdout).toMatch(/^ {4}Image:\s+busybox:1\.35$/m);
+    const revRows = (await kubectl('get', 'controllerrevisions')).stdout.split('\n');
+    expect(revRows[0]).toMatch(/^NAME\s+CONTROLLER\s+REVISION\s+AGE$/);
+    expect(revRows).toContainEqual(expect.stringMatching(new RegExp(`^${String(first?.[1])}\\s+statefulset\\.apps/hist\\s+1\\s+\\d+s$`)));
+
+    // Undo applies revision 1's patch: its template is used again and becomes revision 3.
+    expect((await kubectl('rollout', 'undo', 'sts/hist')).stdout.trim()).toBe('statefulset.apps/hist rolled back');
+    await waitFor(async () => (await revisionsOf()).some(([n, name]) => n === 3 && name === first?.[1]), { what: 'revision 1 renumbered 3' });
+    expect((await apps.readNamespacedStatefulSet({ name: 'hist', namespace: 'default' })).spec?.template.spec?.containers[0]?.image).toBe('busybox:1.35');
+    await apps.deleteNamespacedStatefulSet({ name: 'hist', namespace: 'default' });
+  }, 40_000);
 });
