@@ -49,7 +49,7 @@ export class GarbageCollector {
   #snapshot(): { byUid: Map<string, Entry>; all: Entry[] } {
     const byUid = new Map<string, Entry>();
     const all: Entry[] = [];
-    for (const key of this.#store.keysOf()) {
+    for (const key of this.#store.storeKeys()) {
       const type = this.#registry.lookupAnyVersion(key);
       if (!type) continue;
       for (const obj of this.#store.list(key)) {

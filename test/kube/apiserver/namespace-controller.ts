@@ -39,7 +39,7 @@ export class NamespaceController {
       if (meta['deletionTimestamp'] === undefined) continue;
       const name = stringAt(meta, 'name') ?? '';
       let remaining = 0;
-      for (const key of this.#store.keysOf()) {
+      for (const key of this.#store.storeKeys()) {
         const type = this.#registry.lookupAnyVersion(key);
         if (!type?.namespaced) continue;
         for (const obj of this.#store.list(key, name)) {

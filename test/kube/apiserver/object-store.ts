@@ -1,5 +1,6 @@
-// The emulator's etcd: objects by store key and namespace/name, one global monotonic
-// revision (every write's resourceVersion), and a bounded event log that watches resume from.
+// The emulator's etcd and watch cache: objects by store key and namespace/name, one global
+// monotonic revision (every write's resourceVersion), and per kind a bounded event log that
+// watches resume from, so a busy kind never expires another kind's watches.
 import { expired } from './api-error.js';
 import { clone, metadataOf, stringAt, type JsonObject } from './json.js';
 
@@ -14,20 +15,25 @@ export function objectKey(namespace: string, name: string): string {
 export class ObjectStore {
   #rv: number;
   readonly #data = new Map<string, Map<string, JsonObject>>();
-  readonly #log: StoreEvent[] = [];
+  /** Per store key, its latest events, as the real apiserver keeps one watch cache per resource. */
+  readonly #logs = new Map<string, StoreEvent[]>();
   readonly #capacity: number;
-  /** Highest revision no longer in the log: a watch from below it gets 410. */
-  #compacted: number;
+  readonly #startRevision: number;
+  /** Per store key, the highest revision no longer in its log: a watch from below it gets 410. */
+  readonly #compacted = new Map<string, number>();
   readonly #listeners = new Set<StoreListener>();
 
+  /** `capacity`: events kept per kind. */
   constructor(capacity: number, startRevision = 1) {
     this.#capacity = Math.max(1, capacity);
     this.#rv = startRevision;
-    this.#compacted = startRevision;
+    this.#startRevision = startRevision;
   }
 
   get revision(): number { return this.#rv; }
-  get compactedRevision(): number { return this.#compacted; }
+
+  /** The oldest revision a watch or continue token of this kind may still start from. */
+  compactedRevisionOf(storeKey: string): number { return this.#compacted.get(storeKey) ?? this.#startRevision; }
 
   get(storeKey: string, namespace: string, name: string): JsonObject | undefined {
     const obj = this.#data.get(storeKey)?.get(objectKey(namespace, name));
@@ -42,8 +48,8 @@ export class ObjectStore {
     return keys.map((k) => clone(bucket.get(k) as JsonObject));
   }
 
-  /** Counts without cloning (namespace deletion, GC scans). */
-  keysOf(): string[] { return [...this.#data.keys()]; }
+  /** The store keys that hold or held objects (namespace deletion and GC scan them). */
+  storeKeys(): string[] { return [...this.#data.keys()]; }
 
   /** Stores a new object; assigns its resourceVersion. */
   create(storeKey: string, obj: JsonObject): JsonObject {
@@ -83,18 +89,21 @@ export class ObjectStore {
   }
 
   #emit(event: StoreEvent): void {
-    this.#log.push(event);
-    while (this.#log.length > this.#capacity) {
-      const dropped = this.#log.shift();
-      if (dropped) this.#compacted = dropped.rv;
+    let log = this.#logs.get(event.storeKey);
+    if (!log) { log = []; this.#logs.set(event.storeKey, log); }
+    log.push(event);
+    while (log.length > this.#capacity) {
+      const dropped = log.shift();
+      if (dropped) this.#compacted.set(event.storeKey, dropped.rv);
     }
     for (const l of [...this.#listeners]) l(event);
   }
 
-  /** Events after `rv` for one kind; 410 Expired when the log no longer reaches back that far. */
+  /** Events after `rv` for one kind; 410 Expired when that kind's log no longer reaches back that far. */
   eventsSince(storeKey: string, rv: number): StoreEvent[] {
-    if (rv < this.#compacted) throw expired(`too old resource version: ${rv} (${this.#compacted + 1})`);
-    return this.#log.filter((e) => e.rv > rv && e.storeKey === storeKey);
+    const compacted = this.compactedRevisionOf(storeKey);
+    if (rv < compacted) throw expired(`too old resource version: ${rv} (${compacted + 1})`);
+    return (this.#logs.get(storeKey) ?? []).filter((e) => e.rv > rv);
   }
 
   /** Listeners run synchronously after each write, in write order. */

@@ -70,7 +70,7 @@ export class ResourceService {
   list(type: ResourceType, namespace: string, options: ListOptions): JsonObject {
     const store = this.#deps.store;
     const revision = options.continueFrom?.rv ?? store.revision;
-    if (options.continueFrom && options.continueFrom.rv < store.compactedRevision) throw continueExpired();
+    if (options.continueFrom && options.continueFrom.rv < store.compactedRevisionOf(type.storeKey)) throw continueExpired();
     let items = this.select(type, namespace, options);
     if (options.continueFrom) {
       const start = options.continueFrom.start;
