@@ -20,6 +20,8 @@ import { InboundTopicAliases, MIN_ALIASED_TOPIC_LENGTH, OutboundTopicAliases } f
 const State = { AwaitingConnect: 0, Connecting: 1, Connected: 2, Closed: 3 } as const;
 type StateValue = (typeof State)[keyof typeof State];
 const CONNECT = 1;
+/** A CONNECT's first byte: type 1, reserved flags 0000 [MQTT-2.2.2-1]. */
+const CONNECT_HEADER = 0x10;
 /** Frames a client may send between CONNECT and CONNACK while authentication runs. */
 const MAX_HELD_FRAMES = 64;
 /** How long a closing socket may take to flush before it is destroyed. */
@@ -272,6 +274,14 @@ export class Connection implements SessionOutlet {
     if (this.#state === State.Closed) return;
     this.#lastTick = this.ctx.tick();
     this.ctx.stats.bytesIn += chunk.length;
+    if (this.#state === State.AwaitingConnect && this.#reader === undefined && chunk.length > 0 && chunk[0] !== CONNECT_HEADER) {
+      // [MQTT-3.1.0-1] the first packet must be CONNECT: known from its first byte, so a client
+      // speaking another protocol (an HTTP request) is closed at once, not when its "packet" is whole.
+      const badFlags = (chunk[0] as number) >> 4 === CONNECT;
+      this.fail(badFlags ? new ProtocolError(ReasonCode.MalformedPacket, 'CONNECT with reserved flags set')
+        : new ProtocolError(ReasonCode.ProtocolError, 'First packet is not CONNECT'));
+      return;
+    }
     const reader = this.#reader ?? new FrameReader(this.ctx.config.limits.maxPacketSize);
     try {
       reader.push(chunk, (frame, owned) => this.#onFrame(frame, owned));
