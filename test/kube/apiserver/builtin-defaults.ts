@@ -1,13 +1,9 @@
 // SetDefaults_* for the built-in kinds the operator writes, so objects read back as from a
 // real cluster (and kubectl apply's three-way diff sees the same defaults).
-import { childObject, isObject, type JsonObject, type JsonValue } from './json.js';
+import { childObject, isObject, objectsIn, type JsonObject, type JsonValue } from './json.js';
 
 function setDefault(obj: JsonObject, key: string, value: JsonValue): void {
   if (obj[key] === undefined || obj[key] === null) obj[key] = value;
-}
-
-function objectsIn(v: JsonValue | undefined): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isObject) : [];
 }
 
 function defaultProbe(probe: JsonValue | undefined): void {

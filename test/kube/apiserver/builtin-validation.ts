@@ -1,12 +1,8 @@
 // ValidateX / ValidateXUpdate for the built-in kinds, limited to the rules an operator is
 // likely to trip over (required fields, selector/template agreement, immutable fields).
 import type { FieldError } from './api-error.js';
-import { isObject, jsonEqual, type JsonObject, type JsonValue } from './json.js';
+import { isObject, jsonEqual, objectsIn, type JsonObject, type JsonValue } from './json.js';
 import { fromLabelSelectorObject, matchesLabels } from './label-selector.js';
-
-function objectsIn(v: JsonValue | undefined): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isObject) : [];
-}
 
 function labelsOf(v: JsonValue | undefined): Record<string, string> {
   return isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : {};

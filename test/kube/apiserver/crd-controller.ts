@@ -3,19 +3,16 @@
 // resources with the version's schema, and deletes them before the CRD itself goes.
 import type { Logger } from '../../../broker/log/logger.js';
 import { CRD_CLEANUP_FINALIZER, CRD_STORE_KEY, type CustomResourceHooks } from './admission.js';
+import { CoalescedPass } from './coalesced-pass.js';
 import type { FieldError } from './api-error.js';
 import { normalizeCustomResource } from './crd-schema-normalize.js';
 import { validateAgainstSchema } from './crd-schema-validate.js';
 import { checkStructural } from './crd-structural.js';
-import { clone, isObject, metadataOf, stringAt, type JsonObject, type JsonValue } from './json.js';
+import { clone, isObject, metadataOf, objectsIn, stringAt, type JsonObject, type JsonValue } from './json.js';
 import { kubeTime } from './object-meta.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { ALL_VERBS, apiVersionOf, storeKeyOf, type PrinterColumn, type ResourceType } from './resource-type.js';
-
-function objectsIn(v: JsonValue | undefined): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isObject) : [];
-}
 
 function strings(v: JsonValue | undefined): string[] {
   return Array.isArray(v) ? v.map(String) : [];
@@ -87,16 +84,14 @@ export class CrdController {
   readonly #registry: ResourceRegistry;
   readonly #logger: Logger;
   readonly #now: () => number;
-  readonly #unsubscribe: () => void;
-  #scheduled: NodeJS.Immediate | undefined;
-  #closed = false;
+  readonly #pass: CoalescedPass;
 
   constructor(store: ObjectStore, registry: ResourceRegistry, logger: Logger, now: () => number) {
     this.#store = store;
     this.#registry = registry;
     this.#logger = logger;
     this.#now = now;
-    this.#unsubscribe = store.subscribe((e) => this.#onEvent(e));
+    this.#pass = new CoalescedPass(store, () => this.#reconcileAll(), logger, 'CRD', (e) => this.#serve(e));
   }
 
   readonly hooks: CustomResourceHooks = {
@@ -116,26 +111,18 @@ export class CrdController {
     return out;
   };
 
-  #onEvent(e: StoreEvent): void {
-    if (e.storeKey === CRD_STORE_KEY) {
-      const name = stringAt(metadataOf(e.object), 'name') ?? '';
-      // Serving starts at once so a client can create resources right after the CRD; status follows.
-      if (e.type === 'DELETED') this.#registry.setCustomResource(name, []);
-      else if (!this.#conflictsWithOthers(e.object)) this.#registry.setCustomResource(name, typesOfCrd(e.object));
-    }
-    this.#schedule();
+  /** Serving starts at the write itself, so a client can create resources right after the CRD; status follows. */
+  #serve(e: StoreEvent): void {
+    if (e.storeKey !== CRD_STORE_KEY) return;
+    const name = stringAt(metadataOf(e.object), 'name') ?? '';
+    if (e.type === 'DELETED') this.#registry.setCustomResource(name, []);
+    else if (!this.#conflictsWithOthers(e.object)) this.#registry.setCustomResource(name, typesOfCrd(e.object));
   }
 
   #conflictsWithOthers(crd: JsonObject): boolean {
     const own = typesOfCrd(crd)[0];
     if (!own) return false;
     return this.#registry.all().some((t) => t.group === own.group && t.storeKey !== own.storeKey && (t.kind === own.kind || t.plural === own.plural));
-  }
-
-  #schedule(): void {
-    if (this.#scheduled || this.#closed) return;
-    // Controllers act after the write that woke them, never inside it (watch order stays true).
-    this.#scheduled = setImmediate(() => { this.#scheduled = undefined; this.#reconcileAll(); });
   }
 
   #reconcileAll(): void {
@@ -191,8 +178,6 @@ export class CrdController {
   }
 
   close(): void {
-    this.#closed = true;
-    if (this.#scheduled) clearImmediate(this.#scheduled);
-    this.#unsubscribe();
+    this.#pass.close();
   }
 }

@@ -2,6 +2,7 @@
 // holds owners with `foregroundDeletion` until blocking dependents are gone, and strips
 // ownerReferences for `orphan` deletion, acting after writes as kube-controller-manager does.
 import type { Logger } from '../../../broker/log/logger.js';
+import { CoalescedPass } from './coalesced-pass.js';
 import { isObject, metadataOf, stringAt, type JsonObject } from './json.js';
 import type { ObjectStore } from './object-store.js';
 import type { ResourceRegistry } from './resource-registry.js';
@@ -26,24 +27,14 @@ export class GarbageCollector {
   readonly #registry: ResourceRegistry;
   readonly #service: ResourceService;
   readonly #logger: Logger;
-  readonly #unsubscribe: () => void;
-  #scheduled: NodeJS.Immediate | undefined;
-  #closed = false;
+  readonly #pass: CoalescedPass;
 
   constructor(store: ObjectStore, registry: ResourceRegistry, service: ResourceService, logger: Logger) {
     this.#store = store;
     this.#registry = registry;
     this.#service = service;
     this.#logger = logger.child({ controller: 'garbage-collector' });
-    this.#unsubscribe = store.subscribe(() => this.#schedule());
-  }
-
-  #schedule(): void {
-    if (this.#scheduled || this.#closed) return;
-    this.#scheduled = setImmediate(() => {
-      this.#scheduled = undefined;
-      try { this.#collect(); } catch (err) { this.#logger.error('garbage collection pass failed', { err }); }
-    });
+    this.#pass = new CoalescedPass(store, () => this.#collect(), this.#logger, 'garbage collection');
   }
 
   #snapshot(): { byUid: Map<string, Entry>; all: Entry[] } {
@@ -119,7 +110,7 @@ export class GarbageCollector {
     const refs = Array.isArray(meta['ownerReferences']) ? meta['ownerReferences'].filter((r) => !(isObject(r) && uids.has(String(r['uid'])))) : [];
     if (refs.length === (Array.isArray(meta['ownerReferences']) ? meta['ownerReferences'].length : 0)) return;
     if (refs.length > 0) meta['ownerReferences'] = refs; else delete meta['ownerReferences'];
-    this.#writer(e.type, current);
+    this.#service.systemUpdate(e.type, current);
   }
 
   #dropFinalizer(e: Entry, finalizer: string): void {
@@ -128,7 +119,7 @@ export class GarbageCollector {
     const meta = metadataOf(current);
     const rest = finalizersOf(current).filter((f) => f !== finalizer);
     if (rest.length > 0) meta['finalizers'] = rest; else delete meta['finalizers'];
-    this.#writer(e.type, current);
+    this.#service.systemUpdate(e.type, current);
   }
 
   #current(e: Entry): JsonObject | undefined {
@@ -136,13 +127,7 @@ export class GarbageCollector {
     return this.#store.get(e.type.storeKey, stringAt(meta, 'namespace') ?? '', stringAt(meta, 'name') ?? '');
   }
 
-  #writer(type: ResourceType, obj: JsonObject): void {
-    this.#service.systemUpdate(type, obj);
-  }
-
   close(): void {
-    this.#closed = true;
-    if (this.#scheduled) clearImmediate(this.#scheduled);
-    this.#unsubscribe();
+    this.#pass.close();
   }
 }

@@ -6,6 +6,11 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The objects of a JSON array (anything else: none), for walking lists such as containers or ports. */
+export function objectsIn(v: JsonValue | undefined): JsonObject[] {
+  return Array.isArray(v) ? v.filter(isObject) : [];
+}
+
 export function clone<T>(v: T): T {
   return structuredClone(v);
 }

@@ -1,6 +1,7 @@
 // The namespace controller: a namespace being deleted (phase Terminating) has its contents
 // deleted, then its `kubernetes` spec finalizer removed, and goes.
 import type { Logger } from '../../../broker/log/logger.js';
+import { CoalescedPass } from './coalesced-pass.js';
 import { isObject, metadataOf, stringAt } from './json.js';
 import type { ObjectStore } from './object-store.js';
 import type { ResourceRegistry } from './resource-registry.js';
@@ -10,25 +11,13 @@ export class NamespaceController {
   readonly #store: ObjectStore;
   readonly #registry: ResourceRegistry;
   readonly #service: ResourceService;
-  readonly #logger: Logger;
-  readonly #unsubscribe: () => void;
-  #scheduled: NodeJS.Immediate | undefined;
-  #closed = false;
+  readonly #pass: CoalescedPass;
 
   constructor(store: ObjectStore, registry: ResourceRegistry, service: ResourceService, logger: Logger) {
     this.#store = store;
     this.#registry = registry;
     this.#service = service;
-    this.#logger = logger.child({ controller: 'namespace' });
-    this.#unsubscribe = store.subscribe(() => this.#schedule());
-  }
-
-  #schedule(): void {
-    if (this.#scheduled || this.#closed) return;
-    this.#scheduled = setImmediate(() => {
-      this.#scheduled = undefined;
-      try { this.#reconcile(); } catch (err) { this.#logger.error('namespace pass failed', { err }); }
-    });
+    this.#pass = new CoalescedPass(store, () => this.#reconcile(), logger.child({ controller: 'namespace' }), 'namespace');
   }
 
   #reconcile(): void {
@@ -58,8 +47,6 @@ export class NamespaceController {
   }
 
   close(): void {
-    this.#closed = true;
-    if (this.#scheduled) clearImmediate(this.#scheduled);
-    this.#unsubscribe();
+    this.#pass.close();
   }
 }

@@ -57,10 +57,7 @@ export class ObjectWriter {
     return this.#store.create(type.storeKey, obj);
   }
 
-  /**
-   * Replaces `old` by `input` as PUT does (after a patch has been applied to `old`).
-   * `requireVersion`: custom resources refuse an unconditional update.
-   */
+  /** Replaces `old` by `input` as PUT does (a patch arrives here already applied to `old`). */
   update(type: ResourceType, old: JsonObject, input: JsonObject, ctx: WriteContext): JsonObject {
     const obj = clone(input);
     const oldMeta = metadataOf(old);

@@ -3,7 +3,7 @@
 // injected PodLogSource (the kubelet's log files) returns, following while the container runs.
 import type { ServerResponse } from 'node:http';
 import { ApiError, badRequest } from './api-error.js';
-import { isObject, metadataOf, stringAt, type JsonObject, type JsonValue } from './json.js';
+import { isObject, metadataOf, objectsIn, stringAt, type JsonObject } from './json.js';
 
 export interface PodLogRequest {
   namespace: string;
@@ -32,10 +32,6 @@ export interface PodLogSource {
 
 /** Reads the stored pod again (a follow checks whether the container still runs). */
 export type PodLookup = () => JsonObject | undefined;
-
-function objectsIn(v: JsonValue | undefined): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isObject) : [];
-}
 
 function optionalCount(query: URLSearchParams, key: string, min: number): number | undefined {
   const text = query.get(key);

@@ -149,7 +149,7 @@ export class ResourceHandler {
     const { path, method } = r;
     const service = this.#deps.service;
     if (path.subresource === 'binding' && type.storeKey === '/pods' && method === 'POST') {
-      this.#bind(res, type, r, ctx);
+      this.#bind(res, type, r);
       return;
     }
     if (path.subresource === 'log' && type.storeKey === '/pods' && path.name !== '') {
@@ -170,7 +170,7 @@ export class ResourceHandler {
   }
 
   /** pods/binding: the scheduler's way to set spec.nodeName, once. */
-  #bind(res: ServerResponse, type: ResourceType, r: ResourceRequest, ctx: CallContext): void {
+  #bind(res: ServerResponse, type: ResourceType, r: ResourceRequest): void {
     const target = isObject(r.body) && isObject(r.body['target']) ? r.body['target'] : undefined;
     const node = stringAt(target, 'name');
     if (!node) throw badRequest('Binding.target.name is required');
@@ -179,7 +179,7 @@ export class ResourceHandler {
     if (spec['nodeName']) throw conflict(type, r.path.name, `pod ${r.path.name} is already assigned to node "${String(spec['nodeName'])}"`);
     if (metadataOf(pod)['deletionTimestamp'] !== undefined) throw conflict(type, r.path.name, `pod ${r.path.name} is being deleted, cannot be assigned to a host`);
     try {
-      this.#deps.service.bind(type, r.path.namespace, r.path.name, node, ctx);
+      this.#deps.service.bind(type, r.path.namespace, r.path.name, node);
     } catch (err) {
       throw err instanceof ApiError ? err : new ApiError(500, 'InternalError', 'binding failed', {}, { cause: err });
     }

@@ -57,7 +57,7 @@ export class ResourceService {
     return this.#deps.present(type, this.#deps.writer.get(type, namespace, name));
   }
 
-  /** The matching objects (stored form) and the revision they were read at. */
+  /** The matching objects, in their stored form. */
   select(type: ResourceType, namespace: string, options: Pick<ListOptions, 'labelSelector' | 'fieldSelector'>): JsonObject[] {
     return this.#deps.store.list(type.storeKey, type.namespaced ? namespace : '').filter((o) => this.matches(type, o, options));
   }
@@ -204,7 +204,7 @@ export class ResourceService {
   }
 
   /** pods/binding: records the node and the PodScheduled condition. */
-  bind(type: ResourceType, namespace: string, name: string, node: string, _ctx: CallContext): JsonObject {
+  bind(type: ResourceType, namespace: string, name: string, node: string): JsonObject {
     const next = this.#deps.writer.get(type, namespace, name);
     childObject(next, 'spec')['nodeName'] = node;
     const status = childObject(next, 'status');

@@ -13,18 +13,18 @@ const col = (name: string, type = 'string', priority = 0, format?: string): Colu
 const NAME = col('Name', 'string', 0, 'name');
 const AGE = col('Age', 'string');
 
-function o(v: JsonValue | undefined): JsonObject { return isObject(v) ? v : {}; }
-function a(v: JsonValue | undefined): JsonValue[] { return Array.isArray(v) ? v : []; }
+function asObject(v: JsonValue | undefined): JsonObject { return isObject(v) ? v : {}; }
+function asArray(v: JsonValue | undefined): JsonValue[] { return Array.isArray(v) ? v : []; }
 function name(obj: JsonObject): string { return String(metadataOf(obj)['name'] ?? ''); }
 function age(obj: JsonObject, now: number): string { return ageOf(metadataOf(obj)['creationTimestamp'], now); }
 
 function podStatus(obj: JsonObject): string {
-  const status = o(obj['status']);
+  const status = asObject(obj['status']);
   let reason = String(status['reason'] ?? status['phase'] ?? '');
-  for (const cs of a(status['containerStatuses']).map(o)) {
-    const state = o(cs['state']);
-    const waiting = o(state['waiting']);
-    const terminated = o(state['terminated']);
+  for (const cs of asArray(status['containerStatuses']).map(asObject)) {
+    const state = asObject(cs['state']);
+    const waiting = asObject(state['waiting']);
+    const terminated = asObject(state['terminated']);
     if (waiting['reason']) reason = String(waiting['reason']);
     else if (terminated['reason']) reason = String(terminated['reason']);
   }
@@ -33,69 +33,69 @@ function podStatus(obj: JsonObject): string {
 }
 
 function portsOf(spec: JsonObject): string {
-  const ports = a(spec['ports']).map(o);
+  const ports = asArray(spec['ports']).map(asObject);
   if (ports.length === 0) return '<none>';
   return ports.map((p) => `${String(p['port'])}${p['nodePort'] ? `:${String(p['nodePort'])}` : ''}/${String(p['protocol'] ?? 'TCP')}`).join(',');
 }
 
 const PRINTERS: Record<string, Printer> = {
-  '/namespaces': { columns: [NAME, col('Status'), AGE], cells: (x, now) => [name(x), String(o(x['status'])['phase'] ?? ''), age(x, now)] },
+  '/namespaces': { columns: [NAME, col('Status'), AGE], cells: (x, now) => [name(x), String(asObject(x['status'])['phase'] ?? ''), age(x, now)] },
   '/pods': {
     columns: [NAME, col('Ready'), col('Status'), col('Restarts'), AGE, col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
     cells: (x, now) => {
-      const spec = o(x['spec']);
-      const status = o(x['status']);
-      const statuses = a(status['containerStatuses']).map(o);
+      const spec = asObject(x['spec']);
+      const status = asObject(x['status']);
+      const statuses = asArray(status['containerStatuses']).map(asObject);
       const ready = statuses.filter((c) => c['ready'] === true).length;
       const restarts = statuses.reduce((n, c) => n + Number(c['restartCount'] ?? 0), 0);
-      return [name(x), `${ready}/${a(spec['containers']).length}`, podStatus(x), String(restarts), age(x, now),
+      return [name(x), `${ready}/${asArray(spec['containers']).length}`, podStatus(x), String(restarts), age(x, now),
         String(status['podIP'] ?? '<none>'), String(spec['nodeName'] ?? '<none>'), String(status['nominatedNodeName'] ?? '<none>'), '<none>'];
     },
   },
   '/services': {
     columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)],
     cells: (x, now) => {
-      const spec = o(x['spec']);
-      const selector = Object.entries(o(spec['selector'])).map(([k, v]) => `${k}=${String(v)}`).join(',') || '<none>';
+      const spec = asObject(x['spec']);
+      const selector = Object.entries(asObject(spec['selector'])).map(([k, v]) => `${k}=${String(v)}`).join(',') || '<none>';
       return [name(x), String(spec['type'] ?? 'ClusterIP'), String(spec['clusterIP'] ?? '<none>'), '<none>', portsOf(spec), age(x, now), selector];
     },
   },
-  '/configmaps': { columns: [NAME, col('Data', 'integer'), AGE], cells: (x, now) => [name(x), Object.keys(o(x['data'])).length + Object.keys(o(x['binaryData'])).length, age(x, now)] },
-  '/secrets': { columns: [NAME, col('Type'), col('Data', 'integer'), AGE], cells: (x, now) => [name(x), String(x['type'] ?? ''), Object.keys(o(x['data'])).length, age(x, now)] },
-  '/serviceaccounts': { columns: [NAME, col('Secrets', 'integer'), AGE], cells: (x, now) => [name(x), a(x['secrets']).length, age(x, now)] },
+  '/configmaps': { columns: [NAME, col('Data', 'integer'), AGE], cells: (x, now) => [name(x), Object.keys(asObject(x['data'])).length + Object.keys(asObject(x['binaryData'])).length, age(x, now)] },
+  '/secrets': { columns: [NAME, col('Type'), col('Data', 'integer'), AGE], cells: (x, now) => [name(x), String(x['type'] ?? ''), Object.keys(asObject(x['data'])).length, age(x, now)] },
+  '/serviceaccounts': { columns: [NAME, col('Secrets', 'integer'), AGE], cells: (x, now) => [name(x), asArray(x['secrets']).length, age(x, now)] },
   '/endpoints': {
     columns: [NAME, col('Endpoints'), AGE],
     cells: (x, now) => {
-      const eps = a(x['subsets']).map(o).flatMap((s) => a(s['addresses']).map(o).flatMap((ad) => (a(s['ports']).length ? a(s['ports']).map((p) => `${String(ad['ip'])}:${String(o(p)['port'])}`) : [String(ad['ip'])])));
+      const eps = asArray(x['subsets']).map(asObject).flatMap((s) => asArray(s['addresses']).map(asObject).flatMap((ad) => (asArray(s['ports']).length ? asArray(s['ports']).map((p) => `${String(ad['ip'])}:${String(asObject(p)['port'])}`) : [String(ad['ip'])])));
       return [name(x), eps.length === 0 ? '<none>' : eps.slice(0, 3).join(',') + (eps.length > 3 ? ` + ${eps.length - 3} more...` : ''), age(x, now)];
     },
   },
   'apps/statefulsets': {
     columns: [NAME, col('Ready'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1)],
     cells: (x, now) => {
-      const spec = o(x['spec']);
-      const containers = a(o(o(spec['template'])['spec'])['containers']).map(o);
-      return [name(x), `${Number(o(x['status'])['readyReplicas'] ?? 0)}/${Number(spec['replicas'] ?? 0)}`, age(x, now), containers.map((c) => String(c['name'])).join(','), containers.map((c) => String(c['image'])).join(',')];
+      const spec = asObject(x['spec']);
+      const containers = asArray(asObject(asObject(spec['template'])['spec'])['containers']).map(asObject);
+      return [name(x), `${Number(asObject(x['status'])['readyReplicas'] ?? 0)}/${Number(spec['replicas'] ?? 0)}`, age(x, now), containers.map((c) => String(c['name'])).join(','), containers.map((c) => String(c['image'])).join(',')];
     },
   },
   'apps/deployments': {
     columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE],
     cells: (x, now) => {
-      const s = o(x['status']);
-      return [name(x), `${Number(s['readyReplicas'] ?? 0)}/${Number(o(x['spec'])['replicas'] ?? 0)}`, Number(s['updatedReplicas'] ?? 0), Number(s['availableReplicas'] ?? 0), age(x, now)];
+      const s = asObject(x['status']);
+      return [name(x), `${Number(s['readyReplicas'] ?? 0)}/${Number(asObject(x['spec'])['replicas'] ?? 0)}`, Number(s['updatedReplicas'] ?? 0), Number(s['availableReplicas'] ?? 0), age(x, now)];
     },
   },
   'policy/poddisruptionbudgets': {
     columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), AGE],
     cells: (x, now) => {
-      const spec = o(x['spec']);
-      return [name(x), spec['minAvailable'] !== undefined ? String(spec['minAvailable']) : 'N/A', spec['maxUnavailable'] !== undefined ? String(spec['maxUnavailable']) : 'N/A', Number(o(x['status'])['disruptionsAllowed'] ?? 0), age(x, now)];
+      const spec = asObject(x['spec']);
+      return [name(x), spec['minAvailable'] !== undefined ? String(spec['minAvailable']) : 'N/A', spec['maxUnavailable'] !== undefined ? String(spec['maxUnavailable']) : 'N/A', Number(asObject(x['status'])['disruptionsAllowed'] ?? 0), age(x, now)];
     },
   },
   'apps/controllerrevisions': {
     columns: [NAME, col('Controller'), col('Revision', 'integer'), AGE],
     cells: (x, now) => {
-      const owner = a(metadataOf(x)['ownerReferences']).map(o).find((r) => r['controller'] === true);
+      const owner = asArray(metadataOf(x)['ownerReferences']).map(asObject).find((r) => r['controller'] === true);
       const controller = owner ? `${String(owner['kind']).toLowerCase()}.${String(owner['apiVersion']).split('/')[0]}/${String(owner['name'])}` : '<none>';
       return [name(x), controller, Number(x['revision'] ?? 0), age(x, now)];
     },
@@ -103,17 +103,17 @@ const PRINTERS: Record<string, Printer> = {
   'discovery.k8s.io/endpointslices': {
     columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
     cells: (x, now) => {
-      const ports = a(x['ports']).map(o).map((p) => String(p['port'] ?? ''));
-      const ips = a(x['endpoints']).map(o).flatMap((e) => a(e['addresses']).map(String));
+      const ports = asArray(x['ports']).map(asObject).map((p) => String(p['port'] ?? ''));
+      const ips = asArray(x['endpoints']).map(asObject).flatMap((e) => asArray(e['addresses']).map(String));
       const list = (items: string[], none: string): string => (items.length === 0 ? none : items.slice(0, 3).join(',') + (items.length > 3 ? ` + ${items.length - 3} more...` : ''));
       return [name(x), String(x['addressType'] ?? ''), list(ports, '<unset>'), list(ips, '<unset>'), age(x, now)];
     },
   },
-  'coordination.k8s.io/leases': { columns: [NAME, col('Holder'), AGE], cells: (x, now) => [name(x), String(o(x['spec'])['holderIdentity'] ?? ''), age(x, now)] },
+  'coordination.k8s.io/leases': { columns: [NAME, col('Holder'), AGE], cells: (x, now) => [name(x), String(asObject(x['spec'])['holderIdentity'] ?? ''), age(x, now)] },
   '/events': {
     columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message')],
     cells: (x, now) => {
-      const io = o(x['involvedObject']);
+      const io = asObject(x['involvedObject']);
       const last = x['lastTimestamp'] ?? x['eventTime'] ?? metadataOf(x)['creationTimestamp'];
       return [ageOf(last, now), String(x['type'] ?? ''), String(x['reason'] ?? ''), `${String(io['kind'] ?? '').toLowerCase()}/${String(io['name'] ?? '')}`, String(x['message'] ?? '')];
     },
@@ -147,8 +147,8 @@ function cellFor(type: string, values: JsonValue[], now: number): JsonValue {
 /** The Table for a list (or one object as a one-item list). */
 export function renderTable(type: ResourceType, list: JsonObject, revision: number, includeObject: string | null, now = Date.now()): JsonObject {
   const printer = type.builtin ? PRINTERS[type.storeKey] ?? CREATED_AT : customPrinter(type);
-  const listMeta = o(list['metadata']);
-  const rows = a(list['items']).map(o).map((item) => {
+  const listMeta = asObject(list['metadata']);
+  const rows = asArray(list['items']).map(asObject).map((item) => {
     const row: JsonObject = { cells: printer.cells(item, now) };
     if (includeObject === 'Object') row['object'] = item;
     else if (includeObject !== 'None') row['object'] = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: metadataOf(item) };
