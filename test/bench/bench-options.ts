@@ -1,7 +1,7 @@
 // Command-line options of `npm run bench`, parsed into one frozen object.
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenario-spec.js';
 
-export const TARGET_NAMES = ['meshmq', 'aedes', 'mosquitto'] as const;
+export const TARGET_NAMES = ['meshmq', 'aedes', 'mosquitto', 'meshmq-cluster'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {

@@ -12,6 +12,8 @@ import type { BrokerTarget } from './broker-target.js';
 import { findNewestProfile, formatSelfTime, readCpuProfile, summarizeSelfTime, type SelfTime } from './cpu-profile-summary.js';
 import { runInGenerator } from './generator-client.js';
 import { formatMachineInfo, readMachineInfo } from './machine-info.js';
+import { buildClusterLines } from './cluster-report.js';
+import { createMeshmqClusterTarget } from './meshmq-cluster-target.js';
 import { createMeshmqTarget } from './meshmq-target.js';
 import { createMosquittoTarget } from './mosquitto-target.js';
 import { buildReportRows, formatTable, TABLE_HEADER, type Outcome } from './report-table.js';
@@ -80,7 +82,7 @@ async function main(argv: readonly string[]): Promise<number> {
     say(USAGE);
     return 0;
   }
-  const catalog: Record<TargetName, BrokerTarget> = { meshmq: createMeshmqTarget(), aedes: createAedesTarget(), mosquitto: createMosquittoTarget() };
+  const catalog: Record<TargetName, BrokerTarget> = { meshmq: createMeshmqTarget(), aedes: createAedesTarget(), mosquitto: createMosquittoTarget(), 'meshmq-cluster': createMeshmqClusterTarget() };
   const pin = options.pin && os.availableParallelism() >= 2 && (await hasTaskset());
   const plan: RunPlan = { options, brokerCpus: pin ? '0' : undefined, generatorCpus: pin ? '1' : undefined };
   const versions: Record<string, string> = {};
@@ -108,6 +110,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   say('');
   say(formatTable(TABLE_HEADER, buildReportRows(results)));
+  if (results['meshmq-cluster'] !== undefined) {
+    say('\nmeshmq 3-node cluster (publishers on node A, subscribers on node B) vs one node:');
+    for (const line of buildClusterLines(results['meshmq'], results['meshmq-cluster'])) say(`  ${line}`);
+  }
   for (const [name, rows] of Object.entries(profiles)) {
     say(`\ntop self time, ${name}:\n${formatSelfTime(rows)}`);
   }
