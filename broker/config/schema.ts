@@ -84,6 +84,13 @@ export const configSchema = z.strictObject({
     /** A connection must send CONNECT within this time. */
     connectTimeoutMs: duration.min(100).default(10000),
     maxConnections: z.number().int().min(0).default(0),
+    /** Queue QoS 0 messages for offline persistent sessions, as QoS 1/2 are (bounded by maxQueuedMessages). */
+    queueQos0: z.boolean().default(false),
+    /**
+     * Keep V8's young generation at its initial size (process-wide): at 10,000 idle connections
+     * each costs about 1.5 KiB less resident memory, for a few percent of throughput.
+     */
+    compactHeap: z.boolean().default(true),
   }).prefault({}),
   sys: z.strictObject({ intervalMs: duration.default(10000) }).prefault({}),
   log: z.strictObject({
