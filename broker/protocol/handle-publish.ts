@@ -36,6 +36,7 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
     // [MQTT-3.3.2-1/2] invalid topic name: 0x90 in v5; malformed in 3.1.1 (plain close)
     throw new ProtocolError(v5 ? ReasonCode.TopicNameInvalid : ReasonCode.MalformedPacket, topicError);
   }
+  if (props?.responseTopic !== undefined) checkResponseTopic(props.responseTopic, ctx.config.limits.maxTopicLevels);
 
   ctx.stats.messagesIn++;
   ctx.stats.inByQos[qos]++;
@@ -112,6 +113,12 @@ export function handlePubrel(conn: Connection, packet: IPubrelPacket): void {
 
 export function handlePubcomp(conn: Connection, packet: IPubcompPacket): void {
   conn.session?.onPubcomp(packet.messageId ?? 0);
+}
+
+/** [MQTT-3.3.2-13/14] a Response Topic is a topic name: no wildcards, not empty; else a protocol error. */
+export function checkResponseTopic(responseTopic: string, maxLevels: number): void {
+  const error = validateTopicName(responseTopic, maxLevels);
+  if (error !== undefined) throw new ProtocolError(ReasonCode.ProtocolError, `Response Topic: ${error}`);
 }
 
 /** PUBACK or PUBREC; a reason code only in v5 (3.1.1 acknowledges even a refused message). */

@@ -15,6 +15,8 @@ export interface StoredSubscription {
 export interface StoredWill {
   readonly message: Message;
   readonly delayInterval: number; // seconds
+  /** Will Message Expiry Interval (seconds), counted from when the will is published [MQTT-3.1.3-?]. */
+  readonly expiryInterval?: number | undefined;
 }
 
 /** A session's metadata; written on connect, disconnect and changes of expiry. */
