@@ -8,6 +8,7 @@ import { validateTopicName } from '../routing/topic.js';
 import { NEVER_EXPIRES } from '../session/session-registry.js';
 import type { StoredWill } from '../store/store.js';
 import type { Connection } from './connection.js';
+import { checkResponseTopic } from './handle-publish.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
 import { InboundTopicAliases, OutboundTopicAliases } from './topic-alias.js';
 
@@ -36,6 +37,13 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if (packet.will !== undefined) {
     const err = validateTopicName(packet.will.topic, limits.maxTopicLevels);
     if (err !== undefined) throw new ProtocolError(ReasonCode.TopicNameInvalid, `Will topic: ${err}`);
+    const responseTopic = packet.will.properties?.responseTopic;
+    if (responseTopic !== undefined) checkResponseTopic(responseTopic, limits.maxTopicLevels);
+  }
+  // Over the connection limit: refused with a reason (v5 0x97 Quota exceeded, 3.1.1 return code 3
+  // Server unavailable) rather than a dropped socket; a client id already connected may take over.
+  if (limits.maxConnections > 0 && ctx.clients.size >= limits.maxConnections && !ctx.clients.has(clientId)) {
+    throw new ProtocolError(ReasonCode.QuotaExceeded, 'Connection limit reached');
   }
 
   const auth = await ctx.authorizer.authenticate({
@@ -137,5 +145,5 @@ function buildWill(will: NonNullable<IConnectPacket['will']>, clientId: string, 
     // The will's expiry counts from when it is published; kept as an interval until then.
     expiresAt: 0, originClientId: clientId, originNode: node, receivedAt: now,
   });
-  return { message, delayInterval: p?.willDelayInterval ?? 0 };
+  return { message, delayInterval: p?.willDelayInterval ?? 0, expiryInterval: p?.messageExpiryInterval };
 }
