@@ -1,5 +1,6 @@
 // Owns the sessions of this node by client id: opening (resume or clean start), the end of a
 // connection (will, expiry), the end of a session, and restore from the store at start.
+import { createMessage } from '../routing/message.js';
 import type { Message } from '../routing/message.js';
 import type { Subscription, SubscriptionTable } from '../routing/subscription-table.js';
 import type { SessionState, StoredDelivery } from '../store/store.js';
@@ -129,6 +130,21 @@ export class SessionRegistry {
     return session;
   }
 
+  /**
+   * Broker stop with a store that does not outlive the process: every session dies with it, so
+   * every will still held (connected clients, and those waiting out a Will Delay) goes out now
+   * [MQTT-3.1.2-8], [MQTT-3.1.3-9]. With a durable store the wills stay with their sessions.
+   */
+  publishWillsOnShutdown(): number {
+    let published = 0;
+    for (const session of this.#sessions.values()) {
+      if (session.will === undefined) continue;
+      this.#fireWill(session);
+      published++;
+    }
+    return published;
+  }
+
   /** Stops every timer (broker stop); sessions stay as the store has them. */
   close(): void {
     for (const clientId of this.#timers.keys()) this.#cancelTimers(clientId, false);
@@ -139,7 +155,11 @@ export class SessionRegistry {
     session.will = undefined;
     const timers = this.#timers.get(session.clientId);
     timers?.will?.cancel();
-    if (will !== undefined) this.#hooks.publishWill(will.message);
+    if (will === undefined) return;
+    // [MQTT-3.1.3-?] Will Message Expiry Interval: the will's life starts when it is published.
+    const expiry = will.expiryInterval;
+    const message = expiry === undefined ? will.message : createMessage({ ...will.message, expiresAt: this.#ctx.now() + expiry * 1000 });
+    this.#hooks.publishWill(message);
   }
 
   #timersOf(clientId: string): Timers {
