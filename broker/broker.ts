@@ -63,6 +63,8 @@ export interface Broker {
 const SWEEP_INTERVAL_MS = 250;
 /** How often hot-path traffic counters are added to the Prometheus counters. */
 const COUNTER_FLUSH_MS = 250;
+/** Sockets beyond limits.maxConnections that may still be answered with a refusing CONNACK. */
+const REFUSAL_HEADROOM = 64;
 /** How long stop() waits for sockets to flush their last bytes. */
 const STOP_FLUSH_MS = 3000;
 
@@ -168,8 +170,13 @@ class MeshBroker implements Broker {
     // A server's close completes only once its connections are gone: start it, await it last.
     const listenersClosed = Promise.all(this.#listeners.map((l) => l.close().catch((err: unknown) => this.#deps.logger.warn('listener close failed', { err }))));
     const closing = [...this.#connections];
-    // [MQTT-3.14] v5 clients learn why: 0x8B Server shutting down. Wills stay unsent: the
-    // sessions (and wills) outlive this process when the store is durable.
+    // Without a durable store the sessions die with this process: their wills go out first, while
+    // subscribers are still connected. With one, sessions and wills outlive it (INVARIANTS.md).
+    if (!this.#deps.store.durable) {
+      const wills = this.#registry.publishWillsOnShutdown();
+      if (wills > 0) this.#deps.logger.info('wills published on shutdown', { wills });
+    }
+    // [MQTT-3.14] v5 clients learn why: 0x8B Server shutting down.
     for (const c of closing) {
       if (c.connected) c.disconnect(ReasonCode.ServerShuttingDown, 'server_shutdown', false);
       else c.close('server_shutdown', false);
@@ -224,7 +231,9 @@ class MeshBroker implements Broker {
 
   #accept(stream: Duplex, kind: ListenerKind, peer: PeerAddress, certCommonName: string | undefined): void {
     const max = this.#deps.config.limits.maxConnections;
-    if (this.#state !== 'running' || (max > 0 && this.#connections.size >= max)) {
+    // Over the limit a client still gets a CONNACK saying why (handle-connect.ts), but only so
+    // many sockets may wait for theirs: past that headroom they are dropped at accept.
+    if (this.#state !== 'running' || (max > 0 && this.#connections.size >= max + Math.max(REFUSAL_HEADROOM, max >> 3))) {
       stream.destroy();
       return;
     }
