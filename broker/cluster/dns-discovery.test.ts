@@ -18,7 +18,7 @@ describe('DnsDiscovery', () => {
     dns.set('mq.test', ['127.0.0.5', '::1']);
     const failures: Error[] = [];
     const seen: string[][] = [];
-    const discovery = new DnsDiscovery({ name: 'mq.test', server: dns.address, port: 4370, intervalMs: 100, timeoutMs: 200, logger: silentLogger, onFailure: (e) => failures.push(e) });
+    const discovery = new DnsDiscovery({ name: 'mq.test', server: dns.address, port: 4370, intervalMs: 100, timeoutMs: 2000, logger: silentLogger, onFailure: (e) => failures.push(e) });
     closers.push(() => discovery.close());
     await discovery.start((set) => seen.push([...set].sort()));
     expect(seen).toEqual([['127.0.0.5:4370', '[::1]:4370']]);
@@ -29,7 +29,7 @@ describe('DnsDiscovery', () => {
 
     await dns.close();
     dnsUp = false;
-    await waitFor(() => failures.length >= 1, { what: 'a failed lookup', timeoutMs: 5000 });
+    await waitFor(() => failures.length >= 1, { what: 'a failed lookup', timeoutMs: 15000 });
     expect(discovery.failures).toBeGreaterThan(0);
     expect([...discovery.current()].sort()).toEqual(['127.0.0.5:4370', '127.0.0.6:4370']);
     expect(seen).toHaveLength(2);
