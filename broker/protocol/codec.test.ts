@@ -53,6 +53,24 @@ describe('FrameReader', () => {
     expect(reader.buffered).toBe(0);
   });
 
+  it('pauses when a handler returns false, keeps that frame and everything after, and resumes in order', () => {
+    const ping = mqttPacket.generate({ cmd: 'pingreq' });
+    const pub = mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(50, 1), qos: 0, retain: false, dup: false });
+    const all = Buffer.concat([ping, pub, ping, pub]);
+    const reader = new FrameReader(1 << 20);
+    const got: number[] = [];
+    let calls = 0;
+    // Pause at the second frame (split over two chunks); the rest arrives while paused.
+    const pauseAtSecond = (f: Buffer): boolean => { calls++; if (calls === 2) return false; got.push(f.length); return true; };
+    for (const [from, to] of [[0, 10], [10, 60], [60, all.length]] as const) reader.push(all.subarray(from, to), pauseAtSecond);
+    expect(calls).toBe(2);
+    expect(got).toEqual([2]);
+    expect(reader.buffered).toBe(all.length - 2);
+    reader.resume((f) => { got.push(f.length); return true; });
+    expect(got).toEqual([2, pub.length, 2, pub.length]);
+    expect(reader.buffered).toBe(0);
+  });
+
   it('rejects a five-byte remaining length (0x81)', () => {
     expect(reasonOf(() => frames(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])))).toBe(ReasonCode.MalformedPacket);
   });

@@ -22,8 +22,6 @@ type StateValue = (typeof State)[keyof typeof State];
 const CONNECT = 1;
 /** A CONNECT's first byte: type 1, reserved flags 0000 [MQTT-2.2.2-1]. */
 const CONNECT_HEADER = 0x10;
-/** Frames a client may send between CONNECT and CONNACK while authentication runs. */
-const MAX_HELD_FRAMES = 64;
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 5000;
 /**
@@ -47,7 +45,6 @@ export class Connection implements SessionOutlet {
   #state: StateValue = State.AwaitingConnect;
   /** Only while a packet is split across reads: an idle connection holds no reader. */
   #reader: FrameReader | undefined;
-  #held: Array<[Buffer, boolean]> | undefined;
   #corked = false;
   /** Sweep tick of the last bytes received (a small integer: no Date.now() or heap number per read). */
   #lastTick: number;
@@ -193,13 +190,23 @@ export class Connection implements SessionOutlet {
     this.send({ cmd: 'pubrel', messageId: packetId });
   }
 
-  /** Connection is established: subsequent frames go to the handlers; held ones run now. */
+  /**
+   * Connection is established: what the client sent after its CONNECT (it need not wait for the
+   * CONNACK) was kept by the paused reader and runs now; the socket reads again.
+   */
   markConnected(): void {
     this.#state = State.Connected;
     this.#since = this.ctx.now();
-    const held = this.#held;
-    this.#held = undefined;
-    if (held !== undefined) for (const [frame, owned] of held) if (!this.#onFrame(frame, owned)) break;
+    const reader = this.#reader;
+    if (reader !== undefined) {
+      try {
+        reader.resume((frame, owned) => this.#onFrame(frame, owned));
+      } catch (err) {
+        this.fail(err);
+      }
+      if (reader.buffered === 0 && this.#reader === reader) this.#reader = undefined;
+    }
+    if (!this.closed) this.#socket.resume();
   }
 
   markConnecting(): void {
@@ -245,7 +252,6 @@ export class Connection implements SessionOutlet {
     const wasConnected = this.#state === State.Connected;
     this.#state = State.Closed;
     this.#reader?.reset();
-    this.#held = undefined;
     if (reason !== undefined) this.ctx.metrics.connectionsClosed.inc({ reason });
     if (wasConnected && this.session !== undefined) {
       if (this.ctx.clients.get(this.clientId) === this) this.ctx.clients.delete(this.clientId);
@@ -282,6 +288,8 @@ export class Connection implements SessionOutlet {
         : new ProtocolError(ReasonCode.ProtocolError, 'First packet is not CONNECT'));
       return;
     }
+    // While authentication runs the socket stops reading; what already came waits in the reader.
+    if (this.#state === State.Connecting) this.#socket.pause();
     const reader = this.#reader ?? new FrameReader(this.ctx.config.limits.maxPacketSize);
     try {
       reader.push(chunk, (frame, owned) => this.#onFrame(frame, owned));
@@ -311,9 +319,8 @@ export class Connection implements SessionOutlet {
         }
         break;
       case State.Connecting:
-        (this.#held ??= []).push([owned ? frame : Buffer.from(frame), true]);
-        if (this.#held.length > MAX_HELD_FRAMES) this.fail(new ProtocolError(ReasonCode.QuotaExceeded, 'Too many packets before CONNACK'));
-        return true;
+        // Authentication runs: the reader keeps this frame and what follows until markConnected().
+        return false;
       default:
         // [MQTT-3.1.0-2] a second CONNECT is a protocol error
         if (frameType(frame) === CONNECT) {

@@ -7,6 +7,8 @@ export class FrameReader {
   #frame: Buffer | undefined;
   #filled = 0;
   #head: Buffer | undefined;
+  /** Bytes after a frame whose handler paused the reader, kept until resume(). */
+  #rest: Buffer | undefined;
   #maxPacketSize: number;
 
   constructor(maxPacketSize: number) {
@@ -18,15 +20,20 @@ export class FrameReader {
   }
 
   get buffered(): number {
-    return (this.#frame ? this.#filled : 0) + (this.#head?.length ?? 0);
+    return (this.#frame ? this.#filled : 0) + (this.#head?.length ?? 0) + (this.#rest?.length ?? 0);
   }
 
   /**
    * Calls `onFrame(frame, owned)` for every complete packet in order (`owned`: the frame is not a
-   * view into `chunk`); stops when it returns false. Throws ProtocolError for an oversized packet
-   * (0x95) or a malformed remaining length (0x81).
+   * view into `chunk`). When it returns false the reader pauses: that frame and every byte after
+   * it are kept (copied) and later pushes only append, until resume(). Throws ProtocolError for an
+   * oversized packet (0x95) or a malformed remaining length (0x81).
    */
   push(chunk: Buffer, onFrame: (frame: Buffer, owned: boolean) => boolean): void {
+    if (this.#rest !== undefined) {
+      this.#rest = Buffer.concat([this.#rest, chunk]);
+      return;
+    }
     let data = chunk;
     let off = 0;
     if (this.#frame !== undefined) {
@@ -37,7 +44,10 @@ export class FrameReader {
       if (this.#filled < this.#frame.length) return;
       const frame = this.#frame;
       this.#frame = undefined;
-      if (!onFrame(frame, true)) return;
+      if (!onFrame(frame, true)) {
+        this.#rest = Buffer.concat([frame, data.subarray(off)]);
+        return;
+      }
     } else if (this.#head !== undefined) {
       // A partial fixed header is at most 4 bytes: joining it to the chunk is cheap.
       data = Buffer.concat([this.#head, data]);
@@ -66,8 +76,11 @@ export class FrameReader {
       }
       if (data.length - off >= total) {
         const frame = data.subarray(off, off + total);
+        if (!onFrame(frame, false)) {
+          this.#rest = Buffer.from(data.subarray(off));
+          return;
+        }
         off += total;
-        if (!onFrame(frame, false)) return;
       } else {
         this.#frame = Buffer.allocUnsafe(total);
         this.#filled = data.copy(this.#frame, 0, off);
@@ -76,9 +89,17 @@ export class FrameReader {
     }
   }
 
+  /** Handles the bytes kept by a pause (see push); may pause again. */
+  resume(onFrame: (frame: Buffer, owned: boolean) => boolean): void {
+    const rest = this.#rest;
+    this.#rest = undefined;
+    if (rest !== undefined) this.push(rest, onFrame);
+  }
+
   /** Drops any partial packet (the connection is closing). */
   reset(): void {
     this.#frame = undefined;
     this.#head = undefined;
+    this.#rest = undefined;
   }
 }
