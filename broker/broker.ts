@@ -18,6 +18,7 @@ import { Connection } from './protocol/connection.js';
 import type { PeerAddress } from './protocol/connection.js';
 import type { ConnectionContext, ListenerKind, TrafficStats } from './protocol/connection-context.js';
 import { ReasonCode } from './protocol/reason-codes.js';
+import type { BrokerClusterHooks, SessionSnapshot } from './session/cluster-seam.js';
 import { Dispatcher } from './session/dispatcher.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { SessionContext } from './session/session.js';
@@ -39,7 +40,11 @@ export interface BrokerDeps {
   logger: Logger;
   now?: () => number;
   remoteRouter?: RemoteRouter;
+  /** Present when clustered: its remoteRouter replaces `remoteRouter`. */
+  cluster?: BrokerClusterHooks;
 }
+
+export type { BrokerClusterHooks, SessionClaim, SessionSnapshot } from './session/cluster-seam.js';
 
 export interface ClientInfo {
   clientId: string; username: string | undefined; protocolVersion: 3 | 4 | 5; listener: ListenerKind; remoteAddress: string;
@@ -56,7 +61,14 @@ export interface Broker {
   getClient(clientId: string): ClientInfo | undefined;
   kickClient(clientId: string): boolean;
   listSubscriptions(): Array<{ clientId: string; filter: string; qos: QoS }>;
-  deliverFromPeer(message: Message): void;
+  /** A message a peer forwarded: local non-shared subscribers, and only the shared groups listed. */
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): void;
+  /** Another node took this client over: close its connection (v5 0x8E) and hand its session over. */
+  evictSession(clientId: string): Promise<SessionSnapshot | null>;
+  /** A retained message set or deleted on another node: kept here without replicating it again. */
+  applyRetainedFromPeer(message: Message): void;
+  /** Every retained message held here (for a joining node's snapshot). */
+  retainedMessages(): Iterable<Message>;
 }
 
 /** Keep-alive and connect-timeout resolution. */
@@ -96,7 +108,8 @@ class MeshBroker implements Broker {
     const { config, store, metrics, logger, authorizer } = deps;
     this.nodeName = config.nodeName;
     this.#now = deps.now ?? Date.now;
-    const remoteRouter = deps.remoteRouter ?? singleNodeRemoteRouter;
+    const cluster = deps.cluster;
+    const remoteRouter = cluster?.remoteRouter ?? deps.remoteRouter ?? singleNodeRemoteRouter;
     this.#table = new SubscriptionTable({
       onFilterAdded: (filter) => remoteRouter.filterAdded(filter),
       onFilterRemoved: (filter) => remoteRouter.filterRemoved(filter),
@@ -111,15 +124,16 @@ class MeshBroker implements Broker {
     this.#registry = new SessionRegistry(sessionCtx, this.#table, {
       publishWill: (message) => this.#publishWill(message),
       redispatch: (clientId, pending, removed) => this.#dispatcher.redispatch(clientId, pending, removed),
+      ...(cluster === undefined ? {} : { sessionEnded: (clientId: string) => this.#releaseWhenGone(cluster, clientId) }),
     });
     this.#dispatcher = new Dispatcher({
       table: this.#table, sessions: this.#registry, retained: this.#retained, authorizer, metrics, store, remoteRouter,
-      logger, now: this.#now,
+      logger, now: this.#now, ...(cluster === undefined ? {} : { retainedChanged: (m: Message) => cluster.retainedChanged(m) }),
     });
     this.#ctx = {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
       logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, table: this.#table,
-      registry: this.#registry, dispatcher: this.#dispatcher, clients: new Map(), stats: this.#stats, tick: () => this.#sweep?.tick ?? 0,
+      registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, tick: () => this.#sweep?.tick ?? 0,
       connectionClosed: (c) => this.#connectionClosed(c),
     };
     metrics.gauge('meshmq_connections', 'Connected MQTT clients', () => this.#ctx.clients.size);
@@ -225,8 +239,42 @@ class MeshBroker implements Broker {
     return [...this.#table.all()].map((s) => ({ clientId: s.clientId, filter: s.filter, qos: s.qos }));
   }
 
-  deliverFromPeer(message: Message): void {
-    this.#dispatcher.deliverFromPeer(message);
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): void {
+    this.#dispatcher.deliverFromPeer(message, options?.sharedGroups);
+  }
+
+  async evictSession(clientId: string): Promise<SessionSnapshot | null> {
+    // A claim this node just won settles inside the same mesh read that may carry the next
+    // claim: let the winning CONNECT finish (it completes in microtasks) before evicting it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const connection = this.#ctx.clients.get(clientId);
+    if (connection !== undefined) {
+      this.#deps.metrics.takeovers.inc({ scope: 'cluster' });
+      // As a local takeover: the will goes out if the session ends with this connection [MQTT-3.1.4-3].
+      connection.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', true);
+    }
+    return await this.#registry.handOver(clientId);
+  }
+
+  applyRetainedFromPeer(message: Message): void {
+    this.#dispatcher.applyRetained(message);
+  }
+
+  retainedMessages(): Iterable<Message> {
+    const out: Message[] = [];
+    for (const [topic, message] of this.#retained.entries()) if (!topic.startsWith('$SYS/')) out.push(message);
+    return out;
+  }
+
+  /**
+   * A session ended here; release its cluster-wide claim unless a connection of the same client id
+   * is taking its place (a local takeover ends the old session inside the new CONNECT's handling,
+   * which completes synchronously: checking after it is checking the outcome).
+   */
+  #releaseWhenGone(cluster: BrokerClusterHooks, clientId: string): void {
+    queueMicrotask(() => {
+      if (this.#registry.get(clientId) === undefined && !this.#ctx.clients.has(clientId)) cluster.releaseSession(clientId);
+    });
   }
 
   #accept(stream: Duplex, kind: ListenerKind, peer: PeerAddress, certCommonName: string | undefined): void {
@@ -290,17 +338,7 @@ class MeshBroker implements Broker {
 
   async #restore(store: Store): Promise<void> {
     for (const m of await store.loadRetained()) this.#retained.set(m.topic, m);
-    for (const state of await store.loadSessions()) {
-      const session = this.#registry.restore(state);
-      for (const s of state.subscriptions) {
-        const shared = s.filter.startsWith('$share/') ? s.filter.split('/') : undefined;
-        this.#table.add({
-          clientId: session.clientId, filter: s.filter, qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished,
-          retainHandling: s.retainHandling, subscriptionId: s.subscriptionId,
-          shareGroup: shared?.[1], topicFilter: shared === undefined ? s.filter : shared.slice(2).join('/'),
-        });
-      }
-    }
+    for (const state of await store.loadSessions()) this.#registry.restore(state);
   }
 
   #info(c: Connection): ClientInfo {

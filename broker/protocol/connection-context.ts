@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { SubscriptionTable } from '../routing/subscription-table.js';
+import type { BrokerClusterHooks } from '../session/cluster-seam.js';
 import type { Dispatcher } from '../session/dispatcher.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { Store } from '../store/store.js';
@@ -39,6 +40,8 @@ export interface ConnectionContext {
   readonly table: SubscriptionTable;
   readonly registry: SessionRegistry;
   readonly dispatcher: Dispatcher;
+  /** Present when clustered: client ids are claimed cluster-wide. */
+  readonly cluster: BrokerClusterHooks | undefined;
   /** Connected clients by client id (one per id [MQTT-3.1.4-3]). */
   readonly clients: Map<string, Connection>;
   readonly stats: TrafficStats;

@@ -6,6 +6,7 @@ import { createMessage } from '../routing/message.js';
 import type { MessageProperties, QoS } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
 import { NEVER_EXPIRES } from '../session/session-registry.js';
+import { parseSessionSnapshot } from '../session/session-snapshot.js';
 import type { StoredWill } from '../store/store.js';
 import type { Connection } from './connection.js';
 import { checkResponseTopic } from './handle-publish.js';
@@ -61,6 +62,9 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     ctx.metrics.authFailures.inc();
     throw new ProtocolError(ReasonCode.NotAuthorized, 'Will topic not authorized');
   }
+
+  // A client id is unique in the cluster: claim it, and take the session over from its old owner.
+  if (ctx.cluster !== undefined && !(await claimClusterWide(conn, clientId, version))) return;
 
   // [MQTT-3.1.4-3] a second connection with the same client id takes over the first
   const previous = ctx.clients.get(clientId);
@@ -126,6 +130,47 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if (session.persistent || present) {
     ctx.store.saveSession(session.record()).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
   }
+}
+
+/**
+ * Claims `clientId` cluster-wide. Won: a session handed over by its old owner becomes this node's
+ * (imported even if this connection has gone meanwhile, so nothing it held is lost). Lost: a
+ * racing CONNECT on another node outranks this one; this connection is accepted and at once told
+ * 0x8E, exactly as if that newer connection had taken it over here. Returns whether to go on.
+ */
+async function claimClusterWide(conn: Connection, clientId: string, version: 3 | 4 | 5): Promise<boolean> {
+  const { ctx } = conn;
+  const cluster = ctx.cluster!;
+  const claim = await cluster.claimSession(clientId);
+  if (!claim.won) {
+    if (conn.closed) return false;
+    ctx.metrics.takeovers.inc({ scope: 'cluster_race_lost' });
+    if (version === 5) {
+      conn.send({ cmd: 'connack', sessionPresent: false, reasonCode: ReasonCode.Success });
+      conn.send({ cmd: 'disconnect', reasonCode: ReasonCode.SessionTakenOver });
+    } else {
+      conn.send({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
+    }
+    // Never connected here: no session to detach, no will (it belonged to a connection that lost).
+    conn.close('session_taken_over', false);
+    return false;
+  }
+  if (claim.snapshot !== null && claim.snapshot !== undefined) {
+    try {
+      const snapshot = parseSessionSnapshot(claim.snapshot);
+      ctx.metrics.takeovers.inc({ scope: 'cluster_import' });
+      // A local session of the same id cannot exist: this node did not own the id until now.
+      ctx.registry.restore(snapshot);
+    } catch (err) {
+      // A session that cannot be read is lost, not half-imported; the client starts clean.
+      ctx.logger.error('session snapshot from peer refused', { clientId, err });
+    }
+  }
+  if (conn.closed) {
+    if (ctx.registry.get(clientId) === undefined) cluster.releaseSession(clientId);
+    return false;
+  }
+  return true;
 }
 
 function buildWill(will: NonNullable<IConnectPacket['will']>, clientId: string, node: string, now: number): StoredWill {

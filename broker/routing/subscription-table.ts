@@ -167,8 +167,10 @@ export class SubscriptionTable {
    * subscriptions of one client are merged into one delivery; no-local ones skip the publisher
    * [MQTT-3.8.3-3]. Each matching shared group delivers to one member chosen among those for
    * which `isAvailable` is true; a client with both kinds gets one copy of each [MQTT-4.8.2].
+   * `sharedGroups`, when given, limits shared delivery to those `$share/group/filter` routes (in a
+   * cluster the publishing node assigns each group to one node).
    */
-  match(topic: string, publisherClientId: string, visit: (d: Delivery) => void, isAvailable?: (clientId: string) => boolean): number {
+  match(topic: string, publisherClientId: string, visit: (d: Delivery) => void, isAvailable?: (clientId: string) => boolean, sharedGroups?: ReadonlySet<string>): number {
     const depth = this.#depth++;
     const s = (this.#scratch[depth] ??= new MatchScratch());
     s.plainCount = 0;
@@ -180,6 +182,7 @@ export class SubscriptionTable {
       else if (s.plainCount > 1) count = visitMerged(s, ++this.#stamp, publisherClientId, visit);
       for (let i = 0; i < s.sharedCount; i++) {
         const route = s.shared[i]!;
+        if (sharedGroups !== undefined && !sharedGroups.has(route.filter)) continue;
         // no-local is a protocol error on a shared subscription [MQTT-3.8.3-4]: not consulted here.
         const slot = route.pick(this.#strategy, this.#random, undefined, isAvailable);
         if (slot === undefined) this.#options.onUndeliverableGroup?.(route.group!, route.topicFilter);

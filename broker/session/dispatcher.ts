@@ -30,7 +30,11 @@ export interface DispatcherDeps {
   remoteRouter: RemoteRouter;
   logger: Logger;
   now: () => number;
+  /** Clustered: a retained message a local client set or deleted, for replication. */
+  retainedChanged?: (message: Message) => void;
 }
+
+const NO_SHARED_GROUPS: ReadonlySet<string> = new Set();
 
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
@@ -51,7 +55,10 @@ export class Dispatcher {
    * forward promise (undefined when no peer has a matching route).
    */
   publish(message: Message): { delivered: number; forwarded: Promise<void> | undefined } {
-    if (message.retain) this.#retain(message);
+    if (message.retain) {
+      this.#retain(message);
+      this.#deps.retainedChanged?.(message);
+    }
     const delivered = this.deliverLocal(message);
     let forwarded: Promise<void> | undefined;
     try {
@@ -62,14 +69,25 @@ export class Dispatcher {
     return { delivered, forwarded };
   }
 
-  /** A message from a peer: its retained copy is kept here too; local subscribers only. */
-  deliverFromPeer(message: Message): number {
-    if (message.retain) this.#retain(message);
-    return this.deliverLocal(message);
+  /**
+   * A message a peer forwarded: every local non-shared subscriber, and only the shared groups
+   * (`$share/group/filter`) the sender assigned to this node — it served or assigned the others.
+   * Its retained copy arrives by retained replication, not here.
+   */
+  deliverFromPeer(message: Message, sharedGroups: readonly string[] | undefined): number {
+    return this.deliverLocal(message, sharedGroups === undefined || sharedGroups.length === 0 ? NO_SHARED_GROUPS : new Set(sharedGroups));
   }
 
-  /** Delivers to matching local subscriptions; returns how many sessions got it. */
-  deliverLocal(message: Message): number {
+  /** A retained message set or deleted on another node (retained replication). */
+  applyRetained(message: Message): void {
+    this.#retain(message);
+  }
+
+  /**
+   * Delivers to matching local subscriptions; returns how many sessions got it. `sharedGroups`:
+   * the shared groups that may take it (all when undefined).
+   */
+  deliverLocal(message: Message, sharedGroups?: ReadonlySet<string>): number {
     if (isExpired(message, this.#deps.now())) {
       this.#deps.metrics.messagesDropped.inc({ reason: 'expired' });
       return 0;
@@ -81,7 +99,7 @@ export class Dispatcher {
     this.#cache = createEncodingCache();
     this.#count = 0;
     try {
-      this.#deps.table.match(message.topic, message.originClientId, this.#visit, this.#isAvailable);
+      this.#deps.table.match(message.topic, message.originClientId, this.#visit, this.#isAvailable, sharedGroups);
       return this.#count;
     } finally {
       this.#message = prevMessage;

@@ -3,7 +3,8 @@
 import { createMessage } from '../routing/message.js';
 import type { Message } from '../routing/message.js';
 import type { Subscription, SubscriptionTable } from '../routing/subscription-table.js';
-import type { SessionState, StoredDelivery } from '../store/store.js';
+import { parseSharedFilter } from '../routing/topic.js';
+import type { SessionState, StoredDelivery, StoredSubscription } from '../store/store.js';
 import { SafeTimer } from '../util/safe-timer.js';
 import { Session } from './session.js';
 import type { SessionContext } from './session.js';
@@ -16,6 +17,8 @@ export interface SessionHooks {
   publishWill(message: Message): void;
   /** Hands a departing shared-subscription member's undelivered messages to other members. */
   redispatch(clientId: string, pending: StoredDelivery[], removed: Subscription[]): void;
+  /** The session is gone from this node for good (not replaced by a clean start of its client). */
+  sessionEnded?(clientId: string): void;
 }
 
 interface Timers {
@@ -57,7 +60,7 @@ export class SessionRegistry {
     if (existing !== undefined) {
       this.#cancelTimers(clientId, /* keepWill */ false);
       if (!cleanStart) return { session: existing, present: true };
-      this.end(existing);
+      this.end(existing, true);
     }
     const session = new Session(clientId, this.#ctx);
     this.#sessions.set(clientId, session);
@@ -92,8 +95,11 @@ export class SessionRegistry {
     this.#persist(this.#ctx.store.saveSession(session.record()));
   }
 
-  /** Ends a session: its will (if still pending) goes out, shared messages move on, state is dropped. */
-  end(session: Session): void {
+  /**
+   * Ends a session: its will (if still pending) goes out, shared messages move on, state is
+   * dropped. `replaced`: a clean start of the same client id takes its place at once.
+   */
+  end(session: Session, replaced = false): void {
     if (this.#sessions.get(session.clientId) !== session) return;
     this.#cancelTimers(session.clientId, false);
     this.#sessions.delete(session.clientId);
@@ -102,11 +108,42 @@ export class SessionRegistry {
     const removed = this.#table.removeClient(session.clientId);
     if (pending.length > 0) this.#hooks.redispatch(session.clientId, pending, removed);
     this.#persist(this.#ctx.store.deleteSession(session.clientId));
+    if (!replaced) this.#hooks.sessionEnded?.(session.clientId);
+  }
+
+  /**
+   * Takeover by another node: the session leaves this node whole — no will, no re-dispatch —
+   * and its snapshot goes to the new owner. Resolves once the store no longer holds it here, so
+   * the new owner's writes cannot be overtaken by this node's delete.
+   */
+  async handOver(clientId: string): Promise<SessionState | null> {
+    const session = this.#sessions.get(clientId);
+    if (session === undefined) return null;
+    const subscriptions: StoredSubscription[] = [];
+    for (const sub of this.#table.subscriptionsOf(clientId)) {
+      subscriptions.push({
+        filter: sub.filter, qos: sub.qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished,
+        retainHandling: sub.retainHandling, subscriptionId: sub.subscriptionId,
+      });
+    }
+    // A will still waiting for its delay goes along: the new owner sends it if the session ends
+    // before its client resumes it, and drops it if it resumes [MQTT-3.1.3-9].
+    const state: SessionState = { record: session.record(), subscriptions, ...session.snapshot() };
+    this.#cancelTimers(clientId, false);
+    this.#sessions.delete(clientId);
+    this.#table.removeClient(clientId);
+    await this.#ctx.store.deleteSession(clientId);
+    return state;
   }
 
   /** Rebuilds sessions persisted by a previous life of this node (durable stores). */
   restore(state: SessionState): Session {
     const { record } = state;
+    if (this.#sessions.has(record.clientId)) {
+      // A newer copy (a takeover from the node that owned it since) replaces a stale one.
+      this.#cancelTimers(record.clientId, false);
+      this.#table.removeClient(record.clientId);
+    }
     const session = new Session(record.clientId, this.#ctx);
     session.username = record.username;
     session.protocolVersion = record.protocolVersion;
@@ -114,6 +151,7 @@ export class SessionRegistry {
     session.will = record.will;
     session.restore(state);
     this.#sessions.set(record.clientId, session);
+    for (const s of state.subscriptions) this.#table.add(toSubscription(record.clientId, s));
     const now = this.#ctx.now();
     const disconnectedAt = record.disconnectedAt ?? now;
     session.detach(disconnectedAt);
@@ -182,4 +220,15 @@ export class SessionRegistry {
   #persist(write: Promise<void>): void {
     write.catch((err: unknown) => this.#ctx.logger.error('store write failed', { err }));
   }
+}
+
+/** A stored subscription back in the table's shape; a stored `$share/...` filter was valid when made. */
+function toSubscription(clientId: string, s: StoredSubscription): Subscription {
+  const shared = parseSharedFilter(s.filter);
+  const share = shared !== undefined && !('error' in shared) ? shared : undefined;
+  return {
+    clientId, filter: s.filter, qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished,
+    retainHandling: s.retainHandling, subscriptionId: s.subscriptionId,
+    shareGroup: share?.group, topicFilter: share?.topicFilter ?? s.filter,
+  };
 }
