@@ -56,13 +56,18 @@ export class TestClient {
     this.client = client;
     this.connack = connack;
     for (const m of early.messages) this.messages.push(m);
-    for (const p of early.packets) this.packets.push(p);
+    for (const p of early.packets) {
+      this.packets.push(p);
+      // A DISCONNECT in the same read as the CONNACK was emitted before this listener existed.
+      if (p.cmd === 'disconnect') this.disconnects.push(p);
+    }
     client.on('message', (topic, payload, packet) => this.messages.push({ topic, payload, text: payload.toString('utf8'), packet }));
     client.on('packetreceive', (packet) => this.packets.push(packet));
     client.on('disconnect', (packet) => this.disconnects.push(packet));
     client.on('error', (err) => this.errors.push(err));
     this.closed = new Promise((resolve) => {
-      if (!client.connected && client.disconnected) { this.#isClosed = true; resolve(); }
+      // Closed already when the CONNACK and the server's DISCONNECT arrived together.
+      if (!client.connected) { this.#isClosed = true; resolve(); }
       client.once('close', () => { this.#isClosed = true; resolve(); });
     });
   }
