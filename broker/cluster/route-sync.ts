@@ -125,11 +125,13 @@ export class RouteSync {
     this.#pendingOps.push(op);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
+      // Same turn (a microtask): the deltas of one synchronous run — a session restored with its
+      // subscriptions — go in one frame, written before the CONNACK or SUBACK that follows them.
+      queueMicrotask(() => this.#flush());
     }
   }
 
-  /** One routes frame per event-loop turn carries every delta of that turn to every peer. */
+  /** One routes frame per synchronous run carries every delta of that run to every peer. */
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#pendingOps.length === 0) return;
