@@ -32,6 +32,9 @@ export const METRICS: readonly Metric[] = [
   { label: 'QoS1 latency p99 @1k/s', scenario: 'latency', unit: 'ms', read: (r) => (r.kind === 'latency' ? r.latencyMs.p99 : undefined) },
   { label: 'RSS per idle conn (10k)', scenario: 'idle-memory', unit: 'bytes', read: (r) => (r.kind === 'connections' ? r.bytesPerConnection : undefined), goal: { kind: 'at-most', value: 4096 } },
   { label: 'connections accepted', scenario: 'connect-rate', unit: 'conn/s', read: (r) => (r.kind === 'connections' ? r.connectsPerSecond : undefined), goal: { kind: 'at-least', value: 20000 } },
+  // The generator-independent figure: broker CPU per 1,000 connections, and what one core accepts at that cost.
+  { label: 'broker CPU per 1k connects', scenario: 'connect-rate', unit: 'ms', read: (r) => (r.kind === 'connections' ? r.brokerCpuMsPer1000 : undefined) },
+  { label: 'accepts/s per broker core', scenario: 'connect-rate', unit: 'conn/s', read: (r) => (r.kind === 'connections' && r.brokerCpuMsPer1000 > 0 ? 1e6 / r.brokerCpuMsPer1000 : undefined) },
 ];
 
 export function formatValue(value: number, unit: Metric['unit']): string {

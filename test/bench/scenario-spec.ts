@@ -84,6 +84,12 @@ export interface ConnectionsResult {
   /** CPU used while connecting, in cores: a generator near 1.0 is the bottleneck. */
   readonly brokerCpu: number;
   readonly generatorCpu: number;
+  /**
+   * CPU milliseconds per 1,000 connections opened (CONNECT to CONNACK, accept and kernel work
+   * included): the broker's cost independent of the generator; 1e6 / this is what one core accepts.
+   */
+  readonly brokerCpuMsPer1000: number;
+  readonly generatorCpuMsPer1000: number;
   /** Listen-queue overflows on the machine during the burst (SYNs dropped and retried). */
   readonly listenOverflows: number;
   readonly rssBeforeBytes?: number;
