@@ -23,6 +23,7 @@ import { HttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createBrokerMetrics } from './metrics/broker-metrics.js';
 import { createMemoryStore } from './store/memory-store.js';
+import { dropCodecNumberCache, limitYoungGeneration } from './util/heap-tuning.js';
 import type { Store } from './store/store.js';
 
 const USAGE = 'usage: meshmq [start] [--config FILE]\n       meshmq passwd [--user NAME] < password\n' +
@@ -62,6 +63,7 @@ async function start(argv: readonly string[]): Promise<void> {
     process.stderr.write(`meshmq: ${err.message}\n`);
     process.exit(EXIT_CONFIG);
   }
+  applyProcessSettings(config);
   const logger = createLogger({ level: config.log.level, format: config.log.format }).child({ node: config.nodeName });
   for (const warning of warnings) logger.warn(warning);
   process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { err: reason }));
@@ -112,6 +114,12 @@ async function start(argv: readonly string[]): Promise<void> {
     await Promise.allSettled([node?.close(), broker.stop(), http?.close(), store.close()]);
     process.exit(err instanceof ClusterConfigError ? EXIT_CONFIG : 1);
   }
+}
+
+/** Process-wide settings, before anything allocates: they concern the whole process, not one broker. */
+function applyProcessSettings(config: Config): void {
+  if (config.limits.compactHeap) limitYoungGeneration();
+  dropCodecNumberCache();
 }
 
 /** The cluster admin routes over a node that exists once start() got that far. */

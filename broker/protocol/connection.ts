@@ -10,6 +10,7 @@ import { encodingSlot } from '../session/session-outlet.js';
 import type { EncodingCache, SessionOutlet } from '../session/session-outlet.js';
 import { encodePacket, frameType } from './codec.js';
 import type { ProtocolVersion } from './codec.js';
+import { decodeSimpleConnect, encodeSimpleConnack } from './connect-fast-path.js';
 import type { ConnectionContext, ListenerKind } from './connection-context.js';
 import { FrameReader } from './frame-reader.js';
 import { dispatchPacket } from './handle-packet.js';
@@ -121,7 +122,9 @@ export class Connection implements SessionOutlet {
 
   send(packet: Packet): void {
     if (this.#state === State.Closed) return;
-    this.write(encodePacket(packet, this.protocolVersion));
+    // Once per connection: the shared bytes of a 3.1.1 CONNACK instead of mqtt-packet's generator.
+    const connack = packet.cmd === 'connack' ? encodeSimpleConnack(this.protocolVersion, packet.sessionPresent, packet.returnCode) : undefined;
+    this.write(connack ?? encodePacket(packet, this.protocolVersion));
   }
 
   write(buf: Buffer): void {
@@ -329,8 +332,10 @@ export class Connection implements SessionOutlet {
         }
     }
     try {
-      const version = this.#state === State.AwaitingConnect ? 0 : this.protocolVersion;
-      const packet = this.ctx.decoder.decode(frame, version, owned);
+      // The plain 3.1.1 CONNECT (most clients) skips mqtt-packet; anything else goes through it.
+      const packet = this.#state === State.AwaitingConnect
+        ? decodeSimpleConnect(frame, this.ctx.config.limits.maxClientIdLength) ?? this.ctx.decoder.decode(frame, 0, owned)
+        : this.ctx.decoder.decode(frame, this.protocolVersion, owned);
       dispatchPacket(this, packet);
     } catch (err) {
       this.fail(err);
