@@ -22,12 +22,27 @@ export class DnsServer {
 
   static async start(options: DnsServerOptions = {}): Promise<DnsServer> {
     const host = options.host ?? '127.0.0.1';
-    const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(options.port ?? 0, host, () => resolve()); });
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen(port, host, () => resolve()); });
-    const server = new DnsServer(udp, tcp, host, port, options.ttl ?? 1);
+    // UDP and TCP share one port number; an ephemeral UDP port may be taken for TCP (busy
+    // loopback), so a free pair is searched for unless the caller fixed the port.
+    const attempts = options.port === undefined ? 20 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(options.port ?? 0, host, () => resolve()); });
+      const port = udp.address().port;
+      const tcp = net.createServer();
+      try {
+        await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen(port, host, () => resolve()); });
+      } catch (err) {
+        udp.close();
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < attempts) continue;
+        throw err;
+      }
+      return DnsServer.#serve(udp, tcp, host, port, options.ttl ?? 1);
+    }
+  }
+
+  static #serve(udp: dgram.Socket, tcp: net.Server, host: string, port: number, ttl: number): DnsServer {
+    const server = new DnsServer(udp, tcp, host, port, ttl);
     udp.on('message', (msg, rinfo) => {
       const reply = server.#answer(msg);
       if (reply) udp.send(reply, rinfo.port, rinfo.address);

@@ -64,9 +64,12 @@ export class SpawnedProcess {
   async waitForOutput(pattern: RegExp | string, timeoutMs = 10000): Promise<string> {
     const matches = (line: string): boolean => (typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line));
     return await waitFor(() => {
-      if (this.#exit) throw new Error(`${this.name} exited (${JSON.stringify(this.#exit)}) before printing ${String(pattern)}`);
-      return this.#output.split('\n').find(matches);
-    }, { timeoutMs, what: `${this.name} to print ${String(pattern)}` }).catch((err: unknown) => {
+      // What it printed counts even if it has exited since (mosquitto_sub -C 1 may be done at once).
+      const line = this.#output.split('\n').find(matches);
+      if (line !== undefined) return line;
+      if (this.#exit) throw new ExitedError(`${this.name} exited (${JSON.stringify(this.#exit)}) before printing ${String(pattern)}`);
+      return undefined;
+    }, { timeoutMs, what: `${this.name} to print ${String(pattern)}`, stopOn: (err) => err instanceof ExitedError }).catch((err: unknown) => {
       throw new Error(`${String((err as Error).message)}\n--- ${this.name} output (tail) ---\n${this.#output.slice(-4000)}`, { cause: err });
     });
   }
@@ -97,3 +100,6 @@ export class SpawnedProcess {
     await this.exited;
   }
 }
+
+/** The process ended before printing what was awaited: waiting longer cannot help. */
+class ExitedError extends Error {}
