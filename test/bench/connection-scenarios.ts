@@ -11,7 +11,7 @@ export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioE
   // Warm-up first: what a broker allocates once, on its first connections (code, lazily built
   // tables such as mqtt-packet's number cache), is not a cost per connection.
   if (spec.warmupConnections > 0) await warmUp(spec, endpoints);
-  const rssBeforeBytes = measureMemory ? await waitUntilSettled(readRss, { timeoutMs: 5000 }) : undefined;
+  const rssBeforeBytes = measureMemory ? await readQuietRss(readRss, spec.quietMs) : undefined;
   const burst = new ConnectionBurst();
   try {
     const before = await readCpu(pids);
@@ -32,8 +32,7 @@ export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioE
       listenOverflows: (await readListenOverflows()) - overflowsBefore,
     } as const;
     if (rssBeforeBytes === undefined) return rate;
-    // The broker may still be allocating for the last connections: wait for RSS to stop moving.
-    const rssAfterBytes = await waitUntilSettled(readRss, { timeoutMs: 15000, intervalMs: 500 });
+    const rssAfterBytes = await readQuietRss(readRss, spec.quietMs);
     if (burst.lost > 0) throw new Error(`${burst.lost} idle connections were closed by the broker while measuring memory`, { cause: burst.firstError });
     return {
       ...rate, rssBeforeBytes, rssAfterBytes,
@@ -42,6 +41,16 @@ export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioE
   } finally {
     burst.close();
   }
+}
+
+/**
+ * RSS once the broker has been left alone for `quietMs` and then stopped moving: read the same
+ * way before and after the burst, for every broker. A Node broker's garbage from the burst is
+ * only collected once V8's memory reducer notices the process went idle (about 8 s later).
+ */
+async function readQuietRss(readRss: () => Promise<number>, quietMs: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, quietMs));
+  return await waitUntilSettled(readRss, { timeoutMs: 15000, intervalMs: 500 });
 }
 
 async function readCpu(pids: readonly number[]): Promise<{ broker: number; generator: number }> {

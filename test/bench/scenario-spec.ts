@@ -53,6 +53,8 @@ export interface ConnectionsSpec {
   readonly warmupConnections: number;
   /** Measure broker RSS before and after (idle-memory) or only the accept rate. */
   readonly measureMemory: boolean;
+  /** Time the broker is left idle before each RSS reading. */
+  readonly quietMs: number;
 }
 
 export type ScenarioSpec = ThroughputSpec | LatencySpec | ConnectionsSpec;
