@@ -28,7 +28,6 @@ import { startTlsListener } from './listeners/tls-listener.js';
 import { startWsListener } from './listeners/ws-listener.js';
 import type { Listener } from './listeners/listener.js';
 import { buildSysMessages, SysPublisher } from './sys/sys-publisher.js';
-import { limitYoungGeneration } from './util/heap-tuning.js';
 import { PeriodicSweep } from './util/periodic-sweep.js';
 import { BROKER_VERSION } from './util/version.js';
 
@@ -147,7 +146,6 @@ class MeshBroker implements Broker {
     if (this.#state !== 'new') throw new Error(`broker cannot start from state ${this.#state}`);
     this.#state = 'starting';
     const { config, store, logger } = this.#deps;
-    if (config.limits.compactHeap) limitYoungGeneration();
     await this.#restore(store);
     this.#sweep = new PeriodicSweep<Connection>(SWEEP_INTERVAL_MS, (c, now, tick) => c.checkTimeouts(now, tick, SWEEP_INTERVAL_MS), this.#now);
     this.#counterFlush = setInterval(() => this.#flushCounters(), COUNTER_FLUSH_MS);
