@@ -5,7 +5,7 @@ describe('parseBenchOptions', () => {
   it('runs every scenario against every target for 5 s by default', () => {
     const options = parseBenchOptions([]);
     expect(options.scenarios).toEqual(['fan-in', 'pairs', 'fan-out', 'qos1-pairs', 'latency', 'idle-memory', 'connect-rate']);
-    expect(options.targets).toEqual(['meshmq', 'aedes', 'mosquitto']);
+    expect(options.targets).toEqual(['meshmq', 'aedes', 'mosquitto', 'meshmq-cluster']);
     expect(options).toMatchObject({ durationSeconds: 5, quick: false, window: 2000, out: 'bench-results.json', pin: true, cpuProfileDir: undefined });
   });
 
