@@ -112,6 +112,8 @@ class MeshBroker implements Broker {
     this.#table = new SubscriptionTable({
       onFilterAdded: (filter) => remoteRouter.filterAdded(filter),
       onFilterRemoved: (filter) => remoteRouter.filterRemoved(filter),
+      // Every member of a matching shared group is offline or slow: the message is lost to it.
+      onUndeliverableGroup: () => metrics.messagesDropped.inc({ reason: 'no_subscribers' }),
     });
     const sessionCtx: SessionContext = {
       store, metrics, logger: logger.child({ component: 'session' }), now: this.#now, nodeName: this.nodeName,
@@ -121,7 +123,7 @@ class MeshBroker implements Broker {
       },
     };
     this.#registry = new SessionRegistry(sessionCtx, this.#table, {
-      publishWill: (message) => this.#publishWill(message),
+      publishWill: (message, username) => this.#publishWill(message, username),
       redispatch: (clientId, pending, removed) => this.#dispatcher.redispatch(clientId, pending, removed),
       ...(cluster === undefined ? {} : { sessionEnded: (clientId: string) => this.#releaseWhenGone(cluster, clientId) }),
     });
@@ -154,7 +156,7 @@ class MeshBroker implements Broker {
     const { listeners, bind } = config;
     try {
       if (listeners.mqtt.enabled) this.#listeners.push(await startTcpListener(bind, listeners.mqtt.port, accept));
-      if (listeners.ws.enabled) this.#listeners.push(await startWsListener(bind, listeners.ws.port, listeners.ws.path, accept));
+      if (listeners.ws.enabled) this.#listeners.push(await startWsListener(bind, listeners.ws.port, listeners.ws.path, config.limits.maxPacketSize + 5, accept));
       const tls = listeners.tls;
       if (tls.certFile !== undefined && tls.keyFile !== undefined) {
         this.#listeners.push(await startTlsListener(bind, tls.port, {
@@ -292,6 +294,8 @@ class MeshBroker implements Broker {
   #connectionClosed(connection: Connection): void {
     this.#connections.delete(connection);
     this.#sweep?.delete(connection);
+    const id = connection.clientId;
+    if (id !== '' && !this.#ctx.clients.has(id)) this.#deps.authorizer.forget?.(id);
   }
 
   #flushCounters(): void {
@@ -313,10 +317,10 @@ class MeshBroker implements Broker {
     f.bytesOut = s.bytesOut;
   }
 
-  #publishWill(will: Message): void {
+  #publishWill(will: Message, username: string | undefined): void {
     // The will is published now, as a message of its client [MQTT-3.1.2-8].
     const message = createMessage({ ...will, receivedAt: this.#now() });
-    const identity = { clientId: will.originClientId, username: this.#registry.get(will.originClientId)?.username };
+    const identity = { clientId: will.originClientId, username };
     if (!this.#deps.authorizer.canPublish(identity, will.topic)) return;
     this.#dispatcher.publish(message).forwarded?.catch((err: unknown) => this.#deps.logger.warn('will forwarding failed', { err }));
   }

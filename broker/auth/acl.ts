@@ -82,9 +82,19 @@ export class Acl {
     return decision;
   }
 
+  /** The client is gone: its compiled rules and decisions need not stay cached. */
+  forget(clientId: string): void {
+    this.#byClient.delete(clientId);
+  }
+
   #compiled(identity: ClientIdentity): IdentityAcl {
     const known = this.#byClient.get(identity.clientId);
-    if (known !== undefined && known.username === identity.username) return known.acl;
+    if (known !== undefined && known.username === identity.username) {
+      // Least recently used goes first: a hit moves the client to the end of the Map's order.
+      this.#byClient.delete(identity.clientId);
+      this.#byClient.set(identity.clientId, known);
+      return known.acl;
+    }
     const acl = compileFor(this.#rules, identity, this.#defaultAllow);
     if (known === undefined && this.#byClient.size >= IDENTITY_CACHE_SIZE) {
       const oldest = this.#byClient.keys().next();

@@ -29,6 +29,8 @@ export interface Authorizer {
    * a `#` subscriber is kept from reading what the ACL forbids.
    */
   canReceive(identity: ClientIdentity, topic: string): boolean;
+  /** The client's connection is gone: drop whatever was cached for it. */
+  forget?(clientId: string): void;
 }
 
 /** Anonymous, everything allowed except reading `$SYS`, which needs an explicit rule. */

@@ -66,6 +66,10 @@ export class FileAuthorizer implements Authorizer {
     return this.#acl.canSubscribe(identity, filter);
   }
 
+  forget(clientId: string): void {
+    this.#acl.forget(clientId);
+  }
+
   canReceive(identity: ClientIdentity, topic: string): boolean {
     return this.#acl.canReceive(identity, topic);
   }

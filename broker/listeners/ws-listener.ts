@@ -6,13 +6,17 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { closeServer, listen } from './listener.js';
 import type { AcceptConnection, Listener } from './listener.js';
 
-export async function startWsListener(host: string, port: number, path: string, accept: AcceptConnection): Promise<Listener> {
+/**
+ * `maxPayload`: the largest WebSocket message buffered — the broker's maximum packet size (plus
+ * framing slack), so an unauthenticated client cannot make `ws` buffer its 100 MiB default.
+ */
+export async function startWsListener(host: string, port: number, path: string, maxPayload: number, accept: AcceptConnection): Promise<Listener> {
   const server = http.createServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' });
     res.end('MQTT over WebSocket: upgrade required\n');
   });
   const wss = new WebSocketServer({
-    server, path,
+    server, path, maxPayload,
     // [MQTT-6.0.0-3/4] the subprotocol is `mqtt` (older clients say `mqttv3.1`)
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
   });

@@ -157,10 +157,15 @@ export class Connection implements SessionOutlet {
     if (this.#state !== State.Connected) return false;
     let topic = message.topic;
     let alias: number | undefined;
-    if (this.outboundAliases !== undefined && topic.length >= MIN_ALIASED_TOPIC_LENGTH) {
-      const resolved = this.outboundAliases.resolve(topic);
-      alias = resolved.alias;
-      if (resolved.known) topic = ''; // [MQTT-3.3.2-12] an empty topic with a known alias
+    let newAlias = false;
+    const aliases = this.outboundAliases;
+    if (aliases !== undefined && topic.length >= MIN_ALIASED_TOPIC_LENGTH) {
+      alias = aliases.lookup(topic);
+      if (alias !== undefined) topic = ''; // [MQTT-3.3.2-12] an empty topic with a known alias
+      else {
+        alias = aliases.next();
+        newAlias = true;
+      }
     }
     const v5 = this.protocolVersion === 5;
     const personal = v5 && (alias !== undefined || subscriptionIds !== undefined || message.expiresAt !== 0);
@@ -183,6 +188,7 @@ export class Connection implements SessionOutlet {
       this.ctx.metrics.messagesDropped.inc({ reason: 'packet_too_large' });
       return false;
     }
+    if (newAlias) aliases!.assign(message.topic, alias!);
     this.write(buf);
     this.ctx.stats.messagesOut++;
     this.ctx.stats.outByQos[qos]++;
@@ -193,13 +199,18 @@ export class Connection implements SessionOutlet {
     this.send({ cmd: 'pubrel', messageId: packetId });
   }
 
-  /**
-   * Connection is established: what the client sent after its CONNECT (it need not wait for the
-   * CONNACK) was kept by the paused reader and runs now; the socket reads again.
-   */
+  /** The CONNECT is accepted: packets are handled as a connected client's from now on. */
   markConnected(): void {
     this.#state = State.Connected;
     this.#since = this.ctx.now();
+  }
+
+  /**
+   * After the CONNACK and the session's attach: what the client sent after its CONNECT (it need
+   * not wait for the CONNACK) was kept by the paused reader and runs now; the socket reads again.
+   */
+  resumeReading(): void {
+    if (this.closed) return;
     const reader = this.#reader;
     if (reader !== undefined) {
       try {
@@ -322,7 +333,7 @@ export class Connection implements SessionOutlet {
         }
         break;
       case State.Connecting:
-        // Authentication runs: the reader keeps this frame and what follows until markConnected().
+        // Authentication runs: the reader keeps this frame and what follows until resumeReading().
         return false;
       default:
         // [MQTT-3.1.0-2] a second CONNECT is a protocol error

@@ -23,6 +23,9 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if ((packet.protocolId === 'MQIsdp') !== (version === 3)) {
     throw new ProtocolError(ReasonCode.UnsupportedProtocolVersion, 'Protocol name and level do not match');
   }
+  // Refused before anything else happens: a bad CONNECT must not take over a live client first.
+  if (packet.properties?.receiveMaximum === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum 0'); // [MQTT-3.2.2-?]
+  if (packet.properties?.maximumPacketSize === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Maximum Packet Size 0');
   if (packet.properties?.authenticationMethod !== undefined) {
     throw new ProtocolError(ReasonCode.BadAuthenticationMethod, 'Enhanced authentication is not supported');
   }
@@ -66,8 +69,17 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   // A client id is unique in the cluster: claim it, and take the session over from its old owner.
   if (ctx.cluster !== undefined && !(await claimClusterWide(conn, clientId, version))) return;
 
-  // [MQTT-3.1.4-3] a second connection with the same client id takes over the first
+  // A client id does not let one user act as another: a live connection of another user is not
+  // taken over, and another user's stored session is not resumed (it is replaced).
   const previous = ctx.clients.get(clientId);
+  if (previous !== undefined && previous !== conn && previous.username !== auth.username) {
+    ctx.metrics.authFailures.inc();
+    throw new ProtocolError(ReasonCode.NotAuthorized, 'Client id in use by another user');
+  }
+  const foreign = ctx.registry.get(clientId);
+  const effectiveCleanStart = cleanStart || (foreign !== undefined && foreign.username !== auth.username);
+
+  // [MQTT-3.1.4-3] a second connection with the same client id takes over the first
   if (previous !== undefined && previous !== conn) {
     ctx.metrics.takeovers.inc({ scope: 'local' });
     previous.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', true);
@@ -78,8 +90,6 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   conn.username = auth.username;
   conn.cleanStart = cleanStart;
   conn.clientReceiveMaximum = props?.receiveMaximum ?? 65535;
-  if (conn.clientReceiveMaximum === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum 0'); // [MQTT-3.1.2-?]
-  if (props?.maximumPacketSize === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Maximum Packet Size 0');
   conn.clientMaxPacketSize = props?.maximumPacketSize ?? 268435455;
   conn.requestProblemInformation = props?.requestProblemInformation ?? true;
   if (version === 5) {
@@ -94,7 +104,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   }
   conn.keepAlive = keepAlive;
 
-  const { session, present } = ctx.registry.open(clientId, cleanStart);
+  const { session, present } = ctx.registry.open(clientId, effectiveCleanStart);
   session.username = auth.username;
   session.protocolVersion = version;
   // v3: a persistent session never expires; v5: Session Expiry Interval, 0 by default [MQTT-3.1.2-11]
@@ -104,7 +114,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   conn.session = session;
   ctx.clients.set(clientId, conn);
 
-  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: present && !cleanStart }; // [MQTT-3.2.2-2/3]
+  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: present && !effectiveCleanStart }; // [MQTT-3.2.2-2/3]
   if (version === 5) {
     connack.reasonCode = ReasonCode.Success;
     connack.properties = {
@@ -130,6 +140,8 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if (session.persistent || present) {
     ctx.store.saveSession(session.record()).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
   }
+  // Only now, with the session attached, do packets sent right after the CONNECT run.
+  conn.resumeReading();
 }
 
 /**

@@ -24,23 +24,32 @@ export class OutboundTopicAliases {
     this.#maximum = maximum;
   }
 
-  /** The alias to send for `topic`; `known`: the client already has it (send an empty topic). */
-  resolve(topic: string): { alias: number; known: boolean } {
+  /** The alias the client already has for `topic` (refreshed as most recently used), if any. */
+  lookup(topic: string): number | undefined {
     const existing = this.#aliases.get(topic);
     if (existing !== undefined) {
       this.#aliases.delete(topic);
       this.#aliases.set(topic, existing);
-      return { alias: existing, known: true };
     }
-    let alias: number;
-    if (this.#aliases.size < this.#maximum) {
-      alias = this.#aliases.size + 1;
-    } else {
-      const [oldest, oldAlias] = this.#aliases.entries().next().value as [string, number];
+    return existing;
+  }
+
+  /** The alias `assign` would give a new topic: the next free one, or the least recently used. */
+  next(): number {
+    if (this.#aliases.size < this.#maximum) return this.#aliases.size + 1;
+    return this.#aliases.values().next().value as number;
+  }
+
+  /**
+   * Records that `topic` was sent with alias `next()`. Called only once the PUBLISH that
+   * teaches the client the alias is really sent: a dropped one must not leave the client an
+   * alias it never learned [MQTT-3.3.2-12].
+   */
+  assign(topic: string, alias: number): void {
+    if (this.#aliases.size >= this.#maximum) {
+      const oldest = this.#aliases.keys().next().value as string;
       this.#aliases.delete(oldest);
-      alias = oldAlias;
     }
     this.#aliases.set(topic, alias);
-    return { alias, known: false };
   }
 }

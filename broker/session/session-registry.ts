@@ -14,7 +14,8 @@ export const NEVER_EXPIRES = 0xffffffff;
 
 export interface SessionHooks {
   /** Publishes a will message (through routing, as if the client had published it). */
-  publishWill(message: Message): void;
+  /** `username`: the will's client, whose ACL applies (its session may be gone already). */
+  publishWill(message: Message, username: string | undefined): void;
   /** Hands a departing shared-subscription member's undelivered messages to other members. */
   redispatch(clientId: string, pending: StoredDelivery[], removed: Subscription[]): void;
   /** The session is gone from this node for good (not replaced by a clean start of its client). */
@@ -197,7 +198,7 @@ export class SessionRegistry {
     // [MQTT-3.1.3-?] Will Message Expiry Interval: the will's life starts when it is published.
     const expiry = will.expiryInterval;
     const message = expiry === undefined ? will.message : createMessage({ ...will.message, expiresAt: this.#ctx.now() + expiry * 1000 });
-    this.#hooks.publishWill(message);
+    this.#hooks.publishWill(message, session.username);
   }
 
   #timersOf(clientId: string): Timers {
