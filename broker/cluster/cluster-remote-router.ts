@@ -19,6 +19,8 @@ export interface ClusterRemoteRouterDeps {
   readonly metrics: BrokerMetrics;
 }
 
+const DOLLAR = 0x24;
+
 export class ClusterRemoteRouter implements RemoteRouter {
   readonly #d: ClusterRemoteRouterDeps;
 
@@ -38,24 +40,35 @@ export class ClusterRemoteRouter implements RemoteRouter {
    * QoS 0: resolves at once. Undefined when no remote node matches.
    */
   forward(message: Message): Promise<void> | undefined {
-    const self = this.#d.self;
-    let nodes: Set<string> | undefined;
-    let shared: Map<string, string[]> | undefined;
-    this.#d.table.match(message.topic, (node, filter) => {
-      if (filter.startsWith(SHARE_PREFIX)) {
-        shared ??= new Map();
-        const list = shared.get(filter);
-        if (list) list.push(node); else shared.set(filter, [node]);
-      } else if (node !== self) {
-        (nodes ??= new Set()).add(node);
-      }
-    });
+    // One bound visitor and reused collections: matching allocates nothing per publish unless a
+    // shared group matches (rare: the policy needs its candidate lists).
+    const nodes = this.#nodes;
+    this.#d.table.match(message.topic, this.#visit);
     let assigned: Map<string, string[]> | undefined;
-    if (shared) {
+    const shared = this.#shared;
+    if (shared !== undefined) {
+      this.#shared = undefined;
       assigned = this.#d.shared.assign(shared, this.#d.isReachable);
-      for (const node of assigned.keys()) (nodes ??= new Set()).add(node);
+      for (const node of assigned.keys()) if (!nodes.includes(node)) nodes.push(node);
     }
-    if (!nodes) return undefined;
-    return this.#d.forwarder.forward(message, nodes, assigned);
+    if (nodes.length === 0) return undefined;
+    try {
+      return this.#d.forwarder.forward(message, nodes, assigned);
+    } finally {
+      nodes.length = 0;
+    }
   }
+
+  // A topic matches filters of a handful of nodes: a linear scan dedupes them cheaper than a Set.
+  readonly #nodes: string[] = [];
+  #shared: Map<string, string[]> | undefined;
+  readonly #visit = (node: string, filter: string): void => {
+    if (filter.charCodeAt(0) === DOLLAR && filter.startsWith(SHARE_PREFIX)) {
+      const shared = (this.#shared ??= new Map());
+      const list = shared.get(filter);
+      if (list) list.push(node); else shared.set(filter, [node]);
+    } else if (node !== this.#d.self && !this.#nodes.includes(node)) {
+      this.#nodes.push(node);
+    }
+  };
 }

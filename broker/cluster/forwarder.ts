@@ -4,9 +4,9 @@
 import type { Counter } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import { createMessage, type Message } from '../routing/message.js';
-import { decodeForward, decodeForwardAcks, encodeForward, encodeForwardAcks } from './frame-codec.js';
-import type { PeerConnection } from './peer-connection.js';
+import type { Message } from '../routing/message.js';
+import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, FORWARD_ID_OFFSET, forwardFrameBound, writeForward } from './frame-codec.js';
+import { OVERFLOW, type PeerConnection } from './peer-connection.js';
 
 /** How a forwarded message is to be delivered on the receiving node. */
 export interface PeerDelivery {
@@ -39,16 +39,31 @@ export interface ForwarderOptions {
 }
 
 interface Fanout { remaining: number; failed: string[] | undefined; startedAt: number; resolve(): void; reject(err: Error): void }
-interface PeerState { nextId: number; readonly pending: Map<number, Fanout>; readonly acks: number[]; ackScheduled: boolean; readonly out: PeerCounters }
-interface PeerCounters { messages: ReturnType<Counter<'peer'>['labels']>; bytes: ReturnType<Counter<'peer'>['labels']>; inMessages: ReturnType<Counter<'peer'>['labels']>; inBytes: ReturnType<Counter<'peer'>['labels']> }
+type PeerCounter = ReturnType<Counter<'peer'>['labels']>;
+interface PeerState {
+  nextId: number;
+  readonly pending: Map<number, Fanout>;
+  readonly acks: number[];
+  ackScheduled: boolean;
+  // Counted here per message and added to the prom-client counters once per turn (a labelled
+  // counter's inc hashes its labels: too dear per message).
+  sent: number; sentBytes: number; received: number; receivedBytes: number;
+  readonly counters: { readonly sent: PeerCounter; readonly sentBytes: PeerCounter; readonly received: PeerCounter; readonly receivedBytes: PeerCounter };
+}
 
 const RESOLVED = Promise.resolve();
 const NO_GROUPS: ReadonlySet<string> = new Set();
+const NO_GROUP_LIST: readonly string[] = [];
+const EVERY_GROUP_ELSEWHERE: PeerDelivery = Object.freeze({ sharedGroups: NO_GROUPS });
+/** The scratch buffer every forward frame is encoded into (grown for a larger message). */
+const SCRATCH_BYTES = 64 << 10;
 
 export class Forwarder {
   readonly #o: ForwarderOptions;
   readonly #peers = new Map<string, PeerState>();
   readonly #sweeper: NodeJS.Timeout;
+  #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  #countersScheduled = false;
 
   constructor(options: ForwarderOptions) {
     this.#o = options;
@@ -59,43 +74,52 @@ export class Forwarder {
   /**
    * Sends `message` once to each node. `sharedGroups` says which shared groups each node must serve.
    * Nodes not connected are skipped (counted as dropped: `peer_unavailable`); see INVARIANTS.md.
-   * Returns undefined when nothing was sent.
+   * The message is encoded once into a reused scratch buffer and copied into each peer's output
+   * slab (only the ack id differs, or the groups when a node serves shared ones). The caller may
+   * reuse `nodes` once this returns. Returns undefined when nothing was sent.
    */
-  forward(message: Message, nodes: Iterable<string>, sharedGroups?: ReadonlyMap<string, readonly string[]>): Promise<void> | undefined {
+  forward(message: Message, nodes: readonly string[], sharedGroups?: ReadonlyMap<string, readonly string[]>): Promise<void> | undefined {
     const needsAck = message.qos > 0;
+    const policy = needsAck ? OVERFLOW.refuseOverHard : OVERFLOW.dropOverSoft;
     let fanout: Fanout | undefined;
     let promise: Promise<void> | undefined;
     let sent = 0;
-    const base = { topic: message.topic, payload: message.payload, qos: message.qos, retain: message.retain, properties: message.properties, expiresAt: message.expiresAt, receivedAt: message.receivedAt, originClientId: message.originClientId };
-    let shared: Buffer | undefined; // the frame without groups is the same for every node: encode once
-    for (const node of nodes) {
+    const props = encodeForwardProperties(message.properties);
+    let length = 0; // of the frame without groups in the scratch buffer; 0 until encoded
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
       const conn = this.#o.connection(node);
       if (!conn || conn.closed) { this.#o.metrics.messagesDropped.inc({ reason: 'peer_unavailable' }); continue; }
       const peer = this.#peer(node);
-      const groups = sharedGroups?.get(node);
       let id = 0;
       if (needsAck) {
-        if (!fanout) {
-          promise = new Promise<void>((resolve, reject) => { fanout = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject }; });
-        }
+        if (fanout === undefined) promise = new Promise<void>((resolve, reject) => { fanout = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject }; });
         id = peer.nextId;
         peer.nextId = peer.nextId >= 0xffffffff ? 1 : peer.nextId + 1;
       }
-      const frame = !needsAck && !groups
-        ? (shared ??= encodeForward({ ...base, id: 0, sharedGroups: [] }))
-        : encodeForward({ ...base, id, sharedGroups: groups ?? [] });
-      if (!conn.send(frame, !needsAck)) {
-        this.#o.metrics.messagesDropped.inc({ reason: 'slow_peer' });
-        if (fanout) (fanout.failed ??= []).push(node);
+      const groups = sharedGroups?.get(node);
+      let frameLength: number;
+      if (groups === undefined || groups.length === 0) {
+        if (length === 0) length = this.#encode(message, id, NO_GROUP_LIST, props);
+        else if (needsAck) this.#scratch.writeUInt32BE(id, FORWARD_ID_OFFSET);
+        frameLength = length;
+      } else {
+        frameLength = this.#encode(message, id, groups, props);
+        length = 0; // the scratch now holds this node's frame
+      }
+      if (!conn.sendCopy(this.#scratch, frameLength, policy)) {
+        if (fanout === undefined) this.#o.metrics.messagesDropped.inc({ reason: 'slow_peer' });
+        else (fanout.failed ??= []).push(node);
         continue;
       }
       sent++;
-      peer.out.messages.inc();
-      peer.out.bytes.inc(frame.length);
-      if (fanout) { fanout.remaining++; peer.pending.set(id, fanout); }
+      peer.sent++;
+      peer.sentBytes += frameLength;
+      this.#countersChanged();
+      if (fanout !== undefined) { fanout.remaining++; peer.pending.set(id, fanout); }
     }
-    if (sent === 0 && !fanout) return undefined;
-    if (!fanout) return RESOLVED;
+    if (sent === 0 && fanout === undefined) return undefined;
+    if (fanout === undefined) return RESOLVED;
     this.#settleIfDone(fanout);
     return promise;
   }
@@ -104,13 +128,14 @@ export class Forwarder {
   handleForward(conn: PeerConnection, body: Buffer): void {
     const f = decodeForward(body);
     const peer = this.#peer(conn.peer.name);
-    peer.out.inMessages.inc();
-    peer.out.inBytes.inc(body.length + 5);
-    const message = createMessage({
+    peer.received++;
+    peer.receivedBytes += body.length + 5;
+    this.#countersChanged();
+    const message: Message = {
       topic: f.topic, payload: f.payload, qos: f.qos, retain: f.retain, properties: f.properties, expiresAt: f.expiresAt,
       originClientId: f.originClientId, originNode: conn.peer.name, receivedAt: f.receivedAt,
-    });
-    this.#o.onMessage(message, { sharedGroups: f.sharedGroups.length === 0 ? NO_GROUPS : new Set(f.sharedGroups) });
+    };
+    this.#o.onMessage(message, f.sharedGroups.length === 0 ? EVERY_GROUP_ELSEWHERE : { sharedGroups: new Set(f.sharedGroups) });
     if (f.id !== 0) {
       // Acked once handed to the broker; acks of one turn travel in one frame.
       peer.acks.push(f.id);
@@ -124,16 +149,24 @@ export class Forwarder {
   handleAcks(conn: PeerConnection, body: Buffer): void {
     const peer = this.#peers.get(conn.peer.name);
     if (!peer) return;
-    const now = this.#o.now();
-    for (const id of decodeForwardAcks(body)) {
-      const fanout = peer.pending.get(id);
-      if (!fanout) continue; // already failed by a timeout
-      peer.pending.delete(id);
-      fanout.remaining--;
-      this.#o.metrics.forwardLatency.observe((now - fanout.startedAt) / 1000);
-      this.#settleIfDone(fanout);
-    }
+    this.#ackPeer = peer;
+    this.#ackNow = this.#o.now();
+    forEachForwardAck(body, this.#onAck);
+    this.#ackPeer = undefined;
   }
+
+  // One bound visitor for every ack id (no closure per ack frame).
+  #ackPeer: PeerState | undefined;
+  #ackNow = 0;
+  readonly #onAck = (id: number): void => {
+    const peer = this.#ackPeer!;
+    const fanout = peer.pending.get(id);
+    if (!fanout) return; // already failed by a timeout or a closed connection
+    peer.pending.delete(id);
+    fanout.remaining--;
+    this.#o.metrics.forwardLatency.observe((this.#ackNow - fanout.startedAt) / 1000);
+    this.#settleIfDone(fanout);
+  };
 
   /** The connection to `node` is gone: its unacked forwards fail (they may be lost). */
   peerDown(node: string): void {
@@ -151,6 +184,7 @@ export class Forwarder {
 
   close(): void {
     clearInterval(this.#sweeper);
+    this.#flushCounters();
     for (const [node, peer] of this.#peers) this.#failPending(node, peer, () => true);
   }
 
@@ -158,11 +192,33 @@ export class Forwarder {
     let p = this.#peers.get(node);
     if (!p) {
       const m = this.#o.metrics;
-      const out = { messages: m.forwardedMessages.labels(node), bytes: m.forwardedBytes.labels(node), inMessages: m.receivedFromPeerMessages.labels(node), inBytes: m.receivedFromPeerBytes.labels(node) };
-      this.#peers.set(node, (p = { nextId: 1, pending: new Map(), acks: [], ackScheduled: false, out }));
+      const counters = { sent: m.forwardedMessages.labels(node), sentBytes: m.forwardedBytes.labels(node), received: m.receivedFromPeerMessages.labels(node), receivedBytes: m.receivedFromPeerBytes.labels(node) };
+      this.#peers.set(node, (p = { nextId: 1, pending: new Map(), acks: [], ackScheduled: false, sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, counters }));
     }
     return p;
   }
+
+  /** Encodes into the scratch buffer, growing it for a message larger than it. */
+  #encode(message: Message, id: number, groups: readonly string[], props: Buffer | undefined): number {
+    const bound = forwardFrameBound(message, groups, props);
+    if (bound > this.#scratch.length) this.#scratch = Buffer.allocUnsafeSlow(bound);
+    return writeForward(this.#scratch, message, id, groups, props);
+  }
+
+  #countersChanged(): void {
+    if (this.#countersScheduled) return;
+    this.#countersScheduled = true;
+    setImmediate(this.#flushCounters);
+  }
+
+  /** Adds the turn's per-peer counts to the metrics (also on close, so none is lost). */
+  readonly #flushCounters = (): void => {
+    this.#countersScheduled = false;
+    for (const p of this.#peers.values()) {
+      if (p.sent > 0) { p.counters.sent.inc(p.sent); p.counters.sentBytes.inc(p.sentBytes); p.sent = 0; p.sentBytes = 0; }
+      if (p.received > 0) { p.counters.received.inc(p.received); p.counters.receivedBytes.inc(p.receivedBytes); p.received = 0; p.receivedBytes = 0; }
+    }
+  };
 
   #flushAcks(conn: PeerConnection, peer: PeerState): void {
     peer.ackScheduled = false;

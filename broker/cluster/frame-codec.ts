@@ -47,82 +47,130 @@ export function encodeControl(frame: object): Buffer {
 
 const FLAG_RETAIN = 4;
 const FLAG_PROPERTIES = 8;
+/** Fixed part of a forward body: id, flags, expiresAt, receivedAt. */
+const FORWARD_FIXED = 4 + 1 + 8 + 8;
+/** Where the ack id sits in an encoded forward frame: one encoding can be re-addressed per peer. */
+export const FORWARD_ID_OFFSET = HEADER_BYTES;
 
-/** Encodes a forward frame in one allocation (the hot path: one per message per peer). */
-export function encodeForward(f: ForwardFrame): Buffer {
-  const topicLen = Buffer.byteLength(f.topic);
-  const clientLen = Buffer.byteLength(f.originClientId);
-  const props = f.properties ? Buffer.from(JSON.stringify(propertiesToJson(f.properties)), 'utf8') : undefined;
-  let groupsLen = 2;
-  for (const g of f.sharedGroups) groupsLen += 2 + Buffer.byteLength(g);
-  const bodyLen = 4 + 1 + 8 + 8 + 2 + topicLen + 2 + clientLen + groupsLen + (props ? 4 + props.length : 0) + f.payload.length;
-  const out = Buffer.allocUnsafe(HEADER_BYTES + bodyLen);
-  let o = 0;
-  o = out.writeUInt32BE(bodyLen + 1, o);
-  o = out.writeUInt8(FRAME_KIND.forward, o);
-  o = out.writeUInt32BE(f.id, o);
-  o = out.writeUInt8(f.qos | (f.retain ? FLAG_RETAIN : 0) | (props ? FLAG_PROPERTIES : 0), o);
-  o = out.writeDoubleBE(f.expiresAt, o);
-  o = out.writeDoubleBE(f.receivedAt, o);
-  o = out.writeUInt16BE(topicLen, o);
-  o += out.write(f.topic, o, 'utf8');
-  o = out.writeUInt16BE(clientLen, o);
-  o += out.write(f.originClientId, o, 'utf8');
-  o = out.writeUInt16BE(f.sharedGroups.length, o);
-  for (const g of f.sharedGroups) {
-    o = out.writeUInt16BE(Buffer.byteLength(g), o);
-    o += out.write(g, o, 'utf8');
-  }
-  if (props) {
-    o = out.writeUInt32BE(props.length, o);
-    o += props.copy(out, o);
-  }
-  f.payload.copy(out, o);
-  return out;
+/** The message fields a forward frame carries (a Message has them all). */
+export type ForwardBody = Pick<ForwardFrame, 'topic' | 'payload' | 'qos' | 'retain' | 'properties' | 'expiresAt' | 'receivedAt' | 'originClientId'>;
+
+/** v5 properties as the bytes a forward frame carries (JSON: rare, and off the hot path). */
+export function encodeForwardProperties(p: ForwardBody['properties']): Buffer | undefined {
+  return p ? Buffer.from(JSON.stringify(propertiesToJson(p)), 'utf8') : undefined;
 }
 
+/**
+ * An upper bound on the encoded size of a forward frame (header included), without measuring
+ * strings: a UTF-16 code unit is at most 3 UTF-8 bytes.
+ */
+export function forwardFrameBound(m: ForwardBody, groups: readonly string[], props: Buffer | undefined): number {
+  let n = HEADER_BYTES + FORWARD_FIXED + 2 + 3 * m.topic.length + 2 + 3 * m.originClientId.length + 2 + m.payload.length;
+  for (const g of groups) n += 2 + 3 * g.length;
+  return props ? n + 4 + props.length : n;
+}
+
+/**
+ * Writes a forward frame at the start of `out` (at least forwardFrameBound bytes) and returns its
+ * length: no allocation, so the hot path encodes into one reused buffer.
+ */
+export function writeForward(out: Buffer, m: ForwardBody, id: number, groups: readonly string[], props: Buffer | undefined): number {
+  out[4] = FRAME_KIND.forward;
+  out.writeUInt32BE(id, 5);
+  out[9] = m.qos | (m.retain ? FLAG_RETAIN : 0) | (props ? FLAG_PROPERTIES : 0);
+  out.writeDoubleBE(m.expiresAt, 10);
+  out.writeDoubleBE(m.receivedAt, 18);
+  let o = writeStr16(out, 26, m.topic);
+  o = writeStr16(out, o, m.originClientId);
+  out.writeUInt16BE(groups.length, o);
+  o += 2;
+  for (const g of groups) o = writeStr16(out, o, g);
+  if (props) {
+    out.writeUInt32BE(props.length, o);
+    o += 4 + props.copy(out, o + 4);
+  }
+  o += m.payload.copy(out, o);
+  out.writeUInt32BE(o - 4, 0);
+  return o;
+}
+
+// MQTT strings (topics, client ids) are at most 65535 bytes [MQTT-1.5.4]; the prefix is patched after the write.
+function writeStr16(out: Buffer, at: number, s: string): number {
+  const n = s.length === 0 ? 0 : out.write(s, at + 2, 'utf8');
+  if (n > 0xffff) throw new FrameError('malformed_frame', `string of ${n} bytes does not fit a forward frame`);
+  out.writeUInt16BE(n, at);
+  return at + 2 + n;
+}
+
+/** Encodes a forward frame into a buffer of its own (tests, rare paths). */
+export function encodeForward(f: ForwardFrame): Buffer {
+  const props = encodeForwardProperties(f.properties);
+  const scratch = Buffer.allocUnsafe(forwardFrameBound(f, f.sharedGroups, props));
+  return Buffer.from(scratch.subarray(0, writeForward(scratch, f, f.id, f.sharedGroups, props)));
+}
+
+const NO_GROUPS: readonly string[] = [];
+
+/**
+ * Decodes a forward body. Strings are read once; the payload is a slice of the frame when that
+ * does not pin a much larger socket chunk (a queued message would keep the chunk alive), else a copy.
+ */
 export function decodeForward(body: Buffer): ForwardFrame {
-  let o = 0;
-  const need = (n: number): void => {
-    if (o + n > body.length) throw new FrameError('malformed_frame', 'forward frame truncated');
-  };
-  const str16 = (): string => {
-    need(2);
-    const len = body.readUInt16BE(o);
-    o += 2;
-    need(len);
-    const s = body.toString('utf8', o, o + len);
-    o += len;
-    return s;
-  };
-  need(21);
+  const end = body.length;
+  if (end < FORWARD_FIXED + 6) throw truncated();
   const id = body.readUInt32BE(0);
-  const flags = body.readUInt8(4);
+  const flags = body[4]!;
   const qos = flags & 3;
   if (qos === 3) throw new FrameError('malformed_frame', 'forward frame with QoS 3');
   const expiresAt = body.readDoubleBE(5);
   const receivedAt = body.readDoubleBE(13);
-  o = 21;
-  const topic = str16();
-  const originClientId = str16();
-  need(2);
+  let o = FORWARD_FIXED;
+  let len = body.readUInt16BE(o);
+  o += 2;
+  if (o + len + 2 > end) throw truncated();
+  const topic = body.toString('utf8', o, o + len);
+  o += len;
+  len = body.readUInt16BE(o);
+  o += 2;
+  if (o + len + 2 > end) throw truncated();
+  const originClientId = body.toString('utf8', o, o + len);
+  o += len;
   const groupCount = body.readUInt16BE(o);
   o += 2;
-  const sharedGroups: string[] = [];
-  for (let i = 0; i < groupCount; i++) sharedGroups.push(str16());
+  let sharedGroups = NO_GROUPS;
+  if (groupCount > 0) {
+    const groups: string[] = [];
+    for (let i = 0; i < groupCount; i++) {
+      if (o + 2 > end) throw truncated();
+      len = body.readUInt16BE(o);
+      o += 2;
+      if (o + len > end) throw truncated();
+      groups.push(body.toString('utf8', o, o + len));
+      o += len;
+    }
+    sharedGroups = groups;
+  }
   let properties: MessageProperties | undefined;
   if (flags & FLAG_PROPERTIES) {
-    need(4);
-    const len = body.readUInt32BE(o);
+    if (o + 4 > end) throw truncated();
+    len = body.readUInt32BE(o);
     o += 4;
-    need(len);
+    if (o + len > end) throw truncated();
     properties = parseProperties(body.toString('utf8', o, o + len));
     o += len;
   }
-  // Copy: the body is a view of a socket chunk that a long-lived message must not pin.
-  const payload = Buffer.from(body.subarray(o));
+  const size = end - o;
+  const payload = size * 2 >= body.buffer.byteLength ? body.subarray(o) : copyOf(body, o, size);
   return { id, topic, payload, qos: qos as QoS, retain: (flags & FLAG_RETAIN) !== 0, properties, expiresAt, receivedAt, originClientId, sharedGroups };
 }
+
+function copyOf(body: Buffer, from: number, size: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  body.copy(out, 0, from);
+  return out;
+}
+
+function truncated(): FrameError { return new FrameError('malformed_frame', 'forward frame truncated'); }
 
 /** Acks are batched: one frame carries every id acked in one event-loop turn. */
 export function encodeForwardAcks(ids: readonly number[]): Buffer {
@@ -134,10 +182,15 @@ export function encodeForwardAcks(ids: readonly number[]): Buffer {
 }
 
 export function decodeForwardAcks(body: Buffer): number[] {
-  if (body.length % 4 !== 0) throw new FrameError('malformed_frame', 'ack frame length not a multiple of 4');
   const ids: number[] = [];
-  for (let o = 0; o < body.length; o += 4) ids.push(body.readUInt32BE(o));
+  forEachForwardAck(body, (id) => ids.push(id));
   return ids;
+}
+
+/** The ids of an ack frame, without building an array (the receiving side's hot path). */
+export function forEachForwardAck(body: Buffer, visit: (id: number) => void): void {
+  if (body.length % 4 !== 0) throw new FrameError('malformed_frame', 'ack frame length not a multiple of 4');
+  for (let o = 0; o < body.length; o += 4) visit(body.readUInt32BE(o));
 }
 
 /**

@@ -1,7 +1,8 @@
-// One authenticated mesh connection to a peer. Frames are queued and written once per
-// event-loop turn (cork/uncork: one writev); the output buffer is bounded so a slow or dead
-// peer never stalls the others: droppable (QoS 0) frames are dropped past the soft bound,
-// and the connection is closed past the hard bound.
+// One authenticated mesh connection to a peer. Small frames are copied into a shared output slab
+// and everything queued is written once per event-loop turn (one writev of a few large buffers);
+// the output buffer is bounded so a slow or dead peer never stalls the others: QoS 0 frames are
+// dropped past the soft bound, QoS 1/2 forwards refused past the hard bound (their publisher is
+// told), and anything else past the hard bound closes the connection.
 import type { Socket } from 'node:net';
 import { FrameError, type FrameDecoder, type FrameKind } from './frame-codec.js';
 import type { NodeIdentity } from './node-identity.js';
@@ -13,6 +14,22 @@ export interface PeerConnectionLimits {
   readonly hardLimitBytes: number;
   readonly maxFrameBytes: number;
 }
+
+/** What a send does when the peer's unsent output is over its bounds. */
+export const OVERFLOW = {
+  /** Control frames: over the hard bound the connection closes (losing one would desync the peer). */
+  close: 0,
+  /** QoS 0 forwards: dropped over the soft bound. */
+  dropOverSoft: 1,
+  /** QoS 1/2 forwards: refused over the hard bound, the connection kept (the caller fails that forward). */
+  refuseOverHard: 2,
+} as const;
+export type OverflowPolicy = (typeof OVERFLOW)[keyof typeof OVERFLOW];
+
+/** Output slabs: small frames are appended into one, so a turn's frames go out as a few large buffers. */
+const SLAB_BYTES = 64 << 10;
+/** Frames above this are queued as they are rather than copied. */
+const COPY_MAX_BYTES = 4 << 10;
 
 export type PeerCloseReason = 'closed' | 'socket_error' | 'frame_error' | 'slow_peer' | 'duplicate' | 'replaced' | 'leave' | 'shutdown' | 'forgotten' | 'handler_error';
 
@@ -32,6 +49,9 @@ export class PeerConnection {
   #handlers: PeerConnectionHandlers | undefined;
   #queue: Buffer[] = [];
   #queuedBytes = 0;
+  #slab: Buffer | undefined;
+  #slabStart = 0;
+  #slabEnd = 0;
   #flushScheduled = false;
   #closed = false;
   #drainWaiters: Array<() => void> = [];
@@ -70,25 +90,81 @@ export class PeerConnection {
   get bufferedBytes(): number { return this.#queuedBytes + this.#socket.writableLength; }
   get droppedFrames(): number { return this.#dropped; }
 
-  /** Queues a frame; returns false when it was dropped (droppable over the soft bound, or closed). */
+  /** Over the soft bound: QoS 0 forwards are being dropped, publishers should slow down. */
+  get congested(): boolean { return this.bufferedBytes > this.#limits.softLimitBytes; }
+
+  /** Queues a frame the caller hands over; returns false when it was dropped (droppable over the soft bound, or closed). */
   send(frame: Buffer, droppable = false): boolean {
+    if (!this.#admit(frame.length, droppable ? OVERFLOW.dropOverSoft : OVERFLOW.close)) return false;
+    if (frame.length > COPY_MAX_BYTES) {
+      this.#seal();
+      this.#queue.push(frame);
+    } else {
+      this.#copyIn(frame, frame.length);
+    }
+    this.#queued(frame.length);
+    return true;
+  }
+
+  /**
+   * Queues a copy of `src[0, length)`: the caller may reuse `src` at once (the forwarder encodes
+   * every message into one scratch buffer). False when refused under `policy` or closed.
+   */
+  sendCopy(src: Buffer, length: number, policy: OverflowPolicy): boolean {
+    if (!this.#admit(length, policy)) return false;
+    if (length > COPY_MAX_BYTES) {
+      this.#seal();
+      this.#queue.push(Buffer.from(src.subarray(0, length)));
+    } else {
+      this.#copyIn(src, length);
+    }
+    this.#queued(length);
+    return true;
+  }
+
+  #admit(length: number, policy: OverflowPolicy): boolean {
     if (this.#closed) return false;
     const buffered = this.bufferedBytes;
-    if (droppable && buffered + frame.length > this.#limits.softLimitBytes) {
+    if (policy === OVERFLOW.dropOverSoft && buffered + length > this.#limits.softLimitBytes) {
       this.#dropped++;
       return false;
     }
-    if (buffered + frame.length > this.#limits.hardLimitBytes) {
+    if (buffered + length > this.#limits.hardLimitBytes) {
+      if (policy === OVERFLOW.refuseOverHard) {
+        this.#dropped++;
+        return false;
+      }
       this.close('slow_peer', new Error(`peer ${this.peer.name} has ${buffered} bytes unsent, over the bound of ${this.#limits.hardLimitBytes}`));
       return false;
     }
-    this.#queue.push(frame);
-    this.#queuedBytes += frame.length;
+    return true;
+  }
+
+  #copyIn(src: Buffer, length: number): void {
+    let slab = this.#slab;
+    if (slab === undefined || this.#slabEnd + length > slab.length) {
+      this.#seal();
+      // Never rewritten once queued: a slab is replaced, not reused, as the socket may still hold it.
+      slab = this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.#slabStart = this.#slabEnd = 0;
+    }
+    src.copy(slab, this.#slabEnd, 0, length);
+    this.#slabEnd += length;
+  }
+
+  /** Queues what the slab holds since the last seal, keeping frame order. */
+  #seal(): void {
+    if (this.#slab === undefined || this.#slabEnd === this.#slabStart) return;
+    this.#queue.push(this.#slab.subarray(this.#slabStart, this.#slabEnd));
+    this.#slabStart = this.#slabEnd;
+  }
+
+  #queued(length: number): void {
+    this.#queuedBytes += length;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(this.#flush);
     }
-    return true;
   }
 
   /** Resolves once the buffered output is below half the soft bound (paces bulk senders such as snapshots). */
@@ -106,6 +182,7 @@ export class PeerConnection {
     this.#closed = true;
     this.#queue = [];
     this.#queuedBytes = 0;
+    this.#slab = undefined;
     if (reason === 'leave' || reason === 'shutdown') this.#socket.end();
     else this.#socket.destroy();
     // A socket that will not finish ending (a dead peer) must not linger.
@@ -122,7 +199,9 @@ export class PeerConnection {
 
   readonly #flush = (): void => {
     this.#flushScheduled = false;
-    if (this.#closed || this.#queue.length === 0) return;
+    if (this.#closed) return;
+    this.#seal();
+    if (this.#queue.length === 0) return;
     const queue = this.#queue;
     this.#queue = [];
     this.#queuedBytes = 0;

@@ -12,6 +12,7 @@ export type DropReason = (typeof DROP_REASONS)[number];
 export const CLOSE_REASONS = [
   'malformed_packet', 'protocol_error', 'packet_too_large', 'keepalive_timeout', 'connect_timeout',
   'not_authorized', 'session_taken_over', 'slow_client', 'kicked', 'server_shutdown', 'socket_error',
+  'forward_failed',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -32,6 +33,8 @@ export interface BrokerMetrics {
   readonly receivedFromPeerMessages: Counter<'peer'>;
   readonly receivedFromPeerBytes: Counter<'peer'>;
   readonly forwardLatency: Histogram;
+  /** QoS 1/2 publishes a peer did not take, by what the publisher was told (negative_ack, disconnect, client_gone). */
+  readonly forwardFailures: Counter<'action'>;
   readonly meshHandshakeFailures: Counter<'reason'>;
   readonly meshFrameErrors: Counter<'reason'>;
   readonly discoveryFailures: Counter;
@@ -69,6 +72,7 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
+    forwardFailures: counter('meshmq_cluster_forward_failures_total', 'QoS 1/2 publishes not acknowledged by a peer, by what the publisher was told', ['action']),
     meshHandshakeFailures: counter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
     meshFrameErrors: counter('meshmq_cluster_frame_errors_total', 'Mesh connections closed for a bad frame, by reason', ['reason']),
     discoveryFailures: counter('meshmq_cluster_discovery_failures_total', 'Failed peer discovery lookups (the last answer is kept)'),

@@ -82,11 +82,31 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   if (forwarded === undefined) sendAck(conn, qos, packetId, reasonCode);
   else {
     // Acknowledge once the peers hold it: the client's QoS guarantee spans the cluster.
-    forwarded.then(() => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => {
-      ctx.logger.warn('forwarding to peers failed', { topic, err });
-      sendAck(conn, qos, packetId, reasonCode);
-    });
+    forwarded.then(() => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnforwarded(conn, qos, packetId, topic, err));
   }
+}
+
+/**
+ * A peer did not take a QoS 1/2 message (its connection closed, it refused it, or it did not ack
+ * in time: cluster/INVARIANTS.md "Forwarding"), so no ack may say it was delivered.
+ * v5: PUBACK/PUBREC with 0x80 Unspecified error [MQTT-3.4.2.1, MQTT-3.5.2.1]; a QoS 2 id is
+ * released, so a republish is a new message. 3.1.1 has no negative ack: the connection is closed
+ * without one and the client sends the message again, DUP set, when it reconnects [MQTT-4.4.0-1];
+ * local subscribers may then get it twice (QoS 1 allows it; at QoS 2 the price of not losing it).
+ */
+function refuseUnforwarded(conn: Connection, qos: number, packetId: number, topic: string, err: unknown): void {
+  const { ctx } = conn;
+  if (conn.closed) {
+    // Nothing was acked: a persistent session's client resends it anyway.
+    ctx.metrics.forwardFailures.inc({ action: 'client_gone' });
+    return;
+  }
+  if (qos === 2) conn.session?.releaseIncomingQos2(packetId);
+  const v5 = conn.protocolVersion === 5;
+  ctx.metrics.forwardFailures.inc({ action: v5 ? 'negative_ack' : 'disconnect' });
+  ctx.logger.warn('a peer did not take a publish: the publisher is not acknowledged as delivered', { clientId: conn.clientId, topic, err });
+  if (v5) sendAck(conn, qos, packetId, ReasonCode.UnspecifiedError);
+  else conn.close('forward_failed', true);
 }
 
 export function handlePuback(conn: Connection, packet: IPubackPacket): void {
