@@ -14,7 +14,7 @@ import { decodeSimpleConnect, encodeSimpleConnack } from './connect-fast-path.js
 import type { ConnectionContext, ListenerKind } from './connection-context.js';
 import { FrameReader } from './frame-reader.js';
 import { dispatchPacket } from './handle-packet.js';
-import { encodePublish, publishProperties, withPacketId } from './publish-encoding.js';
+import { encodePublish, publishProperties, splitWithPacketId } from './publish-encoding.js';
 import { closeReasonFor, ProtocolError, ReasonCode, toV4ReturnCode } from './reason-codes.js';
 import { InboundTopicAliases, MIN_ALIASED_TOPIC_LENGTH, OutboundTopicAliases } from './topic-alias.js';
 
@@ -170,6 +170,7 @@ export class Connection implements SessionOutlet {
     const v5 = this.protocolVersion === 5;
     const personal = v5 && (alias !== undefined || subscriptionIds !== undefined || message.expiresAt !== 0);
     let buf: Buffer;
+    let tail: Buffer | undefined; // the shared payload part of a large QoS 1/2 packet
     if (personal || cache === undefined || dup) {
       const props = v5 ? publishProperties(message, this.ctx.now(), subscriptionIds, alias) : undefined;
       buf = encodePublish(this.protocolVersion, topic, message.payload, qos, retain, dup, packetId, props);
@@ -181,15 +182,17 @@ export class Connection implements SessionOutlet {
         shared = encodePublish(this.protocolVersion, topic, message.payload, qos, retain, false, qos > 0 ? 1 : 0, props);
         cache[slot] = shared;
       }
-      buf = qos === 0 ? shared : withPacketId(shared, packetId, false);
+      if (qos === 0) buf = shared;
+      else ({ head: buf, tail } = splitWithPacketId(shared, packetId));
     }
-    if (buf.length > this.clientMaxPacketSize) {
+    if (buf.length + (tail?.length ?? 0) > this.clientMaxPacketSize) {
       // [MQTT-3.1.2-25] never send more than the client's Maximum Packet Size: drop it
       this.ctx.metrics.messagesDropped.inc({ reason: 'packet_too_large' });
       return false;
     }
     if (newAlias) aliases!.assign(message.topic, alias!);
     this.write(buf);
+    if (tail !== undefined) this.write(tail);
     this.ctx.stats.messagesOut++;
     this.ctx.stats.outByQos[qos]++;
     return true;

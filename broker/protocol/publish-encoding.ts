@@ -46,6 +46,25 @@ export function packetIdOffset(encoded: Buffer): number {
 }
 
 /** A copy of an encoded QoS 1/2 PUBLISH with another packet id and DUP flag. */
+/**
+ * A shared QoS 1/2 encoding for one subscriber, in two parts when it is large: a patched copy
+ * of the fixed header, topic and packet id, and the payload as a view of the shared buffer
+ * (written together by the corked socket), so a big message to many subscribers is not copied
+ * once per subscriber. `tail` is undefined when one small copy is cheaper.
+ */
+export function splitWithPacketId(encoded: Buffer, packetId: number): { head: Buffer; tail: Buffer | undefined } {
+  if (encoded.length <= SPLIT_ABOVE_BYTES) return { head: withPacketId(encoded, packetId, false), tail: undefined };
+  const end = packetIdOffset(encoded) + 2;
+  const head = Buffer.allocUnsafe(end);
+  encoded.copy(head, 0, 0, end);
+  head.writeUInt16BE(packetId, end - 2);
+  head[0] = (head[0] as number) & ~0x08;
+  return { head, tail: encoded.subarray(end) };
+}
+
+/** Below this a single copy costs less than a second buffer in the socket's write queue. */
+const SPLIT_ABOVE_BYTES = 1024;
+
 export function withPacketId(encoded: Buffer, packetId: number, dup: boolean): Buffer {
   const copy = Buffer.allocUnsafe(encoded.length);
   encoded.copy(copy);
