@@ -56,7 +56,9 @@ export interface Broker {
   stop(): Promise<void>;
   isReady(): boolean;
   addresses(): { mqtt?: AddressInfo; ws?: AddressInfo; tls?: AddressInfo };
-  listClients(): ClientInfo[];
+  /** The first `limit` connected clients (all when omitted). */
+  listClients(limit?: number): ClientInfo[];
+  countClients(): number;
   getClient(clientId: string): ClientInfo | undefined;
   kickClient(clientId: string): boolean;
   listSubscriptions(): Array<{ clientId: string; filter: string; qos: QoS }>;
@@ -218,8 +220,17 @@ class MeshBroker implements Broker {
     return out;
   }
 
-  listClients(): ClientInfo[] {
-    return [...this.#ctx.clients.values()].map((c) => this.#info(c));
+  listClients(limit = Infinity): ClientInfo[] {
+    const out: ClientInfo[] = [];
+    for (const c of this.#ctx.clients.values()) {
+      if (out.length >= limit) break;
+      out.push(this.#info(c));
+    }
+    return out;
+  }
+
+  countClients(): number {
+    return this.#ctx.clients.size;
   }
 
   getClient(clientId: string): ClientInfo | undefined {

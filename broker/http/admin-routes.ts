@@ -15,8 +15,7 @@ export function createAdminRoutes(target: AdminTarget): Route[] {
       method: 'GET', path: `${ADMIN_API_PREFIX}/clients`,
       handle: ({ query }) => {
         const limit = parseLimit(query, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-        const clients = target.listClients();
-        return { status: 200, body: { clients: clients.slice(0, limit).map(toClientView), total: clients.length, limit } };
+        return { status: 200, body: { clients: target.listClients(limit).map(toClientView), total: target.countClients(), limit } };
       },
     },
     {

@@ -19,7 +19,9 @@ export interface AdminClientInfo {
 
 export interface AdminTarget {
   readonly nodeName: string;
-  listClients(): AdminClientInfo[];
+  /** The first `limit` connected clients (all when omitted): a listing never walks them all. */
+  listClients(limit?: number): AdminClientInfo[];
+  countClients(): number;
   getClient(clientId: string): AdminClientInfo | undefined;
   /** Disconnects the client; false when no such client is connected. */
   kickClient(clientId: string): boolean;

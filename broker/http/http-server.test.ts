@@ -25,7 +25,8 @@ function fakeTarget(): AdminTarget & { kicked: string[] } {
   return {
     nodeName: 'node-1',
     kicked,
-    listClients: () => [...clients.values()],
+    listClients: (limit = Infinity) => [...clients.values()].slice(0, limit),
+    countClients: () => clients.size,
     getClient: (id) => clients.get(id),
     kickClient: (id) => { if (!clients.delete(id)) return false; kicked.push(id); return true; },
     listSubscriptions: () => [{ clientId: 'c1', filter: 'a/#', qos: 1 }, { clientId: 'c3', filter: 'b', qos: 0 }],
