@@ -1,6 +1,8 @@
 // meshmq as a 3-node cluster for the benchmark (issue 3): three broker processes on their own
 // 127.0.8.x addresses with the same ports, meshed through static seeds; publishers connect to
 // node A, subscribers to node B, node C idles in the mesh. Same limits as the single node.
+// CPU placement: by default every node on the brokers' CPU set, like the single node (the same
+// CPU budget); MESHMQ_BENCH_CLUSTER_CPUS="0,1,0" pins node A, B, C each to its own set instead.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +28,14 @@ async function isReady(host: string, httpPort: number): Promise<boolean> {
   }
 }
 
+/** Each node's CPU set: `perNode` (comma-separated, one per node, from MESHMQ_BENCH_CLUSTER_CPUS) or the brokers' set. */
+export function clusterNodeCpus(brokerCpus: string | undefined, perNode: string | undefined): Array<string | undefined> {
+  if (brokerCpus === undefined || perNode === undefined || perNode.trim() === '') return HOSTS.map(() => brokerCpus);
+  const sets = perNode.split(',').map((c) => c.trim());
+  if (sets.length !== HOSTS.length || sets.some((c) => !/^\d+(-\d+)?$/.test(c))) throw new Error(`MESHMQ_BENCH_CLUSTER_CPUS must list ${HOSTS.length} CPU numbers, got "${perNode}"`);
+  return sets;
+}
+
 export function createMeshmqClusterTarget(): BrokerTarget {
   const single = createMeshmqTarget();
   return {
@@ -38,11 +48,12 @@ export function createMeshmqClusterTarget(): BrokerTarget {
       const configFile = path.join(dir, 'meshmq.json');
       await writeFile(configFile, JSON.stringify(buildMeshmqBenchConfig(mqttPort, httpPort)));
       const seeds = HOSTS.map((h) => `${h}:${clusterPort}`).join(',');
+      const cpus = clusterNodeCpus(options.cpus, process.env['MESHMQ_BENCH_CLUSTER_CPUS']);
       const nodes = HOSTS.map((host, i) => {
         const name = `bench-${'abc'[i]}`;
         const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=meshmq-cluster-${options.scenario}-${name}-${Date.now()}.cpuprofile`];
         return new PinnedProcess({
-          name, command: process.execPath, args: [...profile, MAIN], cpus: options.cpus,
+          name, command: process.execPath, args: [...profile, MAIN], cpus: cpus[i],
           env: {
             ...process.env, MESHMQ_CONFIG: configFile, MESHMQ_BIND: host, MESHMQ_MQTT_PORT: String(mqttPort), MESHMQ_HTTP_PORT: String(httpPort),
             MESHMQ_CLUSTER_PORT: String(clusterPort), MESHMQ_CLUSTER_DISCOVERY: 'static', MESHMQ_CLUSTER_SEEDS: seeds,

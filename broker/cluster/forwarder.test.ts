@@ -1,0 +1,99 @@
+// The forwarder's failure rules (INVARIANTS.md "Forwarding"): a QoS 1/2 forward settles only on the
+// peer's ack, rejects with ForwardError when the peer never acks, refuses it, or its link drops;
+// QoS 0 is dropped past the soft bound; one encoding serves every peer with its own ack id.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createBrokerMetrics } from '../metrics/broker-metrics.js';
+import { createMessage, type Message, type QoS } from '../routing/message.js';
+import { decodeForward, encodeForwardAcks, FrameDecoder, FRAME_KIND } from './frame-codec.js';
+import { ForwardError, Forwarder } from './forwarder.js';
+import { OVERFLOW, type OverflowPolicy, type PeerConnection } from './peer-connection.js';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; }, isLevelEnabled: () => false } as never;
+
+/** A peer link that records what it was sent and accepts until `capacity` bytes, then refuses per policy. */
+class FakeLink {
+  readonly frames: Buffer[] = [];
+  closed = false;
+  capacity = Number.POSITIVE_INFINITY;
+  readonly peer: { name: string };
+  constructor(name: string) { this.peer = { name }; }
+  sendCopy(src: Buffer, length: number, policy: OverflowPolicy): boolean {
+    const used = this.frames.reduce((n, f) => n + f.length, 0);
+    if (this.closed || (used + length > this.capacity && policy !== OVERFLOW.close)) return false;
+    this.frames.push(Buffer.from(src.subarray(0, length)));
+    return true;
+  }
+  send(frame: Buffer): boolean { this.frames.push(frame); return true; }
+  asConnection(): PeerConnection { return this as unknown as PeerConnection; }
+  /** Forward ids sent, in order. */
+  ids(): number[] {
+    const out: number[] = [];
+    for (const f of this.frames) new FrameDecoder(1 << 20).push(f, (kind, body) => { if (kind === FRAME_KIND.forward) out.push(decodeForward(body).id); });
+    return out;
+  }
+}
+
+const publish = (qos: QoS, topic = 't'): Message => createMessage({ topic, payload: Buffer.from('x'), qos, retain: false, originClientId: 'c', originNode: 'a', receivedAt: Date.now() });
+
+describe('Forwarder', () => {
+  const forwarders: Forwarder[] = [];
+  const make = (links: FakeLink[], ackTimeoutMs = 60000) => {
+    const metrics = createBrokerMetrics({ defaultMetrics: false });
+    const f = new Forwarder({
+      connection: (n) => links.find((l) => l.peer.name === n)?.asConnection(), onMessage: () => undefined, metrics, logger: silent, now: Date.now, ackTimeoutMs,
+    });
+    forwarders.push(f);
+    return { f, metrics };
+  };
+  afterEach(() => { for (const f of forwarders.splice(0)) f.close(); });
+
+  it('encodes once and addresses each peer with its own ack id; settles when both ack', async () => {
+    const b = new FakeLink('b');
+    const c = new FakeLink('c');
+    const { f } = make([b, c]);
+    const first = f.forward(publish(1), ['b', 'c'])!;
+    first.catch(() => undefined); // still waiting for c when the forwarder closes
+    const settled = f.forward(publish(1), ['b', 'c'])!;
+    expect(b.ids()).toEqual([1, 2]);
+    expect(c.ids()).toEqual([1, 2]);
+    let done = false;
+    void settled.then(() => { done = true; });
+    f.handleAcks(b.asConnection(), encodeForwardAcks([1, 2]).subarray(5));
+    await Promise.resolve();
+    expect(done).toBe(false);
+    f.handleAcks(c.asConnection(), encodeForwardAcks([2]).subarray(5));
+    await settled;
+    expect(f.pendingCount()).toBe(1); // c's id 1 still waits
+  });
+
+  it('rejects with ForwardError when the peer never acks within ackTimeoutMs', async () => {
+    const b = new FakeLink('b');
+    const { f } = make([b], 40);
+    const result = f.forward(publish(1), ['b'])!;
+    await expect(result).rejects.toBeInstanceOf(ForwardError);
+    await expect(result).rejects.toMatchObject({ failedNodes: ['b'] });
+    expect(f.pendingCount()).toBe(0);
+  });
+
+  it('rejects pending forwards when the link drops, and a QoS 1 forward the link refuses', async () => {
+    const b = new FakeLink('b');
+    const { f } = make([b]);
+    const inFlight = f.forward(publish(2), ['b'])!;
+    f.peerDown('b');
+    await expect(inFlight).rejects.toMatchObject({ failedNodes: ['b'] });
+    b.capacity = 0; // over its bound: refused, never silently dropped
+    await expect(f.forward(publish(1), ['b'])!).rejects.toBeInstanceOf(ForwardError);
+  });
+
+  it('drops QoS 0 over the bound (counted slow_peer) and skips a node without a link (peer_unavailable)', async () => {
+    const b = new FakeLink('b');
+    b.capacity = 0;
+    const { f, metrics } = make([b]);
+    expect(f.forward(publish(0), ['b'])).toBeUndefined();
+    expect(f.forward(publish(1), ['gone'])).toBeUndefined();
+    const dropped = await metrics.messagesDropped.get();
+    const by = (reason: string) => dropped.values.find((v) => v.labels['reason'] === reason)?.value;
+    expect(by('slow_peer')).toBe(1);
+    expect(by('peer_unavailable')).toBe(1);
+  });
+});
