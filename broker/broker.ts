@@ -78,6 +78,8 @@ const SWEEP_INTERVAL_MS = 250;
 const COUNTER_FLUSH_MS = 250;
 /** Sockets beyond limits.maxConnections that may still be answered with a refusing CONNACK. */
 const REFUSAL_HEADROOM = 64;
+/** How long stop() lets connected subscribers receive and acknowledge what they are owed. */
+const STOP_DRAIN_MS = 2000;
 /** How long stop() waits for sockets to flush their last bytes. */
 const STOP_FLUSH_MS = 3000;
 
@@ -192,6 +194,9 @@ class MeshBroker implements Broker {
       const wills = this.#registry.publishWillsOnShutdown();
       if (wills > 0) this.#deps.logger.info('wills published on shutdown', { wills });
     }
+    // What connected subscribers are already owed (queued behind their inflight window, or sent
+    // and not yet acknowledged) gets a bounded moment to reach them before they are told to go.
+    await this.#drainConnectedSessions(STOP_DRAIN_MS);
     // [MQTT-3.14] v5 clients learn why: 0x8B Server shutting down.
     for (const c of closing) {
       if (c.connected) c.disconnect(ReasonCode.ServerShuttingDown, 'server_shutdown', false);
@@ -209,6 +214,18 @@ class MeshBroker implements Broker {
 
   isReady(): boolean {
     return this.#state === 'running';
+  }
+
+  async #drainConnectedSessions(timeoutMs: number): Promise<void> {
+    const deadline = this.#now() + timeoutMs;
+    const owed = (): boolean => {
+      for (const c of this.#ctx.clients.values()) {
+        const s = c.session;
+        if (s !== undefined && s.connected && (s.queuedCount > 0 || s.inflightCount > 0)) return true;
+      }
+      return false;
+    };
+    while (owed() && this.#now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   addresses(): { mqtt?: AddressInfo; ws?: AddressInfo; tls?: AddressInfo } {

@@ -25,6 +25,7 @@ const CONNECT = 1;
 const CONNECT_HEADER = 0x10;
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 5000;
+const RESOLVED: Promise<void> = Promise.resolve();
 /**
  * The connection of a stream, as a property of the stream: the stream's listeners are shared
  * module functions instead of four closures per connection (idle memory, see INVARIANTS.md).
@@ -52,6 +53,8 @@ export class Connection implements SessionOutlet {
   /** Accepted at, then connected at (ms since the epoch). */
   #since: number;
   #slowClosing = false;
+  /** The last acknowledgement still waiting on peers, if any (see orderedAck). */
+  #ackChain: Promise<void> | undefined = undefined;
 
   protocolVersion: ProtocolVersion = 4;
   clientId = '';
@@ -196,6 +199,22 @@ export class Connection implements SessionOutlet {
     this.ctx.stats.messagesOut++;
     this.ctx.stats.outByQos[qos]++;
     return true;
+  }
+
+  /**
+   * Sends an acknowledgement in the order its PUBLISH arrived [MQTT-4.6.0-2/3]: one that waits on
+   * peers (`pending`, a cluster forward) holds back the acks of later publishes until it settles.
+   * Without a pending one, `send` runs at once (the single-node path allocates nothing).
+   */
+  orderedAck(pending: Promise<void> | undefined, send: () => void, fail: (err: unknown) => void): void {
+    if (pending === undefined && this.#ackChain === undefined) {
+      send();
+      return;
+    }
+    const previous = this.#ackChain ?? RESOLVED;
+    const next = previous.then(() => (pending ?? RESOLVED).then(send, fail));
+    this.#ackChain = next;
+    void next.then(() => { if (this.#ackChain === next) this.#ackChain = undefined; });
   }
 
   sendPubrel(packetId: number): void {

@@ -44,11 +44,12 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   if (qos === 2) {
     // [MQTT-4.3.3-9] a resent QoS 2 PUBLISH with a stored id is not delivered again
     if (session.hasIncomingQos2(packetId)) {
-      conn.send({ cmd: 'pubrec', messageId: packetId });
+      conn.orderedAck(undefined, () => conn.send({ cmd: 'pubrec', messageId: packetId }), noFailure);
       return;
     }
-    // [MQTT-3.3.4-7] more unacknowledged QoS 2 than our Receive Maximum
-    if (session.incomingQos2Count >= ctx.config.limits.receiveMaximum) {
+    // [MQTT-3.3.4-7] more unacknowledged QoS 2 than our Receive Maximum; 3.1.1 has no Receive
+    // Maximum (the client cannot know one), its packet-id space bounds the set.
+    if (v5 && session.incomingQos2Count >= ctx.config.limits.receiveMaximum) {
       ctx.metrics.messagesDropped.inc({ reason: 'receive_maximum' });
       throw new ProtocolError(ReasonCode.ReceiveMaximumExceeded, 'Receive Maximum exceeded');
     }
@@ -79,12 +80,12 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesDropped.inc({ reason: 'no_subscribers' });
   if (qos === 0) return;
   const reasonCode = delivered === 0 && forwarded === undefined ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
-  if (forwarded === undefined) sendAck(conn, qos, packetId, reasonCode);
-  else {
-    // Acknowledge once the peers hold it: the client's QoS guarantee spans the cluster.
-    forwarded.then(() => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnforwarded(conn, qos, packetId, topic, err));
-  }
+  // Acknowledge once the peers hold it (the client's QoS guarantee spans the cluster), and never
+  // before an earlier PUBLISH's ack that still waits on its peers.
+  conn.orderedAck(forwarded, () => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnforwarded(conn, qos, packetId, topic, err));
 }
+
+function noFailure(): void {}
 
 /**
  * A peer did not take a QoS 1/2 message (its connection closed, it refused it, or it did not ack
