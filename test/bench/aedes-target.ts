@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/net.js';
 import type { BrokerTarget, RunningBroker, StartOptions } from './broker-target.js';
-import { PinnedProcess, waitForPort } from './pinned-process.js';
+import { PinnedProcess, runningSingleProcess } from './pinned-process.js';
 
 const HOST = '127.0.0.1';
 const SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'aedes-server.js');
@@ -31,14 +31,7 @@ export function createAedesTarget(): BrokerTarget {
       const port = await freePort(HOST);
       const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=aedes-${options.scenario}-${Date.now()}.cpuprofile`];
       const broker = new PinnedProcess({ name: 'aedes', command: process.execPath, args: [...profile, SERVER, String(port), HOST], cpus: options.cpus });
-      const endpoint = { host: HOST, port };
-      try {
-        await waitForPort(endpoint, broker);
-      } catch (err) {
-        await broker.stop();
-        throw err;
-      }
-      return { publishEndpoint: endpoint, subscribeEndpoint: endpoint, pids: [broker.pid], stop: () => broker.stop() };
+      return await runningSingleProcess(broker, { host: HOST, port });
     },
   };
 }

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { ConfigInput } from '../../broker/config/schema.js';
 import { freePorts } from '../support/net.js';
 import type { BrokerTarget, RunningBroker, StartOptions } from './broker-target.js';
-import { PinnedProcess, waitForPort } from './pinned-process.js';
+import { PinnedProcess, runningSingleProcess } from './pinned-process.js';
 
 const HOST = '127.0.0.1';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,18 +52,7 @@ export function createMeshmqTarget(): BrokerTarget {
           MESHMQ_HTTP_PORT: String(httpPort), MESHMQ_LOG_LEVEL: 'warn', MESHMQ_NODE_NAME: 'bench',
         },
       });
-      const endpoint = { host: HOST, port: mqttPort };
-      const stop = async (): Promise<void> => {
-        await broker.stop();
-        await rm(dir, { recursive: true, force: true });
-      };
-      try {
-        await waitForPort(endpoint, broker);
-      } catch (err) {
-        await stop();
-        throw err;
-      }
-      return { publishEndpoint: endpoint, subscribeEndpoint: endpoint, pids: [broker.pid], stop };
+      return await runningSingleProcess(broker, { host: HOST, port: mqttPort }, () => rm(dir, { recursive: true, force: true }));
     },
   };
 }

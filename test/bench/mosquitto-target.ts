@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../support/net.js';
 import type { BrokerTarget, RunningBroker, StartOptions } from './broker-target.js';
-import { PinnedProcess, waitForPort } from './pinned-process.js';
+import { PinnedProcess, runningSingleProcess } from './pinned-process.js';
 
 const HOST = '127.0.0.1';
 
@@ -50,18 +50,7 @@ export function createMosquittoTarget(): BrokerTarget {
       const configFile = path.join(dir, 'mosquitto.conf');
       await writeFile(configFile, buildMosquittoConfig(port));
       const broker = new PinnedProcess({ name: 'mosquitto', command: 'mosquitto', args: ['-c', configFile], cpus: options.cpus });
-      const endpoint = { host: HOST, port };
-      const stop = async (): Promise<void> => {
-        await broker.stop();
-        await rm(dir, { recursive: true, force: true });
-      };
-      try {
-        await waitForPort(endpoint, broker);
-      } catch (err) {
-        await stop();
-        throw err;
-      }
-      return { publishEndpoint: endpoint, subscribeEndpoint: endpoint, pids: [broker.pid], stop };
+      return await runningSingleProcess(broker, { host: HOST, port }, () => rm(dir, { recursive: true, force: true }));
     },
   };
 }

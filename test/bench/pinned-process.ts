@@ -98,3 +98,21 @@ async function canConnect(endpoint: Endpoint): Promise<boolean> {
   });
 }
 
+/**
+ * A single-process target once it listens on `endpoint`: publishers and subscribers both use it.
+ * `cleanup` runs after the process stops (e.g. removing its config dir), also when it never listened.
+ */
+export async function runningSingleProcess(broker: PinnedProcess, endpoint: Endpoint, cleanup?: () => Promise<void>):
+  Promise<{ publishEndpoint: Endpoint; subscribeEndpoint: Endpoint; pids: readonly number[]; stop(): Promise<void> }> {
+  const stop = async (): Promise<void> => {
+    await broker.stop();
+    await cleanup?.();
+  };
+  try {
+    await waitForPort(endpoint, broker);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { publishEndpoint: endpoint, subscribeEndpoint: endpoint, pids: [broker.pid], stop };
+}
