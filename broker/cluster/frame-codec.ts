@@ -1,7 +1,7 @@
 // Mesh framing: every frame is [u32 length][u8 kind][body]. Forwarded publishes and their acks,
 // the hot frames, have a compact binary body; everything else is a JSON control frame
 // (validated by control-frames.ts). A peer's length is never trusted: frames are capped.
-import type { MessageProperties, QoS } from '../routing/message.js';
+import type { Message, MessageProperties, QoS } from '../routing/message.js';
 
 export const FRAME_KIND = { forward: 1, forwardAck: 2, control: 16 } as const;
 export type FrameKind = (typeof FRAME_KIND)[keyof typeof FRAME_KIND];
@@ -18,17 +18,9 @@ export class FrameError extends Error {
 }
 
 /** One forwarded message as it crosses the mesh (originNode is the sending peer). */
-export interface ForwardFrame {
+export interface ForwardFrame extends Omit<Message, 'originNode'> {
   /** Ack id; 0 for QoS 0, which is never acked. */
   readonly id: number;
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly qos: QoS;
-  readonly retain: boolean;
-  readonly properties: MessageProperties | undefined;
-  readonly expiresAt: number;
-  readonly receivedAt: number;
-  readonly originClientId: string;
   /** Shared groups (`group/filter`) this receiver must deliver to; see INVARIANTS.md. */
   readonly sharedGroups: readonly string[];
 }
