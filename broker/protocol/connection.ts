@@ -23,7 +23,7 @@ type StateValue = (typeof State)[keyof typeof State];
 const CONNECT = 1;
 /** A CONNECT's first byte: type 1, reserved flags 0000 [MQTT-2.2.2-1]. */
 const CONNECT_HEADER = 0x10;
-/** How long a closing socket may take to flush before it is destroyed. */
+/** How long a closing socket may take to flush, and its client to close its side, before it is destroyed. */
 const CLOSE_GRACE_MS = 5000;
 const RESOLVED: Promise<void> = Promise.resolve();
 /**
@@ -298,11 +298,14 @@ export class Connection implements SessionOutlet {
     this.flushWrites();
     const socket = this.#socket;
     if (!socket.destroyed) {
+      // Lingering close: send what is queued and FIN, then read and discard until the client
+      // closes too. Destroying a socket with unread input makes the kernel send RST, and a client
+      // that writes (a PUBACK) after an RST loses the DISCONNECT still unread in its buffer.
       socket.end();
+      socket.resume();
       const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
       timer.unref();
       socket.once('close', () => clearTimeout(timer));
-      socket.once('finish', () => socket.destroy());
     }
     this.ctx.connectionClosed(this);
   }

@@ -84,6 +84,25 @@ describe('01 connect: anonymous broker', () => {
     expect((await second.messages.next()).text).toBe('still here');
   });
 
+  itMeshmq('a taken-over client still writing reads its DISCONNECT 0x8E: the server lingers for its FIN, never resets', async () => {
+    const clientId = randomClientId('linger');
+    const first = await f.rawConnected({ protocolVersion: 5, clientId });
+    first.pause();
+    await f.connect({ protocolVersion: 5, clientId });
+    // Not reading yet, the old client goes on writing (acks, pings) into the closed connection. A
+    // server that destroyed its socket would answer with RST, and these writes would fail (EPIPE)
+    // and discard the DISCONNECT unread in the client's buffer.
+    for (let i = 0; i < 10 && first.socketError === undefined; i++) {
+      await first.sendFlushed([0xc0, 0x00]); // PINGREQ
+      await new Promise((resolve) => setTimeout(resolve, 20)); // room for a reset to arrive
+    }
+    first.resume();
+    const disconnect = await first.nextPacket('disconnect');
+    expect((disconnect as { reasonCode?: number }).reasonCode).toBe(0x8e);
+    await first.closed;
+    expect(first.socketError).toBeUndefined();
+  });
+
   it('takes over a 3.1.1 client id by closing the old connection', async () => {
     const clientId = randomClientId('takeover');
     const first = await f.connect({ protocolVersion: 4, clientId });

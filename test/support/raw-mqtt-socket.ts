@@ -14,6 +14,7 @@ export class RawMqttSocket {
   readonly #socket: net.Socket;
   #isClosed = false;
   #parseError: Error | undefined;
+  #socketError: Error | undefined;
 
   private constructor(socket: net.Socket, protocolVersion: number) {
     this.#socket = socket;
@@ -22,7 +23,8 @@ export class RawMqttSocket {
     parser.on('packet', (packet) => this.packets.push(packet));
     parser.on('error', (err) => { this.#parseError = err; });
     socket.on('data', (chunk) => parser.parse(chunk));
-    socket.on('error', () => { /* a reset is how some closes arrive; `closed` reports it */ });
+    // A reset is how some closes arrive: `closed` reports it, `socketError` says which.
+    socket.on('error', (err) => { this.#socketError ??= err; });
     this.closed = new Promise((resolve) => socket.once('close', () => { this.#isClosed = true; resolve(); }));
   }
 
@@ -48,9 +50,16 @@ export class RawMqttSocket {
 
   get isClosed(): boolean { return this.#isClosed; }
   get parseError(): Error | undefined { return this.#parseError; }
+  /** The first socket error (ECONNRESET, EPIPE): the server reset the connection. */
+  get socketError(): Error | undefined { return this.#socketError; }
 
   send(bytes: Buffer | number[]): void {
     this.#socket.write(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
+  }
+
+  /** Writes and resolves once the kernel took the bytes or the write failed. */
+  async sendFlushed(bytes: Buffer | number[]): Promise<void> {
+    await new Promise<void>((resolve) => this.#socket.write(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes), () => resolve()));
   }
 
   sendPacket(packet: Packet): void {
