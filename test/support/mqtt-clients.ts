@@ -3,6 +3,7 @@
 // ack, and every received message in a queue the test awaits with a timeout.
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import type {
   IClientOptions, IClientPublishOptions, IClientSubscribeOptions, IConnackPacket, IDisconnectPacket,
   IPublishPacket, MqttClient, Packet,
@@ -39,12 +40,36 @@ export interface TestClientOptions extends IClientOptions {
   protocolVersion?: ProtocolVersion;
 }
 
+/**
+ * Parses the server's bytes as they arrive. mqtt.js handles packets one at a time and
+ * asynchronously (a QoS 1 PUBLISH waits for its PUBACK write), so a socket close can overtake a
+ * DISCONNECT queued behind PUBLISHes in the same read: mqtt.js then never emits it, yet the
+ * server did send it. Tests assert what was on the wire.
+ */
+class WireTap {
+  readonly disconnects: IDisconnectPacket[] = [];
+  onDisconnect: ((packet: IDisconnectPacket) => void) | undefined;
+
+  constructor(client: MqttClient, protocolVersion: number) {
+    const parser = mqttPacket.parser({ protocolVersion });
+    parser.on('packet', (packet: Packet) => {
+      if (packet.cmd !== 'disconnect') return;
+      this.disconnects.push(packet);
+      this.onDisconnect?.(packet);
+    });
+    // A parse error is mqtt.js's to report (it closes the client); the tap just stops reading.
+    parser.on('error', () => { client.stream.removeListener('data', onData); });
+    const onData = (chunk: Buffer): void => { parser.parse(chunk); };
+    client.stream.on('data', onData);
+  }
+}
+
 export class TestClient {
   readonly client: MqttClient;
   readonly connack: IConnackPacket;
   /** Messages in arrival order. */
   readonly messages = new AsyncQueue<ReceivedMessage>('message');
-  /** DISCONNECT packets sent by the server (v5). */
+  /** DISCONNECT packets sent by the server (v5), recorded as they arrive on the socket. */
   readonly disconnects = new AsyncQueue<IDisconnectPacket>('server DISCONNECT');
   /** Every packet received, for assertions on acks. */
   readonly packets = new AsyncQueue<Packet>('packet');
@@ -52,18 +77,15 @@ export class TestClient {
   readonly closed: Promise<void>;
   #isClosed = false;
 
-  private constructor(client: MqttClient, connack: IConnackPacket, early: { messages: ReceivedMessage[]; packets: Packet[] }) {
+  private constructor(client: MqttClient, connack: IConnackPacket, early: { messages: ReceivedMessage[]; packets: Packet[] }, wire: WireTap) {
     this.client = client;
     this.connack = connack;
     for (const m of early.messages) this.messages.push(m);
-    for (const p of early.packets) {
-      this.packets.push(p);
-      // A DISCONNECT in the same read as the CONNACK was emitted before this listener existed.
-      if (p.cmd === 'disconnect') this.disconnects.push(p);
-    }
+    for (const p of early.packets) this.packets.push(p);
+    for (const p of wire.disconnects) this.disconnects.push(p);
+    wire.onDisconnect = (packet) => this.disconnects.push(packet);
     client.on('message', (topic, payload, packet) => this.messages.push({ topic, payload, text: payload.toString('utf8'), packet }));
     client.on('packetreceive', (packet) => this.packets.push(packet));
-    client.on('disconnect', (packet) => this.disconnects.push(packet));
     client.on('error', (err) => this.errors.push(err));
     this.closed = new Promise((resolve) => {
       // Closed already when the CONNACK and the server's DISCONNECT arrived together.
@@ -83,6 +105,7 @@ export class TestClient {
     };
     if (opts.protocolVersion === 3) opts.protocolId = 'MQIsdp';
     const client = mqtt.connect(url, opts);
+    const wire = new WireTap(client, opts.protocolVersion ?? 4);
     // Messages may arrive in the same read as the CONNACK (a resumed session's queue).
     const early = { messages: [] as ReceivedMessage[], packets: [] as Packet[] };
     const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => { early.messages.push({ topic, payload, text: payload.toString('utf8'), packet }); };
@@ -104,7 +127,7 @@ export class TestClient {
       client.removeListener('message', onMessage);
       client.removeListener('packetreceive', onPacket);
       client.removeAllListeners('error');
-      return new TestClient(client, connack, early);
+      return new TestClient(client, connack, early, wire);
     } catch (err) {
       client.removeAllListeners('error');
       client.on('error', () => { /* already reported by the rejection */ });
