@@ -27,7 +27,7 @@ import { startTcpListener } from './listeners/tcp-listener.js';
 import { startTlsListener } from './listeners/tls-listener.js';
 import { startWsListener } from './listeners/ws-listener.js';
 import type { Listener } from './listeners/listener.js';
-import { buildSysMessages, SysPublisher } from './sys/sys-publisher.js';
+import { buildSysMessages, SysPublisher, type SysExtras } from './sys/sys-publisher.js';
 import { PeriodicSweep } from './util/periodic-sweep.js';
 import { BROKER_VERSION } from './util/version.js';
 
@@ -41,6 +41,8 @@ export interface BrokerDeps {
   remoteRouter?: RemoteRouter;
   /** Present when clustered: its remoteRouter replaces `remoteRouter`. */
   cluster?: BrokerClusterHooks;
+  /** More $SYS values for each tick (a clustered node's cluster figures and the node list). */
+  sysExtras?: () => Promise<SysExtras>;
 }
 
 export type { BrokerClusterHooks, SessionClaim, SessionSnapshot } from './session/cluster-seam.js';
@@ -354,11 +356,20 @@ class MeshBroker implements Broker {
   }
 
   #publishSys(): void {
+    const extras = this.#deps.sysExtras;
+    if (extras === undefined) { this.#emitSys(undefined); return; }
+    extras().then(
+      (e) => { if (this.#state === 'running') this.#emitSys(e); },
+      (err: unknown) => this.#deps.logger.warn('cluster $SYS values unavailable', { err }),
+    );
+  }
+
+  #emitSys(extras: SysExtras | undefined): void {
     const messages = buildSysMessages(this.nodeName, BROKER_VERSION, this.#startedAt, this.#now(), {
       clientsConnected: this.#ctx.clients.size, sessions: this.#registry.size, subscriptions: this.#table.size,
       retained: this.#retained.size, messagesReceived: this.#stats.messagesIn, messagesSent: this.#stats.messagesOut,
       bytesReceived: this.#stats.bytesIn, bytesSent: this.#stats.bytesOut,
-    });
+    }, extras?.values, extras?.brokers);
     // Local only: every node publishes its own $SYS tree.
     for (const m of messages) {
       this.#retained.set(m.topic, m);

@@ -10,6 +10,7 @@ import { createFileAuthorizer } from './auth/file-authorizer.js';
 import { createBroker, type Broker, type BrokerDeps } from './broker.js';
 import { createBrokerCallbacks, createClusterHooks, type ClusterBrokerSide, type ClusterHooks } from './cluster/broker-cluster-hooks.js';
 import { ClusterConfigError, ClusterNode } from './cluster/cluster-node.js';
+import { clusterSysExtras } from './cluster/cluster-sys-values.js';
 import { defaultNodeName } from './cluster/node-name.js';
 import { runShutdown } from './cli/graceful-shutdown.js';
 import { PASSWD_USAGE, UsageError, runPasswd } from './cli/passwd.js';
@@ -82,7 +83,11 @@ async function start(argv: readonly string[]): Promise<void> {
   const clustered = config.cluster.discovery !== 'none';
   let node: ClusterNode | undefined;
   const hooks: ClusterHooks | undefined = clustered ? createClusterHooks(() => node) : undefined;
-  const deps: BrokerDeps & { cluster?: ClusterHooks } = { config, store, authorizer, metrics, logger, ...(hooks ? { remoteRouter: hooks.remoteRouter, cluster: hooks } : {}) };
+  const deps: BrokerDeps & { cluster?: ClusterHooks } = {
+    config, store, authorizer, metrics, logger,
+    ...(hooks ? { remoteRouter: hooks.remoteRouter, cluster: hooks } : {}),
+    ...(clustered ? { sysExtras: async () => (node === undefined ? { values: [] } : await clusterSysExtras(node, metrics)) } : {}),
+  };
   const broker = createBroker(deps);
 
   const http = config.listeners.http.enabled
