@@ -18,7 +18,7 @@ import { Connection } from './protocol/connection.js';
 import type { PeerAddress } from './protocol/connection.js';
 import type { ConnectionContext, ListenerKind, TrafficStats } from './protocol/connection-context.js';
 import { ReasonCode } from './protocol/reason-codes.js';
-import type { BrokerClusterHooks, SessionSnapshot } from './session/cluster-seam.js';
+import type { BrokerClusterHooks, SessionSnapshot, SessionTakeOver } from './session/cluster-seam.js';
 import { Dispatcher } from './session/dispatcher.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { SessionContext } from './session/session.js';
@@ -45,7 +45,7 @@ export interface BrokerDeps {
   sysExtras?: () => Promise<SysExtras>;
 }
 
-export type { BrokerClusterHooks, SessionClaim, SessionSnapshot } from './session/cluster-seam.js';
+export type { BrokerClusterHooks, SessionClaim, SessionSnapshot, SessionTakeOver } from './session/cluster-seam.js';
 
 export interface ClientInfo {
   clientId: string; username: string | undefined; protocolVersion: 3 | 4 | 5; listener: ListenerKind; remoteAddress: string;
@@ -68,6 +68,11 @@ export interface Broker {
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): void;
   /** Another node took this client over: close its connection (v5 0x8E) and hand its session over. */
   evictSession(clientId: string): Promise<SessionSnapshot | null>;
+  /**
+   * Another node claims this client for a CONNECT of user `claimant` (undefined: anonymous): refused
+   * while a live connection of another user holds the id; else evicted as by evictSession.
+   */
+  takeOverSession(clientId: string, claimant: string | undefined): Promise<SessionTakeOver>;
   /** A retained message set or deleted on another node: kept here without replicating it again. */
   applyRetainedFromPeer(message: Message): void;
   /** Every retained message held here (for a joining node's snapshot). */
@@ -277,9 +282,22 @@ class MeshBroker implements Broker {
     // A claim this node just won settles inside the same mesh read that may carry the next
     // claim: let the winning CONNECT finish (it completes in microtasks) before evicting it.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    return await this.#evictNow(clientId);
+  }
+
+  async takeOverSession(clientId: string, claimant: string | undefined): Promise<SessionTakeOver> {
+    await new Promise<void>((resolve) => setImmediate(resolve)); // as in evictSession
+    // A client id does not let one user act as another, across nodes as on one (handle-connect.ts):
+    // decided and acted on in one turn, so the connection checked is the one closed.
+    const connection = this.#ctx.clients.get(clientId);
+    if (connection !== undefined && connection.username !== claimant) return { refused: true };
+    return { refused: false, live: connection !== undefined, snapshot: await this.#evictNow(clientId) };
+  }
+
+  async #evictNow(clientId: string): Promise<SessionSnapshot | null> {
     const connection = this.#ctx.clients.get(clientId);
     if (connection !== undefined) {
-      this.#deps.metrics.takeovers.inc({ scope: 'cluster' });
+      // Counted by the cluster node (takeovers{scope="cluster"}), once per session given up, live or not.
       // As a local takeover: the will goes out if the session ends with this connection [MQTT-3.1.4-3].
       connection.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', true);
     }

@@ -7,15 +7,17 @@ import type { RemoteRouter } from '../routing/remote-router.js';
 import type { ClusterNode } from './cluster-node.js';
 import type { PeerDelivery } from './forwarder.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import type { EvictResult } from './takeover-machine.js';
 
 /** A session as one broker exports it and another imports it (defined by the broker core). */
 export type SessionSnapshotLike = object;
-export type SessionClaimResult = { won: true; snapshot: SessionSnapshotLike | null } | { won: false };
+export type SessionClaimResult = { won: true; snapshot: SessionSnapshotLike | null } | { won: false; refused: boolean };
+export type SessionTakeOverLike = { refused: true } | { refused: false; live: boolean; snapshot: SessionSnapshotLike | null };
 
 /** What the broker calls into the cluster (broker.ts `BrokerClusterHooks`). */
 export interface ClusterHooks {
   readonly remoteRouter: RemoteRouter;
-  claimSession(clientId: string): Promise<SessionClaimResult>;
+  claimSession(clientId: string, username: string | undefined): Promise<SessionClaimResult>;
   releaseSession(clientId: string): void;
   retainedChanged(message: Message): void;
 }
@@ -24,6 +26,8 @@ export interface ClusterHooks {
 export interface ClusterBrokerSide {
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): void;
   evictSession?(clientId: string): Promise<SessionSnapshotLike | null>;
+  /** Refuses a claim of another user than a live connection's, else evicts (broker.ts takeOverSession). */
+  takeOverSession?(clientId: string, claimant: string | undefined): Promise<SessionTakeOverLike>;
   applyRetainedFromPeer?(message: Message): void;
   retainedMessages?(): Iterable<Message>;
 }
@@ -45,9 +49,10 @@ export function createClusterHooks(getNode: () => ClusterNode | undefined): Clus
       filterRemoved: (filter) => node('filterRemoved').router.filterRemoved(filter),
       forward: (message) => node('forward').router.forward(message),
     },
-    async claimSession(clientId) {
-      const outcome = await node('claimSession').takeover.claim(clientId);
-      if (!outcome.won) return { won: false };
+    async claimSession(clientId, username) {
+      // On the wire an anonymous claimant is null (JSON has no undefined).
+      const outcome = await node('claimSession').takeover.claim(clientId, username ?? null);
+      if (!outcome.won) return { won: false, refused: 'refused' in outcome };
       const snapshot = decodeSnapshot(outcome.snapshot);
       return { won: true, snapshot: typeof snapshot === 'object' && snapshot !== null ? snapshot : null };
     },
@@ -59,7 +64,7 @@ export function createClusterHooks(getNode: () => ClusterNode | undefined): Clus
 /** The ClusterNode callbacks that reach the broker; `missing` reports a seam the broker lacks, once per name. */
 export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undefined, missing: (seam: string) => void): {
   onMessage(message: Message, delivery: PeerDelivery): void;
-  evictSession(clientId: string): Promise<unknown>;
+  evictSession(clientId: string, claimant: string | null): Promise<EvictResult>;
   applyRetained(message: Message): void;
 } {
   const reported = new Set<string>();
@@ -75,11 +80,18 @@ export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undef
       if (delivery.sharedGroups.size === 0) broker.deliverFromPeer(message);
       else broker.deliverFromPeer(message, { sharedGroups: [...delivery.sharedGroups] });
     },
-    async evictSession(clientId) {
+    async evictSession(clientId, claimant) {
       const broker = getBroker();
-      if (broker?.evictSession === undefined) { lacks('evictSession'); return null; }
+      if (broker?.takeOverSession !== undefined) {
+        const result = await broker.takeOverSession(clientId, claimant ?? undefined);
+        if (result.refused) return result;
+        return { refused: false, live: result.live, snapshot: result.snapshot === null ? null : encodeSnapshot(result.snapshot) };
+      }
+      // A broker without the user check: evicted whatever the claimant's user (as before it existed).
+      if (broker?.evictSession === undefined) { lacks('evictSession'); return { refused: false, snapshot: null, live: false }; }
+      lacks('takeOverSession');
       const snapshot = await broker.evictSession(clientId);
-      return snapshot === null ? null : encodeSnapshot(snapshot);
+      return { refused: false, snapshot: snapshot === null ? null : encodeSnapshot(snapshot), live: false };
     },
     applyRetained(message) {
       const broker = getBroker();

@@ -22,6 +22,7 @@ import { RetainedSync } from './retained-sync.js';
 import { RouteSync } from './route-sync.js';
 import { RouteTable } from './route-table.js';
 import { SessionTakeover } from './session-takeover.js';
+import type { EvictResult } from './takeover-machine.js';
 import { SharedRoutePolicy } from './shared-route-policy.js';
 import { StaticDiscovery } from './static-discovery.js';
 
@@ -36,8 +37,11 @@ export interface ClusterNodeDeps {
   readonly now: () => number;
   /** A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer). */
   readonly onMessage: (message: Message, delivery: PeerDelivery) => void;
-  /** Session takeover: close the local connection (0x8E), drop the session, return its snapshot or null (or a promise of it). */
-  readonly evictSession?: (clientId: string) => unknown;
+  /**
+   * Session takeover by a claim of user `claimant` (null: anonymous): refused when a live local
+   * connection belongs to another user, else close it (0x8E), drop the session and return its snapshot.
+   */
+  readonly evictSession?: (clientId: string, claimant: string | null) => EvictResult | PromiseLike<EvictResult>;
   /** A peer's retained set/delete (empty payload) won last-writer-wins: apply it without replicating it again. */
   readonly applyRetained?: (message: Message) => void;
   readonly onMembershipChange?: (peer: NodeIdentity, state: PeerState | 'gone', previous: PeerState | undefined) => void;
@@ -120,7 +124,7 @@ export class ClusterNode {
     const takeover = new SessionTakeover({
       self: identity.name, peers: () => connected().map((p) => p.peer.name), timeoutMs: t.takeoverTimeoutMs,
       sendTo: (node, frame) => connection(node)?.send(frame) ?? false,
-      evict: deps.evictSession ?? (() => null),
+      evict: deps.evictSession ?? (() => ({ refused: false, snapshot: null, live: false })),
       onEvicted: () => metrics.takeovers.inc({ scope: 'cluster' }),
       onEvictError: (clientId, err) => log.error('evicting a session for a takeover failed; granted without it', { clientId, err }),
     });

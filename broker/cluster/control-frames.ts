@@ -28,10 +28,18 @@ export const snapshotChunkFrame = z.object({ t: z.literal('snap-chunk'), filters
 export const snapshotEndFrame = z.object({ t: z.literal('snap-end') });
 /** The requester is already current: nothing to send. */
 export const snapshotCurrentFrame = z.object({ t: z.literal('snap-current'), inc: incarnation, seq });
-export const takeoverClaimFrame = z.object({ t: z.literal('tk-claim'), clientId, fence });
-export const takeoverGrantFrame = z.object({ t: z.literal('tk-grant'), clientId, fence, snapshot: z.unknown() });
-/** `settled`: the winner already owns the session (the claimant may retry above its fence), else it is claiming too. */
-export const takeoverRejectFrame = z.object({ t: z.literal('tk-reject'), clientId, fence, winnerFence: fence, winnerNode: name, settled: z.boolean() });
+/** `username`: the claimant's user, null for anonymous; absent (a node before it was sent) reads as anonymous. */
+export const takeoverClaimFrame = z.object({ t: z.literal('tk-claim'), clientId, fence, username: z.string().max(65535).nullable().optional() });
+/** `live`: the sender closed a live connection of the claimant's own user for this grant. */
+export const takeoverGrantFrame = z.object({ t: z.literal('tk-grant'), clientId, fence, snapshot: z.unknown(), live: z.boolean().optional() });
+/**
+ * `settled`: the winner already owns the session (the claimant may retry above its fence), else it is claiming too.
+ * `refused`: the winner holds a live connection of another user, which the claimant may not take over
+ * (a reject rather than a new frame type, so a node that predates it still parses it: it retries once, then loses).
+ */
+export const takeoverRejectFrame = z.object({
+  t: z.literal('tk-reject'), clientId, fence, winnerFence: fence, winnerNode: name, settled: z.boolean(), refused: z.boolean().optional(),
+});
 
 /**
  * One retained message version (retained-sync.ts): `v`/`by` order versions last-writer-wins;

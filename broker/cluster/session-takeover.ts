@@ -1,17 +1,20 @@
 // The shell around TakeoverMachine: sends its frames over the mesh, times out silent peers, and
 // turns a claim into a promise the broker's session layer awaits before accepting a CONNECT.
 import { encodeControl } from './frame-codec.js';
-import { TakeoverMachine, type TakeoverFrame, type TakeoverOutcome } from './takeover-machine.js';
+import { TakeoverMachine, type EvictResult, type TakeoverFrame, type TakeoverOutcome } from './takeover-machine.js';
 
 export interface SessionTakeoverDeps {
   readonly self: string;
   /** Peers to ask (every connected peer). */
   readonly peers: () => string[];
   readonly sendTo: (node: string, frame: Buffer) => boolean;
-  /** Close the local connection with v5 reason 0x8E, drop the session, return its snapshot (null if none). */
-  readonly evict: (clientId: string) => unknown;
+  /**
+   * Refuse when a live local connection of `clientId` belongs to another user than `claimant` (null:
+   * anonymous); else close it with v5 reason 0x8E, drop the session and return its snapshot (null if none).
+   */
+  readonly evict: (clientId: string, claimant: string | null) => EvictResult | PromiseLike<EvictResult>;
   readonly timeoutMs: number;
-  /** Counted as `takeovers{scope="cluster"}` by the caller. */
+  /** A session given up to another node (not called for a refusal): `takeovers{scope="cluster"}`. */
   readonly onEvicted?: (clientId: string) => void;
   readonly onEvictError?: (clientId: string, err: unknown) => void;
 }
@@ -25,7 +28,11 @@ export class SessionTakeover {
     this.#d = deps;
     this.#machine = new TakeoverMachine({
       self: deps.self,
-      evict: (clientId) => { const s = deps.evict(clientId); deps.onEvicted?.(clientId); return s; },
+      evict: (clientId, claimant) => {
+        const counted = (r: EvictResult): EvictResult => { if (!r.refused) deps.onEvicted?.(clientId); return r; };
+        const result = deps.evict(clientId, claimant);
+        return 'then' in result ? Promise.resolve(result).then(counted) : counted(result);
+      },
       ...(deps.onEvictError ? { onEvictError: deps.onEvictError } : {}),
       send: (to, frame) => { deps.sendTo(to, encodeControl(frame)); },
       settle: (clientId, outcome) => {
@@ -40,9 +47,10 @@ export class SessionTakeover {
 
   /**
    * Claims `clientId` for this node. Won: this node owns it, with the old owner's snapshot (or null).
-   * Lost: another node's concurrent claim won; close the new connection with 0x8E.
+   * Lost: another node's concurrent claim won; close the new connection with 0x8E. Refused: a live
+   * connection of another user holds the id; refuse the new connection (not authorized).
    */
-  claim(clientId: string): Promise<TakeoverOutcome> {
+  claim(clientId: string, username: string | null): Promise<TakeoverOutcome> {
     const previous = this.#waiters.get(clientId);
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.#machine.timeout(clientId), this.#d.timeoutMs);
@@ -50,7 +58,7 @@ export class SessionTakeover {
       // A second local CONNECT for the same id supersedes the first claim: the first loses.
       if (previous) { clearTimeout(previous.timer); previous.resolve({ won: false, winnerNode: this.#d.self, winnerFence: this.#machine.clock + 1 }); }
       this.#waiters.set(clientId, { resolve, timer });
-      this.#machine.claim(clientId, this.#d.peers());
+      this.#machine.claim(clientId, this.#d.peers(), username);
     });
   }
 

@@ -2,28 +2,56 @@
 import { describe, expect, it } from '@jest/globals';
 import { TakeoverMachine, type TakeoverFrame, type TakeoverOutcome } from './takeover-machine.js';
 
-interface Sim { held: Map<string, unknown>; machines: Map<string, TakeoverMachine>; outcomes: Map<string, TakeoverOutcome>; evicted: string[]; links: Map<string, Array<() => void>> }
+interface Sim {
+  held: Map<string, unknown>; machines: Map<string, TakeoverMachine>; outcomes: Map<string, TakeoverOutcome>; evicted: string[]; links: Map<string, Array<() => void>>;
+  /** The user of the live connection on a node (absent: none, the session is offline or elsewhere). */
+  live: Map<string, string | null>;
+  /** The user each node's last claim was made for. */
+  claimedBy: Map<string, string | null>;
+  /** Every frame sent, in order. */
+  sent: Array<{ from: string; to: string; frame: TakeoverFrame }>;
+}
 
-function simulate(names: string[], owner: string | undefined): Sim {
-  const sim: Sim = { held: new Map(), machines: new Map(), outcomes: new Map(), evicted: [], links: new Map() };
+function simulate(names: string[], owner: string | undefined, ownerLive?: string | null): Sim {
+  const sim: Sim = { held: new Map(), machines: new Map(), outcomes: new Map(), evicted: [], links: new Map(), live: new Map(), claimedBy: new Map(), sent: [] };
   for (const self of names) {
     sim.machines.set(self, new TakeoverMachine({
       self,
-      evict: () => { sim.evicted.push(self); const s = sim.held.get(self); sim.held.delete(self); return s; },
+      // As the broker: a live connection of another user is not evicted.
+      evict: (_clientId, claimant) => {
+        const live = sim.live.get(self);
+        if (live !== undefined && live !== claimant) return { refused: true };
+        sim.evicted.push(self);
+        const s = sim.held.get(self);
+        sim.held.delete(self);
+        sim.live.delete(self);
+        return { refused: false, snapshot: s, live: live !== undefined };
+      },
       send: (to, frame: TakeoverFrame) => {
+        sim.sent.push({ from: self, to, frame });
         const key = `${self}>${to}`;
         if (!sim.links.has(key)) sim.links.set(key, []);
         sim.links.get(key)!.push(() => sim.machines.get(to)!.receive(self, frame));
       },
-      settle: (_clientId, outcome) => { sim.outcomes.set(self, outcome); if (outcome.won) sim.held.set(self, outcome.snapshot); },
+      settle: (_clientId, outcome) => {
+        sim.outcomes.set(self, outcome);
+        if (outcome.won) { sim.held.set(self, outcome.snapshot); sim.live.set(self, sim.claimedBy.get(self) ?? null); }
+      },
     }));
   }
   if (owner) {
     // The owner got there by an uncontested claim.
     sim.machines.get(owner)!.claim('c', []);
     sim.held.set(owner, { origin: owner, queued: ['m1', 'm2'] });
+    // Offline unless told: its connection closed, the session stays.
+    if (ownerLive === undefined) sim.live.delete(owner); else sim.live.set(owner, ownerLive);
   }
   return sim;
+}
+
+function claimAs(sim: Sim, node: string, user: string | null, names: readonly string[]): void {
+  sim.claimedBy.set(node, user);
+  sim.machines.get(node)!.claim('c', names.filter((n) => n !== node), user);
 }
 
 /** Delivers queued frames, choosing a random non-empty link each step (per-link FIFO, like TCP). */
@@ -97,5 +125,131 @@ describe('TakeoverMachine', () => {
     expect(sim.outcomes.has('b')).toBe(false);
     b.timeout('c');
     expect(sim.outcomes.get('b')).toMatchObject({ won: true, snapshot: null });
+  });
+
+  describe('a live connection of another user is not taken over', () => {
+    const names = ['n0', 'n1', 'n2', 'n3'];
+
+    it('refuses the claim, keeps ownership and the session; the owner\'s own user still takes over', () => {
+      const sim = simulate(names, 'n0', 'alice');
+      claimAs(sim, 'n1', 'bob', names);
+      run(sim, seeded(3));
+      expect(sim.outcomes.get('n1')).toEqual({ won: false, refused: true, refusedBy: 'n0' });
+      expect(sim.evicted).toEqual([]);
+      expect(sim.machines.get('n0')!.owns('c')).toBe(true);
+      expect(sim.machines.get('n1')!.owns('c')).toBe(false);
+      claimAs(sim, 'n2', 'alice', names);
+      run(sim, seeded(4));
+      expect(sim.outcomes.get('n2')).toMatchObject({ won: true, snapshot: { origin: 'n0' } });
+      expect(sim.evicted).toEqual(['n0']);
+    });
+
+    it('anonymous claims (and claims from nodes that predate usernames) count as anonymous', () => {
+      const sim = simulate(['a', 'b'], 'a', 'alice');
+      sim.machines.get('b')!.claim('c', ['a']); // no username: as an older node's frame
+      run(sim, seeded(5));
+      expect(sim.outcomes.get('b')).toMatchObject({ won: false, refused: true });
+      const anon = simulate(['a', 'b'], 'a', null);
+      anon.machines.get('b')!.claim('c', ['a']);
+      run(anon, seeded(5));
+      expect(anon.outcomes.get('b')).toMatchObject({ won: true });
+    });
+
+    it('an offline session of another user is handed over (the claimant\'s broker replaces it)', () => {
+      const sim = simulate(names, 'n0');
+      claimAs(sim, 'n1', 'bob', names);
+      run(sim, seeded(6));
+      expect(sim.outcomes.get('n1')).toMatchObject({ won: true, snapshot: { origin: 'n0' } });
+    });
+
+    it('refused after retrying above an owner whose fence it had not seen', () => {
+      const sim = simulate(['a', 'b'], undefined);
+      const a = sim.machines.get('a')!;
+      for (let i = 0; i < 5; i++) a.claim('other' + i, []);
+      sim.claimedBy.set('a', 'alice');
+      a.claim('c', [], 'alice');
+      claimAs(sim, 'b', 'bob', ['a', 'b']);
+      run(sim, seeded(8));
+      expect(sim.outcomes.get('b')).toEqual({ won: false, refused: true, refusedBy: 'a' });
+      expect(a.owns('c')).toBe(true);
+    });
+
+    it('a claim refused by the owner while the other peers grant (one with a snapshot) is refused; that snapshot is not dropped', () => {
+      const sim = simulate(names, 'n0', 'alice');
+      // n3 lost an earlier race holding a snapshot: it hands it to the next claimant, here the refused one.
+      const n3 = sim.machines.get('n3')!;
+      n3.claim('c', ['x', 'y'], 'zed');
+      n3.receive('x', { t: 'tk-grant', clientId: 'c', fence: n3.clock, snapshot: { stray: true } });
+      n3.receive('y', { t: 'tk-reject', clientId: 'c', fence: n3.clock, winnerFence: n3.clock, winnerNode: 'y', settled: false });
+      sim.links.clear();
+      claimAs(sim, 'n1', 'bob', names);
+      run(sim, seeded(9));
+      expect(sim.outcomes.get('n1')).toEqual({ won: false, refused: true, refusedBy: 'n0' });
+      expect(sim.machines.get('n0')!.owns('c')).toBe(true);
+      expect(sim.evicted).toEqual([]);
+      // The refused claimant holds it now, for the next claim (here alice's, which also takes the live session).
+      sim.machines.get('n1')!.receive('n2', { t: 'tk-claim', clientId: 'c', fence: 50, username: 'alice' });
+      expect(sim.sent.at(-1)).toEqual({ from: 'n1', to: 'n2', frame: { t: 'tk-grant', clientId: 'c', fence: 50, snapshot: { stray: true } } });
+    });
+
+    it('a refused claimant answers the claims that yielded to it, over 500 random interleavings', () => {
+      for (let seed = 1; seed <= 500; seed++) {
+        const random = seeded(seed);
+        const sim = simulate(names, 'n0', 'alice');
+        // bob and carol race for alice's live id: whoever ranks lower yields to the other, which is refused.
+        const delay = Math.floor(random() * 6);
+        claimAs(sim, 'n1', 'carol', names);
+        run(sim, random, (step) => { if (step === delay) claimAs(sim, 'n2', 'bob', names); });
+        expect(sim.outcomes.get('n1')).toMatchObject({ won: false });
+        expect(sim.outcomes.get('n2')).toMatchObject({ won: false });
+        expect(names.filter((n) => sim.machines.get(n)!.owns('c'))).toEqual(['n0']);
+        expect(sim.evicted).toEqual([]);
+        expect(sim.held.get('n0')).toEqual({ origin: 'n0', queued: ['m1', 'm2'] });
+      }
+    });
+
+    it('a refused claim racing a claim of the owner\'s own user: that user wins, over 500 random interleavings', () => {
+      for (let seed = 1; seed <= 500; seed++) {
+        const random = seeded(seed);
+        const sim = simulate(names, 'n0', 'alice');
+        const [alice, bob] = random() < 0.5 ? ['n1', 'n2'] : ['n2', 'n1'];
+        const [first, second] = random() < 0.5 ? [[alice!, 'alice'], [bob!, 'bob']] as const : [[bob!, 'bob'], [alice!, 'alice']] as const;
+        const delay = Math.floor(random() * 6);
+        claimAs(sim, first[0], first[1], names);
+        run(sim, random, (step) => { if (step === delay) claimAs(sim, second[0], second[1], names); });
+        const owners = names.filter((n) => sim.machines.get(n)!.owns('c'));
+        expect(owners).toEqual([alice]);
+        expect(sim.outcomes.get(alice!)).toMatchObject({ won: true, snapshot: { origin: 'n0', queued: ['m1', 'm2'] } });
+        expect(sim.outcomes.get(bob!)).toMatchObject({ won: false });
+        expect(sim.evicted).toEqual(['n0']);
+        expect([...sim.held.keys()]).toEqual([alice]);
+      }
+    });
+
+    it('holds ownership while the broker decides; claims meanwhile wait and are decided after', async () => {
+      const answers: Array<(r: { refused: true } | { refused: false; snapshot: unknown; live: boolean }) => void> = [];
+      const sent: Array<[string, TakeoverFrame]> = [];
+      const owner = new TakeoverMachine({
+        self: 'a',
+        evict: () => new Promise((resolve) => { answers.push(resolve); }),
+        send: (to, frame) => { sent.push([to, frame]); },
+        settle: () => undefined,
+      });
+      owner.claim('c', [], 'alice');
+      owner.receive('b', { t: 'tk-claim', clientId: 'c', fence: 5, username: 'bob' });
+      owner.receive('d', { t: 'tk-claim', clientId: 'c', fence: 6, username: 'alice' });
+      expect(owner.owns('c')).toBe(true);
+      expect(answers).toHaveLength(1); // the second claim waits for the first decision
+      answers[0]!({ refused: true });
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(sent[0]).toEqual(['b', { t: 'tk-reject', clientId: 'c', fence: 5, winnerFence: 1, winnerNode: 'a', settled: true, refused: true }]);
+      expect(answers).toHaveLength(2);
+      answers[1]!({ refused: false, snapshot: { s: 1 }, live: true });
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(sent[1]).toEqual(['d', { t: 'tk-grant', clientId: 'c', fence: 6, snapshot: { s: 1 }, live: true }]);
+      expect(owner.owns('c')).toBe(false);
+    });
   });
 });

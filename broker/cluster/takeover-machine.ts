@@ -7,51 +7,86 @@ import type { ControlFrameOf } from './control-frames.js';
 export type TakeoverFrame = ControlFrameOf<'tk-claim'> | ControlFrameOf<'tk-grant'> | ControlFrameOf<'tk-reject'>;
 export type TakeoverOutcome =
   | { readonly won: true; readonly fence: number; readonly snapshot: unknown }
-  | { readonly won: false; readonly winnerNode: string; readonly winnerFence: number };
+  | { readonly won: false; readonly winnerNode: string; readonly winnerFence: number }
+  /** A live connection of another user holds the client id (on `refusedBy`): not authorized. */
+  | { readonly won: false; readonly refused: true; readonly refusedBy: string };
+
+/** The broker's answer to an outranking claim: refused (a live connection of another user), or evicted. */
+export type EvictResult =
+  | { readonly refused: true }
+  /** `live`: a connection was closed (it was the claimant's user); `snapshot`: the session, or null. */
+  | { readonly refused: false; readonly snapshot: unknown; readonly live: boolean };
 
 export interface TakeoverMachineDeps {
   readonly self: string;
   /**
-   * Closes the local connection of `clientId` (v5 0x8E), drops the session and returns its snapshot
-   * (null if none), or a promise of it: the grant then goes out when it settles.
+   * Asked when a claim outranks this node's ownership: refuse it when a live local connection of
+   * `clientId` belongs to another user than `claimant` (null: anonymous); else close that connection
+   * (v5 0x8E), drop the session and return its snapshot. May answer with a promise: the claim is
+   * answered when it settles, and ownership holds meanwhile.
    */
-  readonly evict: (clientId: string) => unknown;
+  readonly evict: (clientId: string, claimant: string | null) => EvictResult | PromiseLike<EvictResult>;
   /** An eviction that failed: the claimant is granted without a snapshot (the session is lost, not duplicated). */
   readonly onEvictError?: (clientId: string, err: unknown) => void;
   readonly send: (to: string, frame: TakeoverFrame) => void;
   readonly settle: (clientId: string, outcome: TakeoverOutcome) => void;
 }
 
-interface Claim { readonly from: string; readonly fence: number }
+interface Claim { readonly from: string; readonly fence: number; readonly username: string | null }
+interface Reject { readonly from: string; readonly fence: number; readonly settled: boolean }
+interface Claiming {
+  kind: 'claiming'; fence: number; readonly username: string | null; readonly peers: readonly string[]; waiting: Set<string>;
+  snapshot: unknown; rejects: Reject[]; refusedBy: string | undefined; yieldTo: Claim[]; retried: boolean;
+  /** A peer closed a live connection of our user for us: we stand for that connection (see #maybeComplete). */
+  live: boolean;
+  /** Rival claims of other users we refused in the owner's place: their racing rejections do not count. */
+  refusedRivals: Claim[];
+}
+/** The owner asked the broker about `claim`; claims that outrank it too wait in `queued`. */
+interface Evicting { kind: 'evicting'; readonly fence: number; readonly claim: Claim; readonly queued: Claim[] }
 type State =
   | { kind: 'owned'; fence: number }
-  | { kind: 'claiming'; fence: number; peers: readonly string[]; waiting: Set<string>; snapshot: unknown; rejectedBy: (Claim & { settled: boolean }) | undefined; yieldTo: Claim[]; retried: boolean }
+  | Evicting
+  | Claiming
   /** Lost a race while holding the old owner's snapshot: it goes to the winner when its claim arrives. */
   | { kind: 'holding'; snapshot: unknown };
 
+/** How many recent hand-overs a node remembers (per client id, the claim it granted); the oldest go first. */
+const GRANTED_MEMORY = 10_000;
+
 /** (fence, node) order: true when a beats b. */
-export function outranks(a: Claim, b: Claim): boolean {
+export function outranks(a: { from: string; fence: number }, b: { from: string; fence: number }): boolean {
   return a.fence !== b.fence ? a.fence > b.fence : a.from > b.from;
 }
 
 export class TakeoverMachine {
   readonly #d: TakeoverMachineDeps;
   readonly #states = new Map<string, State>();
+  /** The claim this node last handed a session to, per client id: a lower claim arriving later lost to it. */
+  readonly #granted = new Map<string, Claim>();
   #clock = 0;
 
   constructor(deps: TakeoverMachineDeps) { this.#d = deps; }
 
   get clock(): number { return this.#clock; }
-  owns(clientId: string): boolean { return this.#states.get(clientId)?.kind === 'owned'; }
+  owns(clientId: string): boolean {
+    const kind = this.#states.get(clientId)?.kind;
+    return kind === 'owned' || kind === 'evicting';
+  }
 
-  /** A client connected here: claim its session from `peers` (the nodes currently reachable). */
-  claim(clientId: string, peers: readonly string[]): void {
+  /** A client of `username` (null: anonymous) connected here: claim its session from `peers` (the nodes currently reachable). */
+  claim(clientId: string, peers: readonly string[], username: string | null = null): void {
     const current = this.#states.get(clientId);
     const snapshot = current?.kind === 'holding' ? current.snapshot : null;
     const fence = ++this.#clock;
-    const state: State = { kind: 'claiming', fence, peers, waiting: new Set(peers), snapshot, rejectedBy: undefined, yieldTo: [], retried: false };
+    this.#granted.delete(clientId);
+    const state: Claiming = {
+      kind: 'claiming', fence, username, peers, waiting: new Set(peers), snapshot, rejects: [], refusedBy: undefined, yieldTo: [], retried: false, live: false, refusedRivals: [],
+    };
     this.#states.set(clientId, state);
-    for (const peer of peers) this.#d.send(peer, { t: 'tk-claim', clientId, fence });
+    for (const peer of peers) this.#d.send(peer, { t: 'tk-claim', clientId, fence, username });
+    // Claims that waited on an eviction decision now meet this claim, which outranks them.
+    if (current?.kind === 'evicting') for (const c of current.queued) this.#onClaim(clientId, c);
     this.#maybeComplete(clientId, state);
   }
 
@@ -62,9 +97,12 @@ export class TakeoverMachine {
 
   receive(from: string, frame: TakeoverFrame): void {
     switch (frame.t) {
-      case 'tk-claim': this.#onClaim(from, frame); break;
-      case 'tk-grant': this.#onAnswer(from, frame.clientId, frame.fence, frame.snapshot, undefined); break;
-      case 'tk-reject': this.#onAnswer(from, frame.clientId, frame.fence, null, { from: frame.winnerNode, fence: frame.winnerFence, settled: frame.settled }); break;
+      case 'tk-claim':
+        this.#clock = Math.max(this.#clock, frame.fence);
+        this.#onClaim(frame.clientId, { from, fence: frame.fence, username: frame.username ?? null });
+        break;
+      case 'tk-grant': this.#onAnswer(from, frame.clientId, frame.fence, { snapshot: frame.snapshot, live: frame.live === true }); break;
+      case 'tk-reject': this.#onAnswer(from, frame.clientId, frame.fence, { from: frame.winnerNode, fence: frame.winnerFence, settled: frame.settled, refused: frame.refused === true }); break;
     }
   }
 
@@ -83,83 +121,153 @@ export class TakeoverMachine {
     this.#maybeComplete(clientId, state);
   }
 
-  #onClaim(from: string, frame: ControlFrameOf<'tk-claim'>): void {
-    const { clientId, fence } = frame;
-    this.#clock = Math.max(this.#clock, fence);
-    const claim: Claim = { from, fence };
+  #onClaim(clientId: string, claim: Claim): void {
+    const { from, fence } = claim;
     const state = this.#states.get(clientId);
     if (state === undefined) {
+      const handedTo = this.#granted.get(clientId);
+      if (handedTo !== undefined && handedTo.from !== from && !outranks(claim, handedTo)) {
+        // The session went to a higher claim: this one lost to it. Settled, so a claimant whose clock
+        // had not seen that fence claims again above it and meets the new owner (and its user check).
+        this.#d.send(from, { t: 'tk-reject', clientId, fence, winnerFence: handedTo.fence, winnerNode: handedTo.from, settled: true });
+        return;
+      }
+      this.#granted.delete(clientId);
       this.#d.send(from, { t: 'tk-grant', clientId, fence, snapshot: null });
     } else if (state.kind === 'holding') {
       this.#states.delete(clientId);
       this.#d.send(from, { t: 'tk-grant', clientId, fence, snapshot: state.snapshot });
-    } else if (state.kind === 'owned') {
-      if (outranks(claim, { from: this.#d.self, fence: state.fence })) {
-        this.#states.delete(clientId);
-        this.#grantEvicted(from, clientId, fence);
+    } else if (state.kind === 'owned' || state.kind === 'evicting') {
+      if (!outranks(claim, { from: this.#d.self, fence: state.fence })) {
+        this.#rejectAsWinner(clientId, claim, state.fence, { settled: true });
+      } else if (state.kind === 'evicting') {
+        state.queued.push(claim); // decided after the pending one: the owner may keep the session
       } else {
-        this.#d.send(from, { t: 'tk-reject', clientId, fence, winnerFence: state.fence, winnerNode: this.#d.self, settled: true });
+        this.#evict(clientId, state.fence, claim);
       }
     } else if (outranks({ from: this.#d.self, fence: state.fence }, claim)) {
-      this.#d.send(from, { t: 'tk-reject', clientId, fence, winnerFence: state.fence, winnerNode: this.#d.self, settled: false });
+      this.#rejectAsWinner(clientId, claim, state.fence, { settled: false });
+    } else if (state.live && claim.username !== state.username) {
+      // We stand for a live connection of our user: another user's claim is refused, as its owner would.
+      state.refusedRivals.push(claim);
+      this.#rejectAsWinner(clientId, claim, state.fence, { settled: false, refused: true });
     } else {
       // We lose this race; answer once our own claim has gathered what it will (the old owner's snapshot).
       state.yieldTo.push(claim);
     }
   }
 
-  // The state is gone before the snapshot is ready: a later claim is answered as by a non-owner, and
-  // the racing claimants settle between themselves (the loser hands this snapshot on).
-  #grantEvicted(to: string, clientId: string, fence: number): void {
-    const grant = (snapshot: unknown): void => this.#d.send(to, { t: 'tk-grant', clientId, fence, snapshot: snapshot ?? null });
-    let result: unknown;
-    try {
-      result = this.#d.evict(clientId);
-    } catch (err) {
-      this.#d.onEvictError?.(clientId, err);
-      grant(null);
-      return;
-    }
-    if (!isPromiseLike(result)) { grant(result); return; }
-    result.then(grant, (err: unknown) => { this.#d.onEvictError?.(clientId, err); grant(null); });
+  #rejectAsWinner(clientId: string, to: Claim, winnerFence: number, how: { settled: boolean; refused?: boolean }): void {
+    this.#d.send(to.from, {
+      t: 'tk-reject', clientId, fence: to.fence, winnerFence, winnerNode: this.#d.self, settled: how.settled, ...(how.refused ? { refused: true } : {}),
+    });
   }
 
-  #onAnswer(from: string, clientId: string, fence: number, snapshot: unknown, reject: (Claim & { settled: boolean }) | undefined): void {
+  // Ownership holds until the broker has decided (a refusal keeps it); claims meanwhile queue behind.
+  #evict(clientId: string, fence: number, claim: Claim): void {
+    const state: Evicting = { kind: 'evicting', fence, claim, queued: [] };
+    this.#states.set(clientId, state);
+    let result: EvictResult | PromiseLike<EvictResult>;
+    try {
+      result = this.#d.evict(clientId, claim.username);
+    } catch (err) {
+      this.#evictFailed(clientId, state, err);
+      return;
+    }
+    if (!isPromiseLike(result)) { this.#evicted(clientId, state, result); return; }
+    result.then((r) => this.#evicted(clientId, state, r), (err: unknown) => this.#evictFailed(clientId, state, err));
+  }
+
+  #evictFailed(clientId: string, state: Evicting, err: unknown): void {
+    this.#d.onEvictError?.(clientId, err);
+    this.#evicted(clientId, state, { refused: false, snapshot: null, live: false });
+  }
+
+  #evicted(clientId: string, state: Evicting, result: EvictResult): void {
+    const { claim } = state;
+    if (result.refused) {
+      this.#rejectAsWinner(clientId, claim, state.fence, { settled: true, refused: true });
+    } else {
+      this.#d.send(claim.from, { t: 'tk-grant', clientId, fence: claim.fence, snapshot: result.snapshot ?? null, ...(result.live ? { live: true } : {}) });
+    }
+    // A local claim replaced this state meanwhile: it already met the queued claims.
+    if (this.#states.get(clientId) !== state) return;
+    if (result.refused) {
+      this.#states.set(clientId, { kind: 'owned', fence: state.fence });
+    } else {
+      // Later claims are answered as by a non-owner (the racing claimants settle between themselves),
+      // except lower ones: they lost to this claim.
+      this.#states.delete(clientId);
+      this.#rememberGrant(clientId, claim);
+    }
+    for (const c of state.queued) this.#onClaim(clientId, c);
+  }
+
+  #rememberGrant(clientId: string, claim: Claim): void {
+    this.#granted.delete(clientId);
+    this.#granted.set(clientId, claim);
+    if (this.#granted.size > GRANTED_MEMORY) this.#granted.delete(this.#granted.keys().next().value!);
+  }
+
+  #onAnswer(from: string, clientId: string, fence: number, answer: { snapshot: unknown; live: boolean } | (Reject & { refused: boolean })): void {
     const state = this.#states.get(clientId);
     if (state?.kind !== 'claiming' || state.fence !== fence || !state.waiting.delete(from)) return;
-    if (snapshot !== null && snapshot !== undefined) state.snapshot = snapshot;
-    if (reject) {
-      this.#clock = Math.max(this.#clock, reject.fence);
-      if (!state.rejectedBy || outranks(reject, state.rejectedBy)) state.rejectedBy = reject;
+    if ('snapshot' in answer) {
+      if (answer.snapshot !== null && answer.snapshot !== undefined) state.snapshot = answer.snapshot;
+      if (answer.live) state.live = true;
+    } else {
+      this.#clock = Math.max(this.#clock, answer.fence);
+      if (answer.refused) state.refusedBy = from;
+      else state.rejects.push({ from: answer.from, fence: answer.fence, settled: answer.settled });
     }
     this.#maybeComplete(clientId, state);
   }
 
-  #maybeComplete(clientId: string, state: Extract<State, { kind: 'claiming' }>): void {
+  #maybeComplete(clientId: string, state: Claiming): void {
     if (state.waiting.size > 0) return;
-    const rejectedBy = state.rejectedBy;
-    if (rejectedBy?.settled && !state.retried && state.yieldTo.length === 0) {
+    if (state.live && state.refusedBy === undefined) this.#refuseForeignRivals(clientId, state);
+    const rivalRefused = (r: Reject): boolean => state.refusedRivals.some((c) => c.from === r.from && c.fence === r.fence);
+    const rejectedBy = state.rejects.filter((r) => !rivalRefused(r)).reduce<Reject | undefined>((top, r) => (top === undefined || outranks(r, top) ? r : top), undefined);
+    if (state.refusedBy === undefined && rejectedBy?.settled && !state.retried && state.yieldTo.length === 0) {
       // An owner that never saw our clock: the newest connection wins, so claim again above its fence.
       state.retried = true;
-      state.rejectedBy = undefined;
+      state.rejects = [];
       state.fence = ++this.#clock;
       state.waiting = new Set(state.peers);
-      for (const peer of state.peers) this.#d.send(peer, { t: 'tk-claim', clientId, fence: state.fence });
+      for (const peer of state.peers) this.#d.send(peer, { t: 'tk-claim', clientId, fence: state.fence, username: state.username });
       return;
     }
-    if (rejectedBy || state.yieldTo.length > 0) {
+    if (state.refusedBy !== undefined || rejectedBy || state.yieldTo.length > 0) {
       this.#states.delete(clientId);
+      // Everyone who yielded to us is answered, refused or not, so no claim waits forever.
       const winners = [...state.yieldTo].sort((a, b) => (outranks(a, b) ? -1 : 1));
       const top = winners[0];
       for (const w of winners) this.#d.send(w.from, { t: 'tk-grant', clientId, fence: w.fence, snapshot: w === top ? state.snapshot : null });
-      // Rejected by a racing claimant whose claim has not reached us yet: keep the snapshot for it.
+      // Lost to a claimant whose claim has not reached us yet, or refused: keep the snapshot for the next claim.
       if (!top && state.snapshot !== null && state.snapshot !== undefined) this.#states.set(clientId, { kind: 'holding', snapshot: state.snapshot });
-      const winner = top ?? rejectedBy!;
-      this.#d.settle(clientId, { won: false, winnerNode: winner.from, winnerFence: winner.fence });
+      if (state.refusedBy !== undefined) {
+        this.#d.settle(clientId, { won: false, refused: true, refusedBy: state.refusedBy });
+      } else {
+        const winner = top ?? rejectedBy!;
+        this.#d.settle(clientId, { won: false, winnerNode: winner.from, winnerFence: winner.fence });
+      }
       return;
     }
     this.#states.set(clientId, { kind: 'owned', fence: state.fence });
     this.#d.settle(clientId, { won: true, fence: state.fence, snapshot: state.snapshot });
+  }
+
+  /**
+   * Our claim took a live connection of our own user over: the owner would have refused any other
+   * user, so we refuse, in its place, the rival claims of other users we were to yield to, and their
+   * racing rejections do not count (a refused claim must not make the rightful user lose).
+   */
+  #refuseForeignRivals(clientId: string, state: Claiming): void {
+    const foreign = state.yieldTo.filter((c) => c.username !== state.username);
+    if (foreign.length === 0) return;
+    for (const c of foreign) this.#rejectAsWinner(clientId, c, state.fence, { settled: false, refused: true });
+    state.yieldTo = state.yieldTo.filter((c) => c.username === state.username);
+    state.refusedRivals.push(...foreign);
   }
 }
 

@@ -67,7 +67,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   }
 
   // A client id is unique in the cluster: claim it, and take the session over from its old owner.
-  if (ctx.cluster !== undefined && !(await claimClusterWide(conn, clientId, version))) return;
+  if (ctx.cluster !== undefined && !(await claimClusterWide(conn, clientId, version, auth.username))) return;
 
   // A client id does not let one user act as another: a live connection of another user is not
   // taken over, and another user's stored session is not resumed (it is replaced).
@@ -145,17 +145,24 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
 }
 
 /**
- * Claims `clientId` cluster-wide. Won: a session handed over by its old owner becomes this node's
+ * Claims `clientId` cluster-wide for user `username`. Refused (another user's live connection holds
+ * it elsewhere): throws Not authorized. Won: a session handed over by its old owner becomes this node's
  * (imported even if this connection has gone meanwhile, so nothing it held is lost). Lost: a
  * racing CONNECT on another node outranks this one; this connection is accepted and at once told
  * 0x8E, exactly as if that newer connection had taken it over here. Returns whether to go on.
  */
-async function claimClusterWide(conn: Connection, clientId: string, version: 3 | 4 | 5): Promise<boolean> {
+async function claimClusterWide(conn: Connection, clientId: string, version: 3 | 4 | 5, username: string | undefined): Promise<boolean> {
   const { ctx } = conn;
   const cluster = ctx.cluster!;
-  const claim = await cluster.claimSession(clientId);
+  const claim = await cluster.claimSession(clientId, username);
   if (!claim.won) {
     if (conn.closed) return false;
+    if (claim.refused === true) {
+      // Another user's live connection holds this client id on another node: as on one node (below),
+      // the newcomer is not authorized and the live connection is untouched.
+      ctx.metrics.authFailures.inc();
+      throw new ProtocolError(ReasonCode.NotAuthorized, 'Client id in use by another user');
+    }
     ctx.metrics.takeovers.inc({ scope: 'cluster_race_lost' });
     if (version === 5) {
       conn.send({ cmd: 'connack', sessionPresent: false, reasonCode: ReasonCode.Success });

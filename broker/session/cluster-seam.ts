@@ -8,17 +8,27 @@ import type { SessionState } from '../store/store.js';
 /** A session as it moves between nodes: the same shape the store persists. */
 export type SessionSnapshot = SessionState;
 
-/** `snapshot` is a peer's data: the broker parses it (session-snapshot.ts) before use. */
-export type SessionClaim = { won: true; snapshot: unknown } | { won: false };
+/**
+ * `snapshot` is a peer's data: the broker parses it (session-snapshot.ts) before use. `refused`: a live
+ * connection of another user holds the client id on another node (not authorized, not a lost race).
+ */
+export type SessionClaim = { won: true; snapshot: unknown } | { won: false; refused?: boolean };
+
+/** The broker's answer when another node claims one of its client ids (broker.ts takeOverSession). */
+export type SessionTakeOver =
+  | { refused: true }
+  /** `live`: a connection was closed (0x8E); `snapshot`: the session handed over, or null. */
+  | { refused: false; live: boolean; snapshot: SessionSnapshot | null };
 
 export interface BrokerClusterHooks {
   readonly remoteRouter: RemoteRouter;
   /**
-   * Awaited before a CONNECT is accepted: a client id is unique in the cluster. `won` with a
-   * snapshot: the session moved here from its old owner; `won: false`: another node's claim
-   * outranked this one and this connection is told 0x8E.
+   * Awaited before a CONNECT of user `username` (undefined: anonymous) is accepted: a client id is
+   * unique in the cluster. `won` with a snapshot: the session moved here from its old owner;
+   * `won: false`: another node's claim outranked this one and this connection is told 0x8E, or
+   * (`refused`) another user's live connection holds the id and this one is not authorized.
    */
-  claimSession(clientId: string): Promise<SessionClaim>;
+  claimSession(clientId: string, username: string | undefined): Promise<SessionClaim>;
   /** The session of this client id ended here: nothing is left to hand over. */
   releaseSession(clientId: string): void;
   /** A local client set or deleted (empty payload) a retained message: replicate it. */
