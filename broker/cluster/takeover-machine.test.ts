@@ -127,6 +127,20 @@ describe('TakeoverMachine', () => {
     expect(sim.outcomes.get('b')).toMatchObject({ won: true, snapshot: null });
   });
 
+  it('a lower claim arriving after a hand-over loses to the claim that got the session (until that node goes down)', () => {
+    const sent: Array<[string, TakeoverFrame]> = [];
+    const a = new TakeoverMachine({
+      self: 'a', evict: () => ({ refused: false, snapshot: { s: 1 }, live: false }), send: (to, frame) => { sent.push([to, frame]); }, settle: () => undefined,
+    });
+    a.claim('c', []);
+    a.receive('c', { t: 'tk-claim', clientId: 'c', fence: 5, username: null });
+    a.receive('b', { t: 'tk-claim', clientId: 'c', fence: 3, username: null });
+    expect(sent.at(-1)).toEqual(['b', { t: 'tk-reject', clientId: 'c', fence: 3, winnerFence: 5, winnerNode: 'c', settled: true }]);
+    a.peerDown('c');
+    a.receive('b', { t: 'tk-claim', clientId: 'c', fence: 4, username: null });
+    expect(sent.at(-1)).toEqual(['b', { t: 'tk-grant', clientId: 'c', fence: 4, snapshot: null }]);
+  });
+
   describe('a live connection of another user is not taken over', () => {
     const names = ['n0', 'n1', 'n2', 'n3'];
 

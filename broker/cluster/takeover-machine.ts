@@ -106,8 +106,9 @@ export class TakeoverMachine {
     }
   }
 
-  /** A peer is gone: it can neither own nor answer; claims stop waiting for it. */
+  /** A peer is gone: it can neither own nor answer; claims stop waiting for it, and none lose to its claims. */
   peerDown(node: string): void {
+    for (const [clientId, claim] of this.#granted) if (claim.from === node) this.#granted.delete(clientId);
     for (const [clientId, state] of this.#states) {
       if (state.kind === 'claiming' && state.waiting.delete(node)) this.#maybeComplete(clientId, state);
     }
