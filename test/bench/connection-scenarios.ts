@@ -1,45 +1,51 @@
 // Connection scenarios: how fast the broker accepts MQTT connections (CONNECT to CONNACK,
 // bounded concurrency), and how much resident memory each idle connection costs it.
-import { ConnectionBurst } from './connect-burst.js';
+import { createBurstDriver, parseGeneratorChoice, type GeneratorChoice } from './connect-burst-driver.js';
 import { readCpuSeconds, readListenOverflows, readRssBytes, sumOver, waitUntilSettled } from './process-stats.js';
 import type { ConnectionsResult, ConnectionsSpec, ScenarioEndpoints } from './scenario-spec.js';
 
-export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioEndpoints): Promise<ConnectionsResult> {
+/**
+ * `choice` picks the client (MESHMQ_BENCH_CONNECT_GENERATOR, read by the generator process):
+ * native (C, its own child process on the generator's CPU) whenever a compiler can build it.
+ */
+export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioEndpoints,
+  choice: GeneratorChoice = parseGeneratorChoice(process.env['MESHMQ_BENCH_CONNECT_GENERATOR'])): Promise<ConnectionsResult> {
   const pids = endpoints.brokerPids;
   const readRss = (): Promise<number> => sumOver(pids, readRssBytes);
   const measureMemory = spec.measureMemory && pids.length > 0;
-  // Warm-up first: what a broker allocates once, on its first connections (code, lazily built
-  // tables such as mqtt-packet's number cache), is not a cost per connection.
-  if (spec.warmupConnections > 0) await warmUp(spec, endpoints);
-  const rssBeforeBytes = measureMemory ? await readQuietRss(readRss, spec.quietMs) : undefined;
-  const burst = new ConnectionBurst();
+  const driver = await createBurstDriver({
+    endpoint: endpoints.subscribe, count: spec.connections, concurrency: spec.concurrency, warmup: spec.warmupConnections,
+    clientIdPrefix: `bench-${process.pid}-`, localAddress: endpoints.localAddress, timeoutMs: 120000,
+  }, choice);
   try {
-    const before = await readCpu(pids);
+    // Warm-up first: what a broker allocates once, on its first connections (code, lazily built
+    // tables such as mqtt-packet's number cache), is not a cost per connection.
+    await driver.warmUp();
+    const rssBeforeBytes = measureMemory ? await readQuietRss(readRss, spec.quietMs) : undefined;
+    const before = await readBrokerCpu(pids);
     const overflowsBefore = await readListenOverflows();
-    const started = performance.now();
-    await burst.open({
-      endpoint: endpoints.subscribe, count: spec.connections, concurrency: spec.concurrency,
-      clientIdPrefix: `bench-${process.pid}-`, localAddress: endpoints.localAddress, timeoutMs: 120000,
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const after = await readCpu(pids);
+    const { seconds, generatorCpuSeconds } = await driver.burst();
+    const brokerCpuSeconds = (await readBrokerCpu(pids)) - before;
     const perThousand = 1000 * 1000 / spec.connections;
     const rate = {
-      kind: 'connections', connections: spec.connections, connectsPerSecond: spec.connections / seconds,
-      brokerCpu: (after.broker - before.broker) / seconds, generatorCpu: (after.generator - before.generator) / seconds,
+      kind: 'connections', connections: spec.connections, generator: driver.generator,
+      ...(driver.note === undefined ? {} : { generatorNote: driver.note }),
+      connectsPerSecond: spec.connections / seconds,
+      brokerCpu: brokerCpuSeconds / seconds, generatorCpu: generatorCpuSeconds / seconds,
       // CPU time per connection does not depend on how fast the generator opened them.
-      brokerCpuMsPer1000: (after.broker - before.broker) * perThousand, generatorCpuMsPer1000: (after.generator - before.generator) * perThousand,
+      brokerCpuMsPer1000: brokerCpuSeconds * perThousand, generatorCpuMsPer1000: generatorCpuSeconds * perThousand,
       listenOverflows: (await readListenOverflows()) - overflowsBefore,
     } as const;
     if (rssBeforeBytes === undefined) return rate;
     const rssAfterBytes = await readQuietRss(readRss, spec.quietMs);
-    if (burst.lost > 0) throw new Error(`${burst.lost} idle connections were closed by the broker while measuring memory`, { cause: burst.firstError });
+    const lost = await driver.finish();
+    if (lost > 0) throw new Error(`${lost} idle connections were closed by the broker while measuring memory`);
     return {
       ...rate, rssBeforeBytes, rssAfterBytes,
       bytesPerConnection: (rssAfterBytes - rssBeforeBytes) / spec.connections,
     };
   } finally {
-    burst.close();
+    await driver.close();
   }
 }
 
@@ -53,17 +59,6 @@ async function readQuietRss(readRss: () => Promise<number>, quietMs: number): Pr
   return await waitUntilSettled(readRss, { timeoutMs: 15000, intervalMs: 500 });
 }
 
-async function readCpu(pids: readonly number[]): Promise<{ broker: number; generator: number }> {
-  const own = process.cpuUsage();
-  return { broker: pids.length > 0 ? await sumOver(pids, readCpuSeconds) : Number.NaN, generator: (own.user + own.system) / 1e6 };
-}
-
-/** Opens and closes a first burst, so both sides' JIT is warm before the measured one. */
-async function warmUp(spec: ConnectionsSpec, endpoints: ScenarioEndpoints): Promise<void> {
-  const burst = new ConnectionBurst();
-  try {
-    await burst.open({ endpoint: endpoints.subscribe, count: spec.warmupConnections, concurrency: spec.concurrency, clientIdPrefix: `warm-${process.pid}-`, timeoutMs: 60000 });
-  } finally {
-    burst.close();
-  }
+async function readBrokerCpu(pids: readonly number[]): Promise<number> {
+  return pids.length > 0 ? await sumOver(pids, readCpuSeconds) : Number.NaN;
 }

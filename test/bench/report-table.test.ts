@@ -43,6 +43,24 @@ describe('buildReportRows', () => {
   });
 });
 
+describe('connect-rate label', () => {
+  const connections = (generator: 'native' | 'node'): ScenarioResult => ({
+    kind: 'connections', connections: 10000, generator, connectsPerSecond: 25000, brokerCpu: 0.9, generatorCpu: 0.4,
+    brokerCpuMsPer1000: 36, generatorCpuMsPer1000: 16, listenOverflows: 0,
+  });
+
+  it('labels the rate generator-bound when the Node client opened the connections', () => {
+    const rows = buildReportRows({ meshmq: { 'connect-rate': { ok: true, result: connections('node') } }, aedes: { 'connect-rate': { ok: true, result: connections('native') } } });
+    expect(rows[0]?.[0]).toBe('connections accepted (generator-bound: Node client)');
+  });
+
+  it('keeps the plain label when every rate came from the native generator', () => {
+    const rows = buildReportRows({ meshmq: { 'connect-rate': { ok: true, result: connections('native') } } });
+    expect(rows.map((r) => r[0])).toEqual(['connections accepted', 'broker CPU per 1k connects', 'accepts/s per broker core']);
+    expect(rows[0]?.slice(1, 2)).toEqual(['25.0k/s']);
+  });
+});
+
 describe('formatTable', () => {
   it('aligns columns as a Markdown table', () => {
     const text = formatTable(['a', 'bb'], [['xyz', '1'], ['q', '22']]);

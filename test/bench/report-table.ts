@@ -18,9 +18,17 @@ export interface Metric {
   readonly unit: 'msg/s' | 'ms' | 'bytes' | 'conn/s';
   readonly read: (result: ScenarioResult) => number | undefined;
   readonly goal?: Goal;
+  /** Added to the label when the figures that ran call for it (e.g. which client measured them). */
+  readonly labelNote?: (results: readonly ScenarioResult[]) => string | undefined;
 }
 
 const delivered = (r: ScenarioResult): number | undefined => (r.kind === 'throughput' ? r.deliveredPerSecond : undefined);
+
+/** A connection rate opened by the Node client measures the client (~50 µs CPU per connection), not the broker. */
+export function describeConnectGenerator(results: readonly ScenarioResult[]): string | undefined {
+  const byNode = results.some((r) => r.kind === 'connections' && r.generator === 'node');
+  return byNode ? 'generator-bound: Node client' : undefined;
+}
 
 /** Issue 2's benchmark figures and targets. */
 export const METRICS: readonly Metric[] = [
@@ -31,7 +39,7 @@ export const METRICS: readonly Metric[] = [
   { label: 'QoS1 latency p50 @1k/s', scenario: 'latency', unit: 'ms', read: (r) => (r.kind === 'latency' ? r.latencyMs.p50 : undefined), goal: { kind: 'vs-aedes-at-most', factor: 1 } },
   { label: 'QoS1 latency p99 @1k/s', scenario: 'latency', unit: 'ms', read: (r) => (r.kind === 'latency' ? r.latencyMs.p99 : undefined) },
   { label: 'RSS per idle conn (10k)', scenario: 'idle-memory', unit: 'bytes', read: (r) => (r.kind === 'connections' ? r.bytesPerConnection : undefined), goal: { kind: 'at-most', value: 4096 } },
-  { label: 'connections accepted', scenario: 'connect-rate', unit: 'conn/s', read: (r) => (r.kind === 'connections' ? r.connectsPerSecond : undefined), goal: { kind: 'at-least', value: 20000 } },
+  { label: 'connections accepted', scenario: 'connect-rate', unit: 'conn/s', read: (r) => (r.kind === 'connections' ? r.connectsPerSecond : undefined), goal: { kind: 'at-least', value: 20000 }, labelNote: describeConnectGenerator },
   // The generator-independent figure: broker CPU per 1,000 connections, and what one core accepts at that cost.
   { label: 'broker CPU per 1k connects', scenario: 'connect-rate', unit: 'ms', read: (r) => (r.kind === 'connections' ? r.brokerCpuMsPer1000 : undefined) },
   { label: 'accepts/s per broker core', scenario: 'connect-rate', unit: 'conn/s', read: (r) => (r.kind === 'connections' && r.brokerCpuMsPer1000 > 0 ? 1e6 / r.brokerCpuMsPer1000 : undefined) },
@@ -87,9 +95,13 @@ export const TABLE_HEADER = ['figure', 'meshmq', 'aedes', 'mosquitto', 'meshmq/a
 export function buildReportRows(results: ResultTable, metrics: readonly Metric[] = METRICS): string[][] {
   const ran = (m: Metric): boolean => Object.values(results).some((byScenario) => byScenario[m.scenario] !== undefined);
   return metrics.filter(ran).map((metric) => {
+    const note = metric.labelNote?.(Object.values(results).flatMap((byScenario) => {
+      const outcome = byScenario[metric.scenario];
+      return outcome?.ok === true ? [outcome.result] : [];
+    }));
     const [meshmq, aedes, mosquitto] = (['meshmq', 'aedes', 'mosquitto'] as const).map((t) => readFigure(results, t, metric)) as [ReturnType<typeof readFigure>, ReturnType<typeof readFigure>, ReturnType<typeof readFigure>];
     return [
-      metric.label, meshmq.cell, aedes.cell, mosquitto.cell,
+      note === undefined ? metric.label : `${metric.label} (${note})`, meshmq.cell, aedes.cell, mosquitto.cell,
       ratioCell(meshmq.value, aedes.value), ratioCell(meshmq.value, mosquitto.value),
       describeGoal(metric.goal, metric.unit), judgeGoal(metric.goal, meshmq.value, aedes.value, metric.unit),
     ];

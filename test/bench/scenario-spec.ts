@@ -79,9 +79,15 @@ export interface LatencyResult {
   readonly received: number;
 }
 
+/** Which client opened the connections: the native one (C) or the Node burst (generator-bound). */
+export type ConnectGenerator = 'native' | 'node';
+
 export interface ConnectionsResult {
   readonly kind: 'connections';
   readonly connections: number;
+  readonly generator?: ConnectGenerator;
+  /** Why the native generator was not used, when it was not. */
+  readonly generatorNote?: string;
   readonly connectsPerSecond: number;
   /** CPU used while connecting, in cores: a generator near 1.0 is the bottleneck. */
   readonly brokerCpu: number;
