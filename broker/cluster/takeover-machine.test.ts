@@ -240,6 +240,27 @@ describe('TakeoverMachine', () => {
       }
     });
 
+    it('an owner\'s local re-connect keeps ownership while a rival claims: one live connection, checked by the owner\'s broker, over 500 random interleavings', () => {
+      for (let seed = 1; seed <= 500; seed++) {
+        const random = seeded(seed);
+        const sim = simulate(names, 'n0', 'alice');
+        const rival = random() < 0.5 ? 'bob' : 'alice';
+        const [first, second] = random() < 0.5 ? [['n0', 'alice'], ['n1', rival]] as const : [['n1', rival], ['n0', 'alice']] as const;
+        const delay = Math.floor(random() * 6);
+        claimAs(sim, first[0], first[1], names);
+        run(sim, random, (step) => { if (step === delay) claimAs(sim, second[0], second[1], names); });
+        const owners = names.filter((n) => sim.machines.get(n)!.owns('c'));
+        expect(owners).toHaveLength(1);
+        // Never two connections of one client id: the loser's was evicted or never accepted.
+        expect([...sim.live.keys()]).toEqual(owners);
+        if (rival === 'bob') {
+          expect(owners).toEqual(['n0']);
+          expect(sim.evicted).toEqual([]);
+          expect(sim.outcomes.get('n1')).toMatchObject({ won: false });
+        }
+      }
+    });
+
     it('holds ownership while the broker decides; claims meanwhile wait and are decided after', async () => {
       const answers: Array<(r: { refused: true } | { refused: false; snapshot: unknown; live: boolean }) => void> = [];
       const sent: Array<[string, TakeoverFrame]> = [];

@@ -77,6 +77,16 @@ export class TakeoverMachine {
   /** A client of `username` (null: anonymous) connected here: claim its session from `peers` (the nodes currently reachable). */
   claim(clientId: string, peers: readonly string[], username: string | null = null): void {
     const current = this.#states.get(clientId);
+    if (current?.kind === 'owned') {
+      // Already the owner: a local CONNECT is a local takeover (its broker checks the user), won at
+      // once, so ownership never lapses while a rival claim is in flight: an outranking one meets
+      // the broker's check. The claim still goes out, above every fence seen, to evict a copy a
+      // healed partition may have left on another node; the answers are not waited for.
+      current.fence = ++this.#clock;
+      for (const peer of peers) this.#d.send(peer, { t: 'tk-claim', clientId, fence: current.fence, username });
+      this.#d.settle(clientId, { won: true, fence: current.fence, snapshot: null });
+      return;
+    }
     const snapshot = current?.kind === 'holding' ? current.snapshot : null;
     const fence = ++this.#clock;
     this.#granted.delete(clientId);
