@@ -15,8 +15,9 @@ import { PinnedProcess, runningSingleProcess } from './pinned-process.js';
 const MAIN = path.resolve('dist/broker/main.js');
 const build = await compileNativeBurst();
 const hasBuild = await access(MAIN).then(() => true, () => false);
-const withCompiler = build.ok ? it : it.skip;
-if (!build.ok) process.stderr.write(`connect-burst-native.test: skipped native runs: ${build.reason}\n`);
+// CI installs gcc (.ci/run): there a missing compiler fails the native tests instead of skipping them.
+const withCompiler = build.ok || process.env['CI'] === 'true' ? it : it.skip;
+if (!build.ok) process.stderr.write(`connect-burst-native.test: ${process.env['CI'] === 'true' ? 'failing' : 'skipping'} native runs: ${build.reason}\n`);
 
 async function readGauge(httpPort: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -26,7 +27,7 @@ async function readGauge(httpPort: number, name: string): Promise<number> {
 
 describe('native connection generator', () => {
   withCompiler('opens, holds and counts a few hundred connections to meshmq', async () => {
-    if (!build.ok) return;
+    if (!build.ok) throw new Error(build.reason);
     if (!hasBuild) throw new Error(`${MAIN} is not built (npm run build)`);
     const [mqttPort, httpPort] = await freePorts(2) as [number, number];
     const broker = new PinnedProcess({
@@ -56,7 +57,7 @@ describe('native connection generator', () => {
   }, 60000);
 
   withCompiler('fails the burst on a refusing CONNACK', async () => {
-    if (!build.ok) return;
+    if (!build.ok) throw new Error(build.reason);
     const sockets = new Set<net.Socket>();
     const server = net.createServer((socket) => {
       sockets.add(socket);
