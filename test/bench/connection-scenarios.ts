@@ -21,6 +21,9 @@ export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioE
     // Warm-up first: what a broker allocates once, on its first connections (code, lazily built
     // tables such as mqtt-packet's number cache), is not a cost per connection.
     await driver.warmUp();
+    // The broker is still closing the warm-up connections: let it finish, or that work is
+    // charged to the measured burst (more so the faster the generator starts it).
+    if (pids.length > 0) await waitUntilSettled(() => readBrokerCpu(pids), { intervalMs: 100, timeoutMs: 5000, tolerance: 0, stableSamples: 2 });
     const rssBeforeBytes = measureMemory ? await readQuietRss(readRss, spec.quietMs) : undefined;
     const before = await readBrokerCpu(pids);
     const overflowsBefore = await readListenOverflows();
@@ -32,7 +35,8 @@ export async function runConnections(spec: ConnectionsSpec, endpoints: ScenarioE
       ...(driver.note === undefined ? {} : { generatorNote: driver.note }),
       connectsPerSecond: spec.connections / seconds,
       brokerCpu: brokerCpuSeconds / seconds, generatorCpu: generatorCpuSeconds / seconds,
-      // CPU time per connection does not depend on how fast the generator opened them.
+      // CPU per connection: what one broker core accepts at this cost, whatever the generator's pace
+      // (not quite independent of it: a saturated Node broker spends more per connection than a paced one).
       brokerCpuMsPer1000: brokerCpuSeconds * perThousand, generatorCpuMsPer1000: generatorCpuSeconds * perThousand,
       listenOverflows: (await readListenOverflows()) - overflowsBefore,
     } as const;
