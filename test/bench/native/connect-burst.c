@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -111,7 +112,9 @@ static void burst_init(struct burst *b, const struct options *opt, const char *p
 
 static void write_connect(struct burst *b, long i) {
   struct conn *c = &b->conns[i];
-  ssize_t n = write(c->fd, b->slab + (size_t)i * b->frame_len, b->frame_len);
+  /* MSG_NOSIGNAL: a spawned child starts with SIGPIPE's default action (libuv resets it), and a
+     write after the broker reset the connection would kill the generator instead of reporting it. */
+  ssize_t n = send(c->fd, b->slab + (size_t)i * b->frame_len, b->frame_len, MSG_NOSIGNAL);
   if (n == (ssize_t)b->frame_len) {
     c->state = WAITING_CONNACK;
     return;
@@ -209,12 +212,14 @@ static void run_burst(struct burst *b, double deadline) {
   struct epoll_event events[MAX_EVENTS];
   while (b->accepted < b->count) {
     while (b->pending < b->opt->concurrency && b->started < b->count) start_one(b);
-    int timeout = (int)((deadline - now_seconds()) * 1000);
-    if (timeout <= 0) {
+    double left_ms = (deadline - now_seconds()) * 1000;
+    if (left_ms <= 0) {
       char what[128];
       snprintf(what, sizeof what, "only %ld/%ld connections accepted within %ld ms", b->accepted, b->count, b->opt->timeout_ms);
       fail(b, what, 0);
     }
+    /* Clamped: a --timeout-ms beyond INT_MAX would overflow the cast; the loop waits again. */
+    int timeout = left_ms >= (double)INT_MAX ? INT_MAX : (int)left_ms;
     int n = epoll_wait(b->ep, events, MAX_EVENTS, timeout);
     if (n < 0 && errno != EINTR) fail(b, "epoll_wait", errno);
     for (int k = 0; k < n; k++) on_event(b, &events[k]);
