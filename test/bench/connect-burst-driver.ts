@@ -1,5 +1,5 @@
 // The two connection generators behind one interface: the native one (C, epoll; its own child
-// process) when a C compiler is available, else the Node burst, whose figure is generator-bound.
+// process) when a C compiler can build it, else the Node burst, whose figure is generator-bound.
 import { ConnectionBurst } from './connect-burst.js';
 import { NativeConnectionBurst } from './connect-burst-native.js';
 import type { Endpoint } from './bench-connection.js';

@@ -1,23 +1,25 @@
 // The native connection generator, compiled here, against a real meshmq process (the build in
-// dist/): every connection gets its CONNACK and the broker holds exactly as many clients; a
-// refusing CONNACK fails the burst; without a compiler the bench falls back to the Node client.
+// dist/) and small local servers: every connection gets its CONNACK and the broker holds exactly as
+// many clients; a refusing CONNACK or a reset fails the burst with its reason; the compile cache is
+// private to its user; without a compiler that can build it the bench falls back to the Node client.
+import { execFile } from 'node:child_process';
 import net from 'node:net';
-import { access, rm } from 'node:fs/promises';
+import { access, chmod, chown, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { freePorts } from '../support/net.js';
 import { waitFor } from '../support/wait.js';
 import { createBurstDriver, pickSourceAddress } from './connect-burst-driver.js';
 import { NativeConnectionBurst } from './connect-burst-native.js';
-import { compileNativeBurst } from './native/compile-native.js';
+import { compileNativeBurst, type NativeBuild } from './native/compile-native.js';
 import { PinnedProcess, runningSingleProcess } from './pinned-process.js';
 
 const MAIN = path.resolve('dist/broker/main.js');
-const build = await compileNativeBurst();
-const hasBuild = await access(MAIN).then(() => true, () => false);
-// CI installs gcc (.ci/run): there a missing compiler fails the native tests instead of skipping them.
-const withCompiler = build.ok || process.env['CI'] === 'true' ? it : it.skip;
-if (!build.ok) process.stderr.write(`connect-burst-native.test: ${process.env['CI'] === 'true' ? 'failing' : 'skipping'} native runs: ${build.reason}\n`);
+// CI installs gcc (.ci/run): there a generator that cannot be built fails its tests instead of skipping them.
+const IN_CI = process.env['CI'] === 'true';
+const run = promisify(execFile);
 
 async function readGauge(httpPort: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -25,10 +27,43 @@ async function readGauge(httpPort: number, name: string): Promise<number> {
   return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
 }
 
+/** A local TCP server that hands each connection to `onSocket`; close() ends them all. */
+async function startServer(onSocket: (socket: net.Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => socket.destroy()); // the generator's resets are what these tests provoke
+    socket.on('close', () => sockets.delete(socket));
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 describe('native connection generator', () => {
-  withCompiler('opens, holds and counts a few hundred connections to meshmq', async () => {
-    if (!build.ok) throw new Error(build.reason);
-    if (!hasBuild) throw new Error(`${MAIN} is not built (npm run build)`);
+  let build: NativeBuild = { ok: false, reason: 'not compiled' };
+  beforeAll(async () => {
+    build = await compileNativeBurst();
+    if (!build.ok) process.stderr.write(`connect-burst-native.test: ${IN_CI ? 'failing' : 'skipping'} native runs: ${build.reason}\n`);
+  }, 120000);
+
+  /** The compiled generator; undefined (the test returns at once) when it cannot be built outside CI. */
+  function nativeBinary(): string | undefined {
+    if (build.ok) return build.binary;
+    if (IN_CI) throw new Error(build.reason);
+    return undefined;
+  }
+
+  it('opens, holds and counts a few hundred connections to meshmq', async () => {
+    const binary = nativeBinary();
+    if (binary === undefined) return;
+    if (!(await access(MAIN).then(() => true, () => false))) throw new Error(`${MAIN} is not built (npm run build)`);
     const [mqttPort, httpPort] = await freePorts(2) as [number, number];
     const broker = new PinnedProcess({
       name: 'meshmq', command: process.execPath, args: [MAIN], cpus: undefined,
@@ -36,7 +71,7 @@ describe('native connection generator', () => {
     });
     const running = await runningSingleProcess(broker, { host: '127.0.0.1', port: mqttPort });
     const burst = new NativeConnectionBurst({
-      binary: build.binary, endpoint: running.publishEndpoint, count: 300, concurrency: 16, warmup: 50,
+      binary, endpoint: running.publishEndpoint, count: 300, concurrency: 16, warmup: 50,
       clientIdPrefix: `native-test-${process.pid}-`, localAddress: pickSourceAddress(), timeoutMs: 20000,
     });
     try {
@@ -56,31 +91,102 @@ describe('native connection generator', () => {
     }
   }, 60000);
 
-  withCompiler('fails the burst on a refusing CONNACK', async () => {
-    if (!build.ok) throw new Error(build.reason);
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => socket.destroy());
-      socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x05])));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    const burst = new NativeConnectionBurst({ binary: build.binary, endpoint: { host: '127.0.0.1', port }, count: 5, concurrency: 2, warmup: 0, clientIdPrefix: 'r-', timeoutMs: 10000 });
+  it('fails the burst on a refusing CONNACK', async () => {
+    const binary = nativeBinary();
+    if (binary === undefined) return;
+    const server = await startServer((socket) => socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x05]))));
+    const burst = new NativeConnectionBurst({ binary, endpoint: { host: '127.0.0.1', port: server.port }, count: 5, concurrency: 2, warmup: 0, clientIdPrefix: 'r-', timeoutMs: 10000 });
     try {
       await burst.warmedUp();
       await expect(burst.burst()).rejects.toThrow(/refused: 20020005/);
     } finally {
       await burst.close();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   }, 30000);
 
-  withCompiler('builds once per source version (cached by hash)', async () => {
+  it('waits out a --timeout-ms beyond an int of milliseconds instead of failing at once', async () => {
+    const binary = nativeBinary();
+    if (binary === undefined) return;
+    const server = await startServer((socket) => socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]))));
+    const burst = new NativeConnectionBurst({ binary, endpoint: { host: '127.0.0.1', port: server.port }, count: 3, concurrency: 3, warmup: 0, clientIdPrefix: 't-', timeoutMs: 9_999_999_999 });
+    try {
+      await burst.warmedUp();
+      expect((await burst.burst()).accepted).toBe(3);
+      expect(await burst.finish()).toBe(0);
+    } finally {
+      await burst.close();
+      await server.close();
+    }
+  }, 30000);
+
+  it('reports a connection reset before its CONNECT is written as an error, not death by SIGPIPE', async () => {
+    const binary = nativeBinary();
+    if (binary === undefined) return;
+    // On loopback the CONNECT is written before any server could answer; strace holds the generator
+    // in connect() for a second while the server ends the connection with a FIN, then an RST. The
+    // write that follows fails with EPIPE, which without MSG_NOSIGNAL raises SIGPIPE.
+    if (!(await run('strace', ['-V']).then(() => true, () => false))) {
+      process.stderr.write('connect-burst-native.test: skipping the reset-before-CONNECT run: strace is not installed\n');
+      return;
+    }
+    const server = await startServer((socket) => {
+      socket.end();
+      socket.once('finish', () => socket.resetAndDestroy());
+    });
+    try {
+      const args = ['-o', '/dev/null', '-e', 'trace=connect', '-e', 'inject=connect:delay_exit=1000000',
+        binary, '--host', '127.0.0.1', '--port', String(server.port), '--count', '1', '--timeout-ms', '10000'];
+      const failed = await run('strace', args, { timeout: 20000 }).then(() => undefined, (err: unknown) => err as { code?: unknown; signal?: unknown; stdout?: unknown });
+      expect(failed).toMatchObject({ code: 1, signal: null });
+      expect(String(failed?.stdout)).toContain('{"event":"error","message":"write CONNECT: Broken pipe","accepted":0}');
+    } finally {
+      await server.close();
+    }
+  }, 30000);
+
+  it('builds once per source version (cached by hash)', async () => {
+    if (nativeBinary() === undefined) return;
     const again = await compileNativeBurst();
     expect(again).toMatchObject({ ok: true, cached: true });
-  });
+  }, 120000);
+
+  it('keeps its cache private and never runs a binary someone else could have planted', async () => {
+    if (nativeBinary() === undefined) return;
+    const root = await mkdtemp(path.join(os.tmpdir(), 'native-cache-test-'));
+    const cacheDir = path.join(root, 'cache');
+    const elsewhere: string[] = [];
+    try {
+      const first = await compileNativeBurst({ cacheDir });
+      if (!first.ok) throw new Error(first.reason);
+      expect(first).toMatchObject({ cached: false, binary: expect.stringContaining(cacheDir) });
+      expect((await stat(cacheDir)).mode & 0o777).toBe(0o700);
+      expect((await stat(first.binary)).mode & 0o777).toBe(0o700);
+      expect(await compileNativeBurst({ cacheDir })).toMatchObject({ ok: true, cached: true, binary: first.binary });
+
+      // Writable by others: rebuilt (in the cache dir, which is the current user's alone).
+      await chmod(first.binary, 0o777);
+      expect(await compileNativeBurst({ cacheDir })).toMatchObject({ ok: true, cached: false, binary: first.binary });
+      await chmod(cacheDir, 0o777);
+      expect(await compileNativeBurst({ cacheDir })).toMatchObject({ ok: true, cached: true });
+      expect((await stat(cacheDir)).mode & 0o777).toBe(0o700);
+      if (process.getuid?.() !== 0) return; // the rest needs files of another user
+      const nobody = 65534;
+      await chown(first.binary, nobody, nobody);
+      expect(await compileNativeBurst({ cacheDir })).toMatchObject({ ok: true, cached: false, binary: first.binary });
+      expect((await stat(first.binary)).uid).toBe(0);
+      // Someone else's cache dir: a fresh private directory instead.
+      await chown(cacheDir, nobody, nobody);
+      const fresh = await compileNativeBurst({ cacheDir });
+      if (!fresh.ok) throw new Error(fresh.reason);
+      elsewhere.push(path.dirname(fresh.binary));
+      expect(fresh.cached).toBe(false);
+      expect(path.dirname(fresh.binary)).not.toBe(cacheDir);
+      expect((await stat(path.dirname(fresh.binary))).mode & 0o777).toBe(0o700);
+    } finally {
+      for (const dir of [root, ...elsewhere]) await rm(dir, { recursive: true, force: true });
+    }
+  }, 120000);
 });
 
 describe('createBurstDriver', () => {
@@ -99,9 +205,28 @@ describe('createBurstDriver', () => {
   });
 
   it('reports no compiler when none of the named ones exists', async () => {
-    const dir = `/tmp/native-burst-test-${process.pid}`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'native-burst-test-'));
     try {
-      expect(await compileNativeBurst({ cacheDir: dir, compilers: ['no-such-cc-here'] })).toEqual({ ok: false, reason: 'no C compiler (no-such-cc-here) installed' });
+      expect(await compileNativeBurst({ cacheDir: path.join(dir, 'cache'), compilers: ['no-such-cc-here'] })).toEqual({ ok: false, reason: 'no C compiler (no-such-cc-here) installed' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('treats a compiler that cannot build (no libc headers) as native unavailable, with its error line', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'native-burst-test-'));
+    const brokenCc = path.join(dir, 'broken-cc');
+    await writeFile(brokenCc, '#!/bin/sh\necho "In file included from x.c:1:" >&2\necho "connect-burst.c:15:10: fatal error: arpa/inet.h: No such file or directory" >&2\necho "compilation terminated." >&2\nexit 1\n');
+    await chmod(brokenCc, 0o755);
+    try {
+      const build = await compileNativeBurst({ cacheDir: path.join(dir, 'cache'), compilers: [brokenCc] });
+      expect(build).toEqual({ ok: false, reason: `${brokenCc} could not build connect-burst.c: connect-burst.c:15:10: fatal error: arpa/inet.h: No such file or directory` });
+      const compile = async (): Promise<NativeBuild> => build;
+      const driver = await createBurstDriver(plan, 'auto', compile);
+      expect(driver.generator).toBe('node');
+      expect(driver.note).toMatch(/fatal error: arpa\/inet\.h.*generator-bound/);
+      await driver.close();
+      await expect(createBurstDriver(plan, 'native', compile)).rejects.toThrow(/unavailable: .*could not build connect-burst\.c: .*arpa\/inet\.h/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
