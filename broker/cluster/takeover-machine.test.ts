@@ -1,6 +1,6 @@
 // The takeover state machine under simulated networks: FIFO links, random interleavings.
 import { describe, expect, it } from '@jest/globals';
-import { TakeoverMachine, type TakeoverFrame, type TakeoverOutcome } from './takeover-machine.js';
+import { TakeoverMachine, type EvictResult, type TakeoverFrame, type TakeoverOutcome } from './takeover-machine.js';
 
 interface Sim {
   held: Map<string, unknown>; machines: Map<string, TakeoverMachine>; outcomes: Map<string, TakeoverOutcome>; evicted: string[]; links: Map<string, Array<() => void>>;
@@ -12,20 +12,34 @@ interface Sim {
   sent: Array<{ from: string; to: string; frame: TakeoverFrame }>;
 }
 
-function simulate(names: string[], owner: string | undefined, ownerLive?: string | null): Sim {
+function enqueue(sim: Sim, key: string, step: () => void): void {
+  if (!sim.links.has(key)) sim.links.set(key, []);
+  sim.links.get(key)!.push(step);
+}
+
+/**
+ * `asyncEvict`: the broker answers an eviction later (a step of its own in the run, as its
+ * setImmediate and store round trip are), deciding when it answers.
+ */
+function simulate(names: string[], owner: string | undefined, ownerLive?: string | null, options: { asyncEvict?: boolean } = {}): Sim {
   const sim: Sim = { held: new Map(), machines: new Map(), outcomes: new Map(), evicted: [], links: new Map(), live: new Map(), claimedBy: new Map(), sent: [] };
   for (const self of names) {
+    // As the broker: a live connection of another user is not evicted.
+    const decide = (claimant: string | null): EvictResult => {
+      const live = sim.live.get(self);
+      if (live !== undefined && live !== claimant) return { refused: true };
+      sim.evicted.push(self);
+      const s = sim.held.get(self);
+      sim.held.delete(self);
+      sim.live.delete(self);
+      return { refused: false, snapshot: s, live: live !== undefined };
+    };
     sim.machines.set(self, new TakeoverMachine({
       self,
-      // As the broker: a live connection of another user is not evicted.
       evict: (_clientId, claimant) => {
-        const live = sim.live.get(self);
-        if (live !== undefined && live !== claimant) return { refused: true };
-        sim.evicted.push(self);
-        const s = sim.held.get(self);
-        sim.held.delete(self);
-        sim.live.delete(self);
-        return { refused: false, snapshot: s, live: live !== undefined };
+        if (!options.asyncEvict) return decide(claimant);
+        // A thenable the run resolves as one of its steps (a real promise would need the event loop).
+        return { then: (ok: (r: EvictResult) => void) => { enqueue(sim, `evict@${self}`, () => ok(decide(claimant))); } } as PromiseLike<EvictResult>;
       },
       send: (to, frame: TakeoverFrame) => {
         sim.sent.push({ from: self, to, frame });
@@ -258,6 +272,25 @@ describe('TakeoverMachine', () => {
           expect(sim.evicted).toEqual([]);
           expect(sim.outcomes.get('n1')).toMatchObject({ won: false });
         }
+      }
+    });
+
+    it('a local re-connect while the owner\'s broker decides on a rival waits for that decision: one live connection, over 500 random interleavings', () => {
+      for (let seed = 1; seed <= 500; seed++) {
+        const random = seeded(seed);
+        const sim = simulate(names, 'n0', 'alice', { asyncEvict: true });
+        const rivals = [random() < 0.5 ? 'bob' : 'alice', random() < 0.5 ? 'bob' : 'carol'] as const;
+        const [local, second] = [Math.floor(random() * 8), Math.floor(random() * 8)];
+        claimAs(sim, 'n1', rivals[0], names);
+        run(sim, random, (step) => {
+          if (step === local) claimAs(sim, 'n0', 'alice', names);
+          if (step === second) claimAs(sim, 'n2', rivals[1], names);
+        });
+        const owners = names.filter((n) => sim.machines.get(n)!.owns('c'));
+        expect(owners).toHaveLength(1);
+        expect([...sim.live.keys()]).toEqual(owners);
+        // Only alice may hold alice's live connection: another user's claim never evicts it.
+        expect(sim.live.get(owners[0]!)).toBe('alice');
       }
     });
 

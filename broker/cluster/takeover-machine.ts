@@ -35,15 +35,23 @@ export interface TakeoverMachineDeps {
 interface Claim { readonly from: string; readonly fence: number; readonly username: string | null }
 interface Reject { readonly from: string; readonly fence: number; readonly settled: boolean }
 interface Claiming {
-  kind: 'claiming'; fence: number; readonly username: string | null; readonly peers: readonly string[]; waiting: Set<string>;
+  kind: 'claiming'; fence: number; readonly username: string | null; peers: readonly string[]; waiting: Set<string>;
   snapshot: unknown; rejects: Reject[]; refusedBy: string | undefined; yieldTo: Claim[]; retried: boolean;
+  /** Gave up waiting for silent peers: completes with what it has, never claims again. */
+  timedOut: boolean;
   /** A peer closed a live connection of our user for us: we stand for that connection (see #maybeComplete). */
   live: boolean;
   /** Rival claims of other users we refused in the owner's place: their racing rejections do not count. */
   refusedRivals: Claim[];
 }
-/** The owner asked the broker about `claim`; claims that outrank it too wait in `queued`. */
-interface Evicting { kind: 'evicting'; readonly fence: number; readonly claim: Claim; readonly queued: Claim[] }
+/**
+ * The owner asked the broker about `claim`; claims that outrank it too wait in `queued`, and a local
+ * CONNECT meanwhile waits in `local` (the latest one): ownership holds until the broker decides.
+ */
+interface Evicting {
+  kind: 'evicting'; readonly fence: number; readonly claim: Claim; readonly queued: Claim[];
+  local: { readonly peers: readonly string[]; readonly username: string | null } | undefined;
+}
 type State =
   | { kind: 'owned'; fence: number }
   | Evicting
@@ -51,8 +59,12 @@ type State =
   /** Lost a race while holding the old owner's snapshot: it goes to the winner when its claim arrives. */
   | { kind: 'holding'; snapshot: unknown };
 
-/** How many recent hand-overs a node remembers (per client id, the claim it granted); the oldest go first. */
+/**
+ * How much a node remembers of recent hand-overs (per client id, the claim it granted): entries and
+ * bytes of client ids and user names (a client id may be 64 KiB long); the oldest go first.
+ */
 const GRANTED_MEMORY = 10_000;
+const GRANTED_MEMORY_BYTES = 4 << 20;
 
 /** (fence, node) order: true when a beats b. */
 export function outranks(a: { from: string; fence: number }, b: { from: string; fence: number }): boolean {
@@ -64,6 +76,7 @@ export class TakeoverMachine {
   readonly #states = new Map<string, State>();
   /** The claim this node last handed a session to, per client id: a lower claim arriving later lost to it. */
   readonly #granted = new Map<string, Claim>();
+  #grantedBytes = 0;
   #clock = 0;
 
   constructor(deps: TakeoverMachineDeps) { this.#d = deps; }
@@ -78,26 +91,49 @@ export class TakeoverMachine {
   claim(clientId: string, peers: readonly string[], username: string | null = null): void {
     const current = this.#states.get(clientId);
     if (current?.kind === 'owned') {
-      // Already the owner: a local CONNECT is a local takeover (its broker checks the user), won at
-      // once, so ownership never lapses while a rival claim is in flight: an outranking one meets
-      // the broker's check. The claim still goes out, above every fence seen, to evict a copy a
-      // healed partition may have left on another node; the answers are not waited for.
-      current.fence = ++this.#clock;
-      for (const peer of peers) this.#d.send(peer, { t: 'tk-claim', clientId, fence: current.fence, username });
-      this.#d.settle(clientId, { won: true, fence: current.fence, snapshot: null });
+      this.#reclaimOwned(clientId, current, peers, username);
       return;
     }
-    const snapshot = current?.kind === 'holding' ? current.snapshot : null;
+    if (current?.kind === 'evicting') {
+      // Still the owner until the broker decides: the CONNECT waits for that decision (#evicted).
+      current.local = { peers, username };
+      return;
+    }
+    this.#startClaim(clientId, peers, username, current);
+  }
+
+  #startClaim(clientId: string, peers: readonly string[], username: string | null, current: State | undefined): void {
     const fence = ++this.#clock;
-    this.#granted.delete(clientId);
+    this.#forgetGrant(clientId);
     const state: Claiming = {
-      kind: 'claiming', fence, username, peers, waiting: new Set(peers), snapshot, rejects: [], refusedBy: undefined, yieldTo: [], retried: false, live: false, refusedRivals: [],
+      kind: 'claiming', fence, username, peers, waiting: new Set(peers), snapshot: current?.kind === 'holding' ? current.snapshot : null,
+      rejects: [], refusedBy: undefined, yieldTo: [], retried: false, timedOut: false, live: false, refusedRivals: [],
     };
+    if (current?.kind === 'claiming') {
+      // A second local CONNECT supersedes a claim in flight (its CONNECT loses, see SessionTakeover):
+      // what that claim gathered stays, the session it may already hold and the rivals waiting on it.
+      state.snapshot = current.snapshot;
+      state.yieldTo = current.yieldTo;
+      if (current.username === username) {
+        state.live = current.live;
+        state.refusedRivals = current.refusedRivals;
+      }
+    }
     this.#states.set(clientId, state);
     for (const peer of peers) this.#d.send(peer, { t: 'tk-claim', clientId, fence, username });
-    // Claims that waited on an eviction decision now meet this claim, which outranks them.
-    if (current?.kind === 'evicting') for (const c of current.queued) this.#onClaim(clientId, c);
     this.#maybeComplete(clientId, state);
+  }
+
+  /**
+   * Already the owner: a local CONNECT is a local takeover (its broker checks the user), won at once,
+   * so ownership never lapses while a rival claim is in flight: an outranking one meets the broker's
+   * check. The claim still goes out, above every fence seen, to evict a copy a healed partition may
+   * have left on another node; the answers are not waited for.
+   */
+  #reclaimOwned(clientId: string, state: { kind: 'owned'; fence: number }, peers: readonly string[], username: string | null): void {
+    state.fence = ++this.#clock;
+    for (const peer of peers) this.#d.send(peer, { t: 'tk-claim', clientId, fence: state.fence, username });
+    this.#d.settle(clientId, { won: true, fence: state.fence, snapshot: null });
   }
 
   /** The local session ended (clean disconnect, expiry): nothing to hand over any more. */
@@ -118,9 +154,11 @@ export class TakeoverMachine {
 
   /** A peer is gone: it can neither own nor answer; claims stop waiting for it, and none lose to its claims. */
   peerDown(node: string): void {
-    for (const [clientId, claim] of this.#granted) if (claim.from === node) this.#granted.delete(clientId);
+    for (const [clientId, claim] of this.#granted) if (claim.from === node) this.#forgetGrant(clientId);
     for (const [clientId, state] of this.#states) {
-      if (state.kind === 'claiming' && state.waiting.delete(node)) this.#maybeComplete(clientId, state);
+      if (state.kind !== 'claiming') continue;
+      state.peers = state.peers.filter((p) => p !== node); // a retry does not wait for it either
+      if (state.waiting.delete(node)) this.#maybeComplete(clientId, state);
     }
   }
 
@@ -129,6 +167,7 @@ export class TakeoverMachine {
     const state = this.#states.get(clientId);
     if (state?.kind !== 'claiming') return;
     state.waiting.clear();
+    state.timedOut = true;
     this.#maybeComplete(clientId, state);
   }
 
@@ -143,7 +182,7 @@ export class TakeoverMachine {
         this.#d.send(from, { t: 'tk-reject', clientId, fence, winnerFence: handedTo.fence, winnerNode: handedTo.from, settled: true });
         return;
       }
-      this.#granted.delete(clientId);
+      this.#forgetGrant(clientId);
       this.#d.send(from, { t: 'tk-grant', clientId, fence, snapshot: null });
     } else if (state.kind === 'holding') {
       this.#states.delete(clientId);
@@ -176,7 +215,7 @@ export class TakeoverMachine {
 
   // Ownership holds until the broker has decided (a refusal keeps it); claims meanwhile queue behind.
   #evict(clientId: string, fence: number, claim: Claim): void {
-    const state: Evicting = { kind: 'evicting', fence, claim, queued: [] };
+    const state: Evicting = { kind: 'evicting', fence, claim, queued: [], local: undefined };
     this.#states.set(clientId, state);
     let result: EvictResult | PromiseLike<EvictResult>;
     try {
@@ -201,23 +240,38 @@ export class TakeoverMachine {
     } else {
       this.#d.send(claim.from, { t: 'tk-grant', clientId, fence: claim.fence, snapshot: result.snapshot ?? null, ...(result.live ? { live: true } : {}) });
     }
-    // A local claim replaced this state meanwhile: it already met the queued claims.
     if (this.#states.get(clientId) !== state) return;
     if (result.refused) {
-      this.#states.set(clientId, { kind: 'owned', fence: state.fence });
+      const owned = { kind: 'owned' as const, fence: state.fence };
+      this.#states.set(clientId, owned);
+      // A local CONNECT that waited: the session stayed here, so it is a local takeover.
+      if (state.local !== undefined) this.#reclaimOwned(clientId, owned, state.local.peers, state.local.username);
     } else {
       // Later claims are answered as by a non-owner (the racing claimants settle between themselves),
       // except lower ones: they lost to this claim.
       this.#states.delete(clientId);
       this.#rememberGrant(clientId, claim);
+      // A local CONNECT that waited claims the session back from the node it just went to.
+      if (state.local !== undefined) this.#startClaim(clientId, state.local.peers, state.local.username, undefined);
     }
+    // Claims that waited meet the state as it is now (owned, or the local claim, which outranks them).
     for (const c of state.queued) this.#onClaim(clientId, c);
   }
 
   #rememberGrant(clientId: string, claim: Claim): void {
-    this.#granted.delete(clientId);
+    this.#forgetGrant(clientId);
     this.#granted.set(clientId, claim);
-    if (this.#granted.size > GRANTED_MEMORY) this.#granted.delete(this.#granted.keys().next().value!);
+    this.#grantedBytes += grantBytes(clientId, claim);
+    while (this.#granted.size > GRANTED_MEMORY || this.#grantedBytes > GRANTED_MEMORY_BYTES) {
+      this.#forgetGrant(this.#granted.keys().next().value!);
+    }
+  }
+
+  #forgetGrant(clientId: string): void {
+    const claim = this.#granted.get(clientId);
+    if (claim === undefined) return;
+    this.#granted.delete(clientId);
+    this.#grantedBytes -= grantBytes(clientId, claim);
   }
 
   #onAnswer(from: string, clientId: string, fence: number, answer: { snapshot: unknown; live: boolean } | (Reject & { refused: boolean })): void {
@@ -239,7 +293,7 @@ export class TakeoverMachine {
     if (state.live && state.refusedBy === undefined) this.#refuseForeignRivals(clientId, state);
     const rivalRefused = (r: Reject): boolean => state.refusedRivals.some((c) => c.from === r.from && c.fence === r.fence);
     const rejectedBy = state.rejects.filter((r) => !rivalRefused(r)).reduce<Reject | undefined>((top, r) => (top === undefined || outranks(r, top) ? r : top), undefined);
-    if (state.refusedBy === undefined && rejectedBy?.settled && !state.retried && state.yieldTo.length === 0) {
+    if (state.refusedBy === undefined && rejectedBy?.settled && !state.retried && !state.timedOut && state.yieldTo.length === 0) {
       // An owner that never saw our clock: the newest connection wins, so claim again above its fence.
       state.retried = true;
       state.rejects = [];
@@ -253,9 +307,16 @@ export class TakeoverMachine {
       // Everyone who yielded to us is answered, refused or not, so no claim waits forever.
       const winners = [...state.yieldTo].sort((a, b) => (outranks(a, b) ? -1 : 1));
       const top = winners[0];
-      for (const w of winners) this.#d.send(w.from, { t: 'tk-grant', clientId, fence: w.fence, snapshot: w === top ? state.snapshot : null });
+      for (const w of winners) {
+        // We stood for a live connection of our user: a winner of that user stands for it in turn.
+        const live = w === top && state.live && w.username === state.username;
+        this.#d.send(w.from, { t: 'tk-grant', clientId, fence: w.fence, snapshot: w === top ? state.snapshot : null, ...(live ? { live: true } : {}) });
+      }
       // Lost to a claimant whose claim has not reached us yet, or refused: keep the snapshot for the next claim.
       if (!top && state.snapshot !== null && state.snapshot !== undefined) this.#states.set(clientId, { kind: 'holding', snapshot: state.snapshot });
+      // Handed on to `top` (with the session and maybe a live connection's stand-in): a lower claim
+      // arriving later lost to it, as at an owner that evicted (#evicted).
+      if (top) this.#rememberGrant(clientId, top);
       if (state.refusedBy !== undefined) {
         this.#d.settle(clientId, { won: false, refused: true, refusedBy: state.refusedBy });
       } else {
@@ -280,6 +341,11 @@ export class TakeoverMachine {
     state.yieldTo = state.yieldTo.filter((c) => c.username === state.username);
     state.refusedRivals.push(...foreign);
   }
+}
+
+/** What one remembered hand-over holds: its client id and claimant user, as UTF-16 code units (2 bytes each). */
+function grantBytes(clientId: string, claim: Claim): number {
+  return 2 * (clientId.length + (claim.username?.length ?? 0)) + 64;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
