@@ -66,16 +66,16 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     throw new ProtocolError(ReasonCode.NotAuthorized, 'Will topic not authorized');
   }
 
+  // A client id does not let one user act as another: a live connection of another user is not
+  // taken over, and another user's stored session is not resumed (it is replaced). Checked before
+  // the cluster claim too, so a refused CONNECT never sends a claim that racing nodes yield to.
+  refuseForeignTakeover(conn, clientId, auth.username);
+
   // A client id is unique in the cluster: claim it, and take the session over from its old owner.
   if (ctx.cluster !== undefined && !(await claimClusterWide(conn, clientId, version, auth.username))) return;
 
-  // A client id does not let one user act as another: a live connection of another user is not
-  // taken over, and another user's stored session is not resumed (it is replaced).
+  refuseForeignTakeover(conn, clientId, auth.username); // again: the claim took a while
   const previous = ctx.clients.get(clientId);
-  if (previous !== undefined && previous !== conn && previous.username !== auth.username) {
-    ctx.metrics.authFailures.inc();
-    throw new ProtocolError(ReasonCode.NotAuthorized, 'Client id in use by another user');
-  }
   const foreign = ctx.registry.get(clientId);
   const effectiveCleanStart = cleanStart || (foreign !== undefined && foreign.username !== auth.username);
 
@@ -142,6 +142,14 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   }
   // Only now, with the session attached, do packets sent right after the CONNECT run.
   conn.resumeReading();
+}
+
+function refuseForeignTakeover(conn: Connection, clientId: string, username: string | undefined): void {
+  const previous = conn.ctx.clients.get(clientId);
+  if (previous !== undefined && previous !== conn && previous.username !== username) {
+    conn.ctx.metrics.authFailures.inc();
+    throw new ProtocolError(ReasonCode.NotAuthorized, 'Client id in use by another user');
+  }
 }
 
 /**
