@@ -15,6 +15,7 @@ import type { RemoteRouter } from './routing/remote-router.js';
 import { SubscriptionTable } from './routing/subscription-table.js';
 import { PacketDecoder } from './protocol/codec.js';
 import { Connection } from './protocol/connection.js';
+import { lingerBudgetFor } from './protocol/linger-budget.js';
 import type { PeerAddress } from './protocol/connection.js';
 import type { ConnectionContext, ListenerKind, TrafficStats } from './protocol/connection-context.js';
 import { ReasonCode } from './protocol/reason-codes.js';
@@ -87,7 +88,7 @@ const COUNTER_FLUSH_MS = 250;
 const REFUSAL_HEADROOM = 64;
 /** How long stop() lets connected subscribers receive and acknowledge what they are owed. */
 const STOP_DRAIN_MS = 2000;
-/** How long stop() waits for sockets to flush their last bytes. */
+/** How long stop() lets closed sockets flush their last bytes and their clients close too. */
 const STOP_FLUSH_MS = 3000;
 
 export function createBroker(deps: BrokerDeps): Broker {
@@ -145,7 +146,7 @@ class MeshBroker implements Broker {
     this.#ctx = {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
       logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, table: this.#table,
-      registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, tick: () => this.#sweep?.tick ?? 0,
+      registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, lingering: lingerBudgetFor(config.limits.maxConnections), tick: () => this.#sweep?.tick ?? 0,
       connectionClosed: (c) => this.#connectionClosed(c),
     };
     metrics.gauge('meshmq_connections', 'Connected MQTT clients', () => this.#ctx.clients.size);
@@ -329,7 +330,9 @@ class MeshBroker implements Broker {
     const max = this.#deps.config.limits.maxConnections;
     // Over the limit a client still gets a CONNACK saying why (handle-connect.ts), but only so
     // many sockets may wait for theirs: past that headroom they are dropped at accept.
-    if (this.#state !== 'running' || (max > 0 && this.#connections.size >= max + Math.max(REFUSAL_HEADROOM, max >> 3))) {
+    // Sockets lingering after their close (Connection.close) hold descriptors too: they count.
+    const open = this.#connections.size + this.#ctx.lingering.count;
+    if (this.#state !== 'running' || (max > 0 && open >= max + Math.max(REFUSAL_HEADROOM, max >> 3))) {
       stream.destroy();
       return;
     }
@@ -411,8 +414,11 @@ class MeshBroker implements Broker {
     };
   }
 
+  /** Closed sockets flush and wait for their client's FIN (Connection.close); then what lingers goes. */
   async #waitForSockets(timeoutMs: number): Promise<void> {
     const deadline = this.#now() + timeoutMs;
-    while (this.#connections.size > 0 && this.#now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const lingering = this.#ctx.lingering;
+    while (lingering.count > 0 && this.#now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    lingering.destroyAll();
   }
 }

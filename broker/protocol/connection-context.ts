@@ -11,6 +11,7 @@ import type { SessionRegistry } from '../session/session-registry.js';
 import type { Store } from '../store/store.js';
 import type { PacketDecoder } from './codec.js';
 import type { Connection } from './connection.js';
+import type { LingerBudget } from './linger-budget.js';
 
 /**
  * Plain counters on the hot path: a prom-client increment with labels costs a label hash per
@@ -45,6 +46,8 @@ export interface ConnectionContext {
   /** Connected clients by client id (one per id [MQTT-3.1.4-3]). */
   readonly clients: Map<string, Connection>;
   readonly stats: TrafficStats;
+  /** Closed connections whose socket waits for the client's FIN (Connection.close). */
+  readonly lingering: LingerBudget;
   /** Called once when a connection is fully closed. */
   connectionClosed(connection: Connection): void;
 }

@@ -25,6 +25,8 @@ const CONNECT = 1;
 const CONNECT_HEADER = 0x10;
 /** How long a closing socket may take to flush, and its client to close its side, before it is destroyed. */
 const CLOSE_GRACE_MS = 5000;
+/** The same for a connection that never got past CONNECT: it holds no session, so less patience. */
+const PRE_CONNECT_GRACE_MS = 1000;
 const RESOLVED: Promise<void> = Promise.resolve();
 /**
  * The connection of a stream, as a property of the stream: the stream's listeners are shared
@@ -298,14 +300,23 @@ export class Connection implements SessionOutlet {
     this.flushWrites();
     const socket = this.#socket;
     if (!socket.destroyed) {
-      // Lingering close: send what is queued and FIN, then read and discard until the client
-      // closes too. Destroying a socket with unread input makes the kernel send RST, and a client
-      // that writes (a PUBACK) after an RST loses the DISCONNECT still unread in its buffer.
       socket.end();
-      socket.resume();
-      const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
+      const lingering = this.ctx.lingering;
+      if (lingering.tryAcquire(socket)) {
+        // Lingering close: send what is queued and FIN, then read and discard until the client
+        // closes too. Destroying a socket with unread input makes the kernel send RST, and a client
+        // that writes (a PUBACK) after an RST loses the DISCONNECT still unread in its buffer.
+        socket.resume();
+        const timer = setTimeout(() => socket.destroy(), wasConnected ? CLOSE_GRACE_MS : PRE_CONNECT_GRACE_MS);
+        timer.unref();
+        socket.once('close', () => clearTimeout(timer));
+      } else {
+        // Too many lingering already (clients that never close): destroyed once flushed.
+        const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+        timer.unref();
+        socket.once('close', () => clearTimeout(timer));
+        socket.once('finish', () => socket.destroy());
+      }
     }
     this.ctx.connectionClosed(this);
   }
