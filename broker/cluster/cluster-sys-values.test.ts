@@ -23,6 +23,7 @@ describe('clusterSysValues', () => {
     metrics.receivedFromPeerBytes.inc({ peer: 'a' }, 100);
     metrics.takeovers.inc({ scope: 'local' }, 5);
     metrics.takeovers.inc({ scope: 'cluster' }, 2);
+    metrics.takeovers.inc({ scope: 'cluster_import' }, 2);
     metrics.forwardLatency.observe(0.002);
     const values = Object.fromEntries(await clusterSysValues(
       { peersByState: new Map([['up', 2], ['suspect', 1], ['down', 0]]), routes: 10, routeFilters: 7, retained: 1 }, metrics));
@@ -34,5 +35,12 @@ describe('clusterSysValues', () => {
     expect(values['cluster/takeovers']).toBe('2');
     expect(Number(values['cluster/forward/latency/p50_ms'])).toBeGreaterThan(1);
     expect(Number(values['cluster/forward/latency/p50_ms'])).toBeLessThanOrEqual(2.5);
+  });
+
+  it('publishes no latency before a first acknowledged forward', async () => {
+    const metrics = createBrokerMetrics({ defaultMetrics: false });
+    const values = new Map(await clusterSysValues({ peersByState: new Map(), routes: 0, routeFilters: 0, retained: 0 }, metrics));
+    expect(values.has('cluster/forward/latency/p50_ms')).toBe(false);
+    expect([...values.values()].every((v) => v !== '')).toBe(true);
   });
 });

@@ -56,12 +56,14 @@ export async function clusterSysValues(input: ClusterSysInput, metrics: BrokerMe
     ['cluster/forwarded/failures', String(sum(failures))],
     ['cluster/received/messages', String(sum(rcvMsgs))],
     ['cluster/received/bytes', String(sum(rcvBytes))],
-    // Only cross-node takeovers: local ones are a single node's business.
-    ['cluster/takeovers', String(sum(takeovers, (labels) => labels['scope'] !== 'local'))],
+    // Sessions this node gave up to a CONNECT on another node (each takeover counts once, on the old owner).
+    ['cluster/takeovers', String(sum(takeovers, (labels) => labels['scope'] === 'cluster'))],
   ];
+  // Since the node started; none until a first forward was acknowledged (an empty retained
+  // payload would delete the topic [MQTT-3.3.1-10/11]).
   for (const [name, q] of [['p50', 0.5], ['p99', 0.99]] as const) {
     const seconds = histogramQuantile(buckets, q);
-    values.push([`cluster/forward/latency/${name}_ms`, seconds === undefined ? '' : (seconds * 1000).toFixed(3)]);
+    if (seconds !== undefined) values.push([`cluster/forward/latency/${name}_ms`, (seconds * 1000).toFixed(3)]);
   }
   return values;
 }
