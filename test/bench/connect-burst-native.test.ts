@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { freePorts } from '../support/net.js';
+import { hasCommand, isRoot, itRequiring, type Requirement } from '../support/requirements.js';
 import { waitFor } from '../support/wait.js';
 import { createBurstDriver, pickSourceAddress } from './connect-burst-driver.js';
 import { NativeConnectionBurst } from './connect-burst-native.js';
@@ -17,8 +18,13 @@ import { compileNativeBurst, type NativeBuild } from './native/compile-native.js
 import { PinnedProcess, runningSingleProcess } from './pinned-process.js';
 
 const MAIN = path.resolve('dist/broker/main.js');
-// CI installs gcc (.ci/run): there a generator that cannot be built fails its tests instead of skipping them.
-const IN_CI = process.env['CI'] === 'true';
+// Skipped with the reason when no C compiler (or strace, or root) is here; CI installs them
+// (.ci/run) and fails these tests instead. A compiler that cannot build the generator fails them.
+const hasCompiler = (): Requirement => {
+  const cc = hasCommand('cc', ['--version']);
+  return cc.ok ? cc : { ...hasCommand('gcc', ['--version']), reason: 'needs a C compiler (cc or gcc)' };
+};
+const itNative = itRequiring(hasCompiler());
 const run = promisify(execFile);
 
 async function readGauge(httpPort: number, name: string): Promise<number> {
@@ -49,20 +55,17 @@ async function startServer(onSocket: (socket: net.Socket) => void): Promise<{ po
 describe('native connection generator', () => {
   let build: NativeBuild = { ok: false, reason: 'not compiled' };
   beforeAll(async () => {
-    build = await compileNativeBurst();
-    if (!build.ok) process.stderr.write(`connect-burst-native.test: ${IN_CI ? 'failing' : 'skipping'} native runs: ${build.reason}\n`);
+    if (hasCompiler().ok) build = await compileNativeBurst();
   }, 120000);
 
-  /** The compiled generator; undefined (the test returns at once) when it cannot be built outside CI. */
-  function nativeBinary(): string | undefined {
+  /** The compiled generator; a compiler that could not build it fails the test with its reason. */
+  function nativeBinary(): string {
     if (build.ok) return build.binary;
-    if (IN_CI) throw new Error(build.reason);
-    return undefined;
+    throw new Error(build.reason);
   }
 
-  it('opens, holds and counts a few hundred connections to meshmq', async () => {
+  itNative('opens, holds and counts a few hundred connections to meshmq', async () => {
     const binary = nativeBinary();
-    if (binary === undefined) return;
     if (!(await access(MAIN).then(() => true, () => false))) throw new Error(`${MAIN} is not built (npm run build)`);
     const [mqttPort, httpPort] = await freePorts(2) as [number, number];
     const broker = new PinnedProcess({
@@ -91,9 +94,8 @@ describe('native connection generator', () => {
     }
   }, 60000);
 
-  it('fails the burst on a refusing CONNACK', async () => {
+  itNative('fails the burst on a refusing CONNACK', async () => {
     const binary = nativeBinary();
-    if (binary === undefined) return;
     const server = await startServer((socket) => socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x05]))));
     const burst = new NativeConnectionBurst({ binary, endpoint: { host: '127.0.0.1', port: server.port }, count: 5, concurrency: 2, warmup: 0, clientIdPrefix: 'r-', timeoutMs: 10000 });
     try {
@@ -105,9 +107,8 @@ describe('native connection generator', () => {
     }
   }, 30000);
 
-  it('waits out a --timeout-ms beyond an int of milliseconds instead of failing at once', async () => {
+  itNative('waits out a --timeout-ms beyond an int of milliseconds instead of failing at once', async () => {
     const binary = nativeBinary();
-    if (binary === undefined) return;
     const server = await startServer((socket) => socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]))));
     const burst = new NativeConnectionBurst({ binary, endpoint: { host: '127.0.0.1', port: server.port }, count: 3, concurrency: 3, warmup: 0, clientIdPrefix: 't-', timeoutMs: 9_999_999_999 });
     try {
@@ -120,16 +121,11 @@ describe('native connection generator', () => {
     }
   }, 30000);
 
-  it('reports a connection reset before its CONNECT is written as an error, not death by SIGPIPE', async () => {
+  itRequiring(hasCompiler(), hasCommand('strace', ['-V']))('reports a connection reset before its CONNECT is written as an error, not death by SIGPIPE', async () => {
     const binary = nativeBinary();
-    if (binary === undefined) return;
     // On loopback the CONNECT is written before any server could answer; strace holds the generator
     // in connect() for a second while the server ends the connection with a FIN, then an RST. The
     // write that follows fails with EPIPE, which without MSG_NOSIGNAL raises SIGPIPE.
-    if (!(await run('strace', ['-V']).then(() => true, () => false))) {
-      process.stderr.write('connect-burst-native.test: skipping the reset-before-CONNECT run: strace is not installed\n');
-      return;
-    }
     const server = await startServer((socket) => {
       socket.end();
       socket.once('finish', () => socket.resetAndDestroy());
@@ -145,14 +141,14 @@ describe('native connection generator', () => {
     }
   }, 30000);
 
-  it('builds once per source version (cached by hash)', async () => {
-    if (nativeBinary() === undefined) return;
+  itNative('builds once per source version (cached by hash)', async () => {
+    nativeBinary();
     const again = await compileNativeBurst();
     expect(again).toMatchObject({ ok: true, cached: true });
   }, 120000);
 
-  it('keeps its cache private and never runs a binary someone else could have planted', async () => {
-    if (nativeBinary() === undefined) return;
+  itNative('keeps its cache private and never runs a binary someone else could have planted', async () => {
+    nativeBinary();
     const root = await mkdtemp(path.join(os.tmpdir(), 'native-cache-test-'));
     const cacheDir = path.join(root, 'cache');
     const elsewhere: string[] = [];
@@ -170,7 +166,19 @@ describe('native connection generator', () => {
       await chmod(cacheDir, 0o777);
       expect(await compileNativeBurst({ cacheDir })).toMatchObject({ ok: true, cached: true });
       expect((await stat(cacheDir)).mode & 0o777).toBe(0o700);
-      if (process.getuid?.() !== 0) return; // the rest needs files of another user
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 120000);
+
+  itRequiring(hasCompiler(), isRoot())('never runs a cached binary, nor uses a cache directory, that another user owns', async () => {
+    nativeBinary();
+    const root = await mkdtemp(path.join(os.tmpdir(), 'native-cache-test-'));
+    const cacheDir = path.join(root, 'cache');
+    const elsewhere: string[] = [];
+    try {
+      const first = await compileNativeBurst({ cacheDir });
+      if (!first.ok) throw new Error(first.reason);
       const nobody = 65534;
       await chown(first.binary, nobody, nobody);
       expect(await compileNativeBurst({ cacheDir })).toMatchObject({ ok: true, cached: false, binary: first.binary });
