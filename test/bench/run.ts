@@ -31,7 +31,8 @@ function describeResult(result: ScenarioResult): string {
   switch (result.kind) {
     case 'throughput': return `${Math.round(result.deliveredPerSecond)} msg/s delivered (published ${Math.round(result.publishedPerSecond)}/s, lost ${result.lost}, broker cpu ${(result.brokerCpu * 100).toFixed(0)}%, generator cpu ${(result.generatorCpu * 100).toFixed(0)}%)`;
     case 'latency': return `p50 ${result.latencyMs.p50.toFixed(3)} ms, p99 ${result.latencyMs.p99.toFixed(3)} ms, p99.9 ${result.latencyMs.p999.toFixed(3)} ms (${result.latencyMs.count} samples, ${result.received}/${result.sent} received)`;
-    case 'connections': return `${Math.round(result.connectsPerSecond)} conn/s (broker cpu ${(result.brokerCpu * 100).toFixed(0)}%, ${result.brokerCpuMsPer1000.toFixed(1)} ms per 1k; generator cpu ${(result.generatorCpu * 100).toFixed(0)}%, ${result.generatorCpuMsPer1000.toFixed(1)} ms per 1k; listen overflows ${result.listenOverflows})` + (result.bytesPerConnection === undefined ? '' : `, ${Math.round(result.bytesPerConnection)} B/conn (RSS ${result.rssBeforeBytes} -> ${result.rssAfterBytes})`);
+    case 'connections': return `${Math.round(result.connectsPerSecond)} conn/s (broker cpu ${(result.brokerCpu * 100).toFixed(0)}%, ${result.brokerCpuMsPer1000.toFixed(1)} ms per 1k; generator cpu ${(result.generatorCpu * 100).toFixed(0)}%, ${result.generatorCpuMsPer1000.toFixed(1)} ms per 1k; listen overflows ${result.listenOverflows})` + (result.bytesPerConnection === undefined ? '' : `, ${Math.round(result.bytesPerConnection)} B/conn (RSS ${result.rssBeforeBytes} -> ${result.rssAfterBytes})`)
+      + (result.generatorNote === undefined ? '' : ` [${result.generatorNote}]`);
   }
 }
 
