@@ -13,6 +13,7 @@ export interface BurstPlan {
   readonly warmup: number;
   /** Unique per run: client ids are `<prefix><7 digits>`, warm-up ones `warm-<prefix>...`. */
   readonly clientIdPrefix: string;
+  /** Source address of every connection (a fresh 127.x.y.z keeps ephemeral ports uncontended). */
   readonly localAddress?: string | undefined;
   readonly timeoutMs: number;
 }

@@ -3,18 +3,11 @@
 // The child inherits this process's CPU affinity, so it runs where the generator is pinned.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Endpoint } from './bench-connection.js';
+import type { BurstPlan } from './connect-burst-driver.js';
 
-export interface NativeBurstOptions {
+/** A burst plan and the compiled generator to run it. */
+export interface NativeBurstOptions extends BurstPlan {
   readonly binary: string;
-  readonly endpoint: Endpoint;
-  readonly count: number;
-  readonly concurrency: number;
-  readonly warmup: number;
-  readonly clientIdPrefix: string;
-  /** Source address of every connection (a fresh 127.x.y.z keeps ephemeral ports uncontended). */
-  readonly localAddress?: string | undefined;
-  readonly timeoutMs: number;
 }
 
 /** What the generator measured of its burst: wall time and its own CPU, first CONNECT to last CONNACK. */
