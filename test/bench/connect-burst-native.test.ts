@@ -94,31 +94,31 @@ describe('native connection generator', () => {
     }
   }, 60000);
 
-  itNative('fails the burst on a refusing CONNACK', async () => {
+  /** Runs `body` with a burst against a local server that answers every CONNECT with `connack`. */
+  async function againstConnackServer(connack: number[], plan: { count: number; concurrency: number; timeoutMs: number }, body: (burst: NativeConnectionBurst) => Promise<void>): Promise<void> {
     const binary = nativeBinary();
-    const server = await startServer((socket) => socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x05]))));
-    const burst = new NativeConnectionBurst({ binary, endpoint: { host: '127.0.0.1', port: server.port }, count: 5, concurrency: 2, warmup: 0, clientIdPrefix: 'r-', timeoutMs: 10000 });
+    const server = await startServer((socket) => socket.once('data', () => socket.write(Buffer.from(connack))));
+    const burst = new NativeConnectionBurst({ binary, endpoint: { host: '127.0.0.1', port: server.port }, warmup: 0, clientIdPrefix: 'c-', ...plan });
     try {
       await burst.warmedUp();
-      await expect(burst.burst()).rejects.toThrow(/refused: 20020005/);
+      await body(burst);
     } finally {
       await burst.close();
       await server.close();
     }
+  }
+
+  itNative('fails the burst on a refusing CONNACK', async () => {
+    await againstConnackServer([0x20, 0x02, 0x00, 0x05], { count: 5, concurrency: 2, timeoutMs: 10000 }, async (burst) => {
+      await expect(burst.burst()).rejects.toThrow(/refused: 20020005/);
+    });
   }, 30000);
 
   itNative('waits out a --timeout-ms beyond an int of milliseconds instead of failing at once', async () => {
-    const binary = nativeBinary();
-    const server = await startServer((socket) => socket.once('data', () => socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]))));
-    const burst = new NativeConnectionBurst({ binary, endpoint: { host: '127.0.0.1', port: server.port }, count: 3, concurrency: 3, warmup: 0, clientIdPrefix: 't-', timeoutMs: 9_999_999_999 });
-    try {
-      await burst.warmedUp();
+    await againstConnackServer([0x20, 0x02, 0x00, 0x00], { count: 3, concurrency: 3, timeoutMs: 9_999_999_999 }, async (burst) => {
       expect((await burst.burst()).accepted).toBe(3);
       expect(await burst.finish()).toBe(0);
-    } finally {
-      await burst.close();
-      await server.close();
-    }
+    });
   }, 30000);
 
   itRequiring(hasCompiler(), hasCommand('strace', ['-V']))('reports a connection reset before its CONNECT is written as an error, not death by SIGPIPE', async () => {
