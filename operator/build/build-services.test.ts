@@ -41,6 +41,6 @@ describe('the objects around the StatefulSet', () => {
     expect(buildServiceMonitor(aCluster())).toBeUndefined();
     const monitor = buildServiceMonitor(aCluster({ metrics: { serviceMonitor: { enabled: true, labels: { release: 'prom' } } } }));
     expect(monitor?.metadata.labels).toMatchObject({ release: 'prom' });
-    expect((monitor as { spec: unknown }).spec).toMatchObject({ endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
+    expect((monitor as unknown as { spec: unknown }).spec).toMatchObject({ endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
   });
 });

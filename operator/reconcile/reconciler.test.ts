@@ -99,7 +99,7 @@ describe('the reconciler', () => {
     const sts = () => kube.owned(key).statefulSet!;
     expect(sts().spec?.updateStrategy?.rollingUpdate?.partition).toBe(3);
     expect(sts().spec?.template.spec?.containers[0]?.image).toBe('meshmq/broker:0.2.0');
-    (sts() as { status: Record<string, unknown> }).status['updateRevision'] = 'rev-2';
+    sts().status!.updateRevision = 'rev-2';
     await reconcile(key);
     expect(sts().spec?.updateStrategy?.rollingUpdate?.partition).toBe(2);
     // Until mq-2 runs rev-2 and is Ready, the partition stays.
