@@ -27,6 +27,8 @@ export interface BrokerAdmin {
   drain(target: BrokerTarget, exclude: readonly string[]): Promise<DrainProgress>;
   /** Drops a node that is not up from this broker's view; true when forgotten, false when it was unknown already. */
   forget(target: BrokerTarget, node: string): Promise<boolean>;
+  /** Names the serving side of a split that has no majority: these nodes stay ready for `ttlMs`. */
+  grantServing(target: BrokerTarget, nodes: readonly string[], ttlMs: number): Promise<void>;
 }
 
 export interface BrokerAdminOptions {
@@ -36,6 +38,7 @@ export interface BrokerAdminOptions {
 }
 
 const DRAIN_PATH = '/api/v1/drain';
+const SERVING_PATH = '/api/v1/cluster/serving';
 
 function parseDrain(body: unknown): DrainProgress {
   const b = (body ?? {}) as Record<string, unknown>;
@@ -94,6 +97,9 @@ export function createBrokerAdminClient(options: BrokerAdminOptions = {}): Broke
       if (r.status === 404) return false;
       ok(`POST forget ${node}`, r);
       return true;
+    },
+    async grantServing(target, nodes, ttlMs) {
+      ok('POST serving', await request(target, 'POST', SERVING_PATH, { nodes, ttlMs }));
     },
   };
 }

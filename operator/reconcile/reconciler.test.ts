@@ -125,4 +125,52 @@ describe('the reconciler', () => {
     const config = parse(kube.objects.get('ConfigMap/prod/mq-config')?.['data' as never]?.['meshmq.yaml'] ?? '') as { log: unknown };
     expect(config.log).toEqual({ level: 'debug' });
   });
+
+  it('autoheal: a 2|1 split is confirmed after the delay, the minority pod deleted, and the story told', async () => {
+    const { kube, brokers, reconcile, tick } = setup({ cluster: { autohealDelay: '10s' } });
+    await reconcile(key);
+    runPods(kube, brokers, 3);
+    await reconcile(key);
+    const names = ['mq-0', 'mq-1', 'mq-2'];
+    brokers.views.set('10.1.0.1', aView('mq-0', names, { 'mq-2': 'down' }));
+    brokers.views.set('10.1.0.2', aView('mq-1', names, { 'mq-2': 'down' }));
+    brokers.views.set('10.1.0.3', aView('mq-2', names, { 'mq-0': 'down', 'mq-1': 'down' }));
+    await reconcile(key);
+    const status = () => kube.clusters.get('prod/mq')!.status;
+    expect(status().conditions?.find((c) => c.type === 'Partitioned')).toMatchObject({ status: 'True', reason: 'PartitionSuspected' });
+    expect(status().lastPartition).toMatchObject({ groups: [['mq-0', 'mq-1'], ['mq-2']], action: 'waiting' });
+    tick(5000);
+    await reconcile(key);
+    expect(kube.writes.filter((w) => w.startsWith('delete'))).toEqual([]);
+    tick(5001);
+    await reconcile(key);
+    expect(kube.writes.filter((w) => w.startsWith('delete'))).toEqual(['delete Pod/prod/mq-2']);
+    expect(status().lastPartition).toMatchObject({ kept: ['mq-0', 'mq-1'], deleted: ['mq-2'], action: 'deleted' });
+    expect(kube.events.map((e) => e.reason)).toEqual(expect.arrayContaining(['PartitionDetected', 'AutohealDeleted']));
+    // The StatefulSet recreates mq-2, which rejoins.
+    runPods(kube, brokers, 3);
+    await reconcile(key);
+    expect(status().conditions?.find((c) => c.type === 'Partitioned')).toMatchObject({ status: 'False' });
+    expect(status().lastPartition?.healedAt).toBeDefined();
+    expect(kube.events.at(-1)?.reason).toBe('PartitionHealed');
+  });
+
+  it('autoclean: a node unseen past autoclean is forgotten on every broker listing it', async () => {
+    const { kube, brokers, reconcile, tick } = setup({ cluster: { autoclean: '1m' } });
+    await reconcile(key);
+    runPods(kube, brokers, 2);
+    const names = ['mq-0', 'mq-1', 'mq-old'];
+    const since = Date.parse('2026-12-03T10:00:00Z');
+    brokers.views.set('10.1.0.1', aView('mq-0', names, { 'mq-old': 'down' }, since));
+    brokers.views.set('10.1.0.2', aView('mq-1', names, { 'mq-old': 'down' }, since));
+    kube.clusters.get('prod/mq')!.spec = { cluster: { autoclean: '1m' }, replicas: 2 };
+    await reconcile(key);
+    expect(brokers.calls.filter((c) => c.startsWith('forget'))).toEqual([]);
+    tick(60_001);
+    await reconcile(key);
+    expect(brokers.calls.filter((c) => c.startsWith('forget'))).toEqual([
+      'forget 10.1.0.1 mq-old.mq-headless.prod.svc.cluster.local', 'forget 10.1.0.2 mq-old.mq-headless.prod.svc.cluster.local',
+    ]);
+    expect(kube.clusters.get('prod/mq')!.status.autocleaned).toEqual([{ node: 'mq-old.mq-headless.prod.svc.cluster.local', lastSeenUp: '2026-12-03T10:00:00.000Z', removedAt: '2026-12-03T10:01:00.001Z' }]);
+  });
 });

@@ -9,23 +9,30 @@ import type { ClusterKey, Reconcile, ReconcileResult } from './ports.js';
 import type { Plan, ReconcileContext, ReconcilerDeps, Step } from './reconcile-context.js';
 import { configStep, disruptionBudgetStep, generatedSecretsStep, serviceMonitorStep, servicesStep } from './steps/apply-children.js';
 import { statefulSetStep } from './steps/apply-statefulset.js';
+import { autocleanStep } from './steps/autoclean.js';
+import { createAutohealStep } from './steps/autoheal.js';
 import { forgetRemovedStep } from './steps/forget-removed.js';
 import { observeBrokersStep } from './steps/observe-brokers.js';
 import { scaleDownStep } from './steps/scale-down.js';
 import { statusStep } from './steps/write-status.js';
 
-export const DEFAULT_STEPS: readonly Step[] = [
-  generatedSecretsStep,
-  configStep,
-  servicesStep,
-  disruptionBudgetStep,
-  serviceMonitorStep,
-  observeBrokersStep,
-  scaleDownStep,
-  statefulSetStep,
-  forgetRemovedStep,
-  statusStep,
-];
+/** The steps in order; partition handling keeps its memory (seen splits, last heal) in the step. */
+export function defaultSteps(): Step[] {
+  return [
+    generatedSecretsStep,
+    configStep,
+    servicesStep,
+    disruptionBudgetStep,
+    serviceMonitorStep,
+    observeBrokersStep,
+    scaleDownStep,
+    statefulSetStep,
+    forgetRemovedStep,
+    autocleanStep,
+    createAutohealStep(),
+    statusStep,
+  ];
+}
 
 export class StepError extends Error {
   constructor(readonly step: string, cause: unknown) {
@@ -61,7 +68,7 @@ async function reportInvalid(raw: unknown, error: InvalidSpecError, deps: Reconc
   await deps.effects.writeStatus(cluster, { ...cluster.status, phase: 'Failed', observedGeneration: cluster.metadata.generation, conditions });
 }
 
-export function createReconciler(deps: ReconcilerDeps, steps: readonly Step[] = DEFAULT_STEPS): Reconcile {
+export function createReconciler(deps: ReconcilerDeps, steps: readonly Step[] = defaultSteps()): Reconcile {
   return async (key: ClusterKey): Promise<ReconcileResult> => {
     const raw = deps.cache.brokerCluster(key);
     if (raw === undefined) return {};

@@ -100,4 +100,7 @@ export class FakeBrokers implements BrokerAdmin {
     this.calls.push(`forget ${target.host} ${node}`);
     return true;
   }
+  async grantServing(target: BrokerTarget, nodes: readonly string[], ttlMs: number): Promise<void> {
+    this.calls.push(`serving ${target.host} ${nodes.join(',')} ttl=${ttlMs}`);
+  }
 }

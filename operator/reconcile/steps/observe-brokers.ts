@@ -3,7 +3,10 @@
 // is recorded as such: the decisions after this step never guess about a pod they cannot see.
 import type { BrokerObservation } from '../broker-observation.js';
 import type { PodFacts } from '../pod-facts.js';
-import type { ReconcileContext, ReconcilerDeps, Step } from '../reconcile-context.js';
+import { requeueAfter, type ReconcileContext, type ReconcilerDeps, type Step } from '../reconcile-context.js';
+
+/** Views change without any Kubernetes object changing: read them this often while pods run. */
+export const VIEW_POLL_MS = 5000;
 
 async function observe(pod: PodFacts, ctx: ReconcileContext, deps: ReconcilerDeps, withDrain: boolean): Promise<BrokerObservation> {
   if (pod.ip === undefined) return { pod, ok: false, error: 'no pod IP yet' };
@@ -25,5 +28,6 @@ export const observeBrokersStep: Step = {
     const desired = ctx.cluster.spec.replicas;
     const results = await Promise.all(running.map((pod) => observe(pod, ctx, deps, pod.ordinal >= desired)));
     ctx.observations = new Map(results.map((o) => [o.pod.name, o]));
+    if (running.length > 0) requeueAfter(ctx.plan, VIEW_POLL_MS);
   },
 };
