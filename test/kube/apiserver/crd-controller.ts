@@ -7,6 +7,7 @@ import { CoalescedPass } from './coalesced-pass.js';
 import type { FieldError } from './api-error.js';
 import { normalizeCustomResource } from './crd-schema-normalize.js';
 import { validateAgainstSchema } from './crd-schema-validate.js';
+import { checkDefaults } from './crd-default-check.js';
 import { checkStructural } from './crd-structural.js';
 import { clone, isObject, metadataOf, objectsIn, stringAt, type JsonObject, type JsonValue } from './json.js';
 import { kubeTime } from './object-meta.js';
@@ -74,7 +75,10 @@ export function validateCrd(crd: JsonObject): FieldError[] {
   }
   versions.forEach((v, i) => {
     const schema = isObject(v['schema']) ? v['schema']['openAPIV3Schema'] : undefined;
-    errors.push(...checkStructural(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
+    const structural = checkStructural(schema, `spec.versions[${i}].schema.openAPIV3Schema`);
+    errors.push(...structural);
+    // Defaults are only checked on a schema that is structural, as the apiserver does.
+    if (structural.length === 0 && isObject(schema)) errors.push(...checkDefaults(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
   });
   return errors;
 }
