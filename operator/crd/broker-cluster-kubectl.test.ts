@@ -49,6 +49,12 @@ describe('the BrokerCluster CRD through kubectl', () => {
       'The BrokerCluster "dur" is invalid: spec.cluster.autoclean: Invalid value: "5 minutes": spec.cluster.autoclean in body should match \'^(0|([0-9]+(\\.[0-9]+)?(ms|s|m|h))+)$\''],
     ['a quantity that is not one', 'qty', '{resources: {limits: {memory: 1 GB}}}',
       'The BrokerCluster "qty" is invalid: spec.resources.limits.memory: Invalid value: "1 GB": spec.resources.limits.memory in body should match'],
+    ['redis without its location (a CEL rule)', 'cel1', '{persistence: {type: redis}}',
+      'The BrokerCluster "cel1" is invalid: spec.persistence: Invalid value: "object": persistence.redis is required when persistence.type is redis'],
+    ['two Redis locations (a CEL rule)', 'cel2', '{persistence: {type: redis, redis: {url: "redis://r:6379", clusterNodes: ["r:7000"]}}}',
+      'The BrokerCluster "cel2" is invalid: spec.persistence.redis: Invalid value: "object": exactly one of url, urlSecret, sentinels, clusterNodes is required'],
+    ['sentinels without a master name (a CEL rule)', 'cel3', '{persistence: {type: redis, redis: {sentinels: ["s:26379"]}}}',
+      'The BrokerCluster "cel3" is invalid: spec.persistence.redis: Invalid value: "object": sentinelName is required with sentinels'],
     ['a name too long for its pods', 'n'.repeat(MAX_NAME_LENGTH + 1), '{}',
       `The BrokerCluster "${'n'.repeat(MAX_NAME_LENGTH + 1)}" is invalid: metadata.name: Too long: may not be more than ${MAX_NAME_LENGTH} bytes`],
   ])('refuses %s, naming the field', async (_what, name, spec, message) => {
