@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(async () => { await s.close(); });
 
 describe('crds/examples', () => {
-  plainIt('has minimal.yaml and production.yaml among', () => {
+  plainIt('include minimal.yaml and production.yaml', () => {
     expect(files).toEqual(expect.arrayContaining(['minimal.yaml', 'production.yaml']));
   });
 
