@@ -28,7 +28,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && rm -rf /root/.npm
 
-# --- what both images share: Node, the dependencies, package.json ("type": "module")
+# --- what both images share: Node, the dependencies, package.json ("type": "module"), the licence
 FROM ${NODE_IMAGE} AS runtime
 ARG VERSION=0.1.0
 ARG REVISION=unknown
@@ -40,7 +40,7 @@ LABEL org.opencontainers.image.source="https://github.com/meshmq/meshmq" \
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=production-dependencies /app/node_modules ./node_modules
-COPY package.json ./
+COPY package.json LICENSE ./
 
 # --- the broker: MQTT 1883 (TLS 8883, WebSocket 8083), HTTP 8081 (probes, metrics, admin API), mesh 4370
 FROM runtime AS broker
@@ -50,7 +50,7 @@ COPY --from=build /src/dist/broker ./dist/broker
 EXPOSE 1883 8883 8083 8081 4370
 USER 65532:65532
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "require('http').get({ host: '127.0.0.1', port: process.env.MESHMQ_HTTP_PORT || 8081, path: '/healthz', timeout: 2000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
+  CMD ["node", "-e", "const b = process.env.MESHMQ_BIND; require('http').get({ host: b && b !== '0.0.0.0' && b !== '::' ? b : '127.0.0.1', port: process.env.MESHMQ_HTTP_PORT || 8081, path: '/healthz', timeout: 2000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/broker/main.js"]
 
 # --- the operator: HTTP 8080 (/healthz, /readyz, /metrics); in-cluster config unless --kubeconfig

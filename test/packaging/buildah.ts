@@ -61,6 +61,8 @@ export interface RunningImage {
   mainPid(): Promise<number | undefined>;
   /** Files the run added or changed in the container's writable layer (`podman diff`). */
   changes(): Promise<string[]>;
+  /** Runs another command in the same container (as its user, with `env`) and returns its exit code. */
+  exec(argv: string[], env?: Record<string, string>): Promise<number>;
   remove(): Promise<void>;
 }
 
@@ -88,6 +90,11 @@ export async function runImage(tag: string, o: { env?: Record<string, string>; m
     exited,
     mainPid: async () => child.pid === undefined ? undefined : await findDescendant(child.pid, program),
     changes: async () => (await run('podman', ['diff', container])).stdout.split('\n').filter((l) => l.trim() !== ''),
+    exec: async (command, env = {}) => {
+      const execArgs = ['run', '--isolation', 'chroot', '--user', config.user || 'root', '--workingdir', config.workingDir];
+      for (const [k, v] of Object.entries(env)) execArgs.push('--env', `${k}=${v}`);
+      return await run('buildah', [...execArgs, container, '--', ...command]).then(() => 0, (err: { code?: number }) => err.code ?? 1);
+    },
     remove: async () => {
       if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
       await run('buildah', ['rm', container]);

@@ -1,6 +1,7 @@
 // The Dockerfile's broker and operator images, built for real with buildah (chroot isolation) on a
 // local Node 20 base image, then run as their config says: the broker serves probes, metrics and
 // MQTT, drains on SIGTERM and writes nothing to its root filesystem; both hold only what they ship.
+import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,7 +63,7 @@ describe('Dockerfile', () => {
   it('sends only the manifests and sources as build context (.dockerignore is an allowlist)', () => {
     const rules = readFileSync(path.join(repo, '.dockerignore'), 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
     expect(rules[0]).toBe('**');
-    expect(rules.filter((r) => r.startsWith('!')).sort()).toEqual(['!broker/**', '!operator/**', '!package-lock.json', '!package.json', '!tsconfig.build.json', '!tsconfig.json']);
+    expect(rules.filter((r) => r.startsWith('!')).sort()).toEqual(['!LICENSE', '!broker/**', '!operator/**', '!package-lock.json', '!package.json', '!tsconfig.build.json', '!tsconfig.json']);
     expect(rules).toEqual(expect.arrayContaining(['**/*.test.ts']));
   });
 });
@@ -80,15 +81,20 @@ describe('the broker image', () => {
   });
 
   withImages('runs as its user, serves probes, metrics and MQTT, writes nothing to its root, drains on SIGTERM', async () => {
-    const [mqttPort, httpPort, wsPort] = await freePorts(3);
-    const running = await runImage(BROKER, { env: { MESHMQ_BIND: '127.0.0.1', MESHMQ_MQTT_PORT: String(mqttPort), MESHMQ_HTTP_PORT: String(httpPort), MESHMQ_WS_PORT: String(wsPort) } });
+    // An address of its own: the image shares the host's network with every other test.
+    const host = `127.${100 + randomInt(100)}.${randomInt(256)}.${1 + randomInt(254)}`;
+    const [mqttPort, httpPort, wsPort] = await freePorts(3, host);
+    const running = await runImage(BROKER, { env: { MESHMQ_BIND: host, MESHMQ_MQTT_PORT: String(mqttPort), MESHMQ_HTTP_PORT: String(httpPort), MESHMQ_WS_PORT: String(wsPort) } });
     try {
-      const http = `http://127.0.0.1:${httpPort}`;
+      const http = `http://${host}:${httpPort}`;
       await waitFor(async () => (await httpRequest(`${http}/healthz`)).status === 200, { timeoutMs: 20_000, what: `/healthz of the broker image (${running.output()})` });
       expect((await httpRequest(`${http}/readyz`)).status).toBe(200);
+      const healthcheck = (await inspectImage(BROKER)).healthcheck?.slice(1) ?? [];
+      const probeEnv = { MESHMQ_BIND: host, MESHMQ_HTTP_PORT: String(httpPort) };
+      expect(await running.exec(healthcheck, probeEnv)).toBe(0);
       const pid = await mainPid(running);
       expect(await uidOf(pid)).toBe(UID);
-      const url = `mqtt://127.0.0.1:${mqttPort}`;
+      const url = `mqtt://${host}:${mqttPort}`;
       const sub = await subscriber(url, 'image/#', { qos: 1 });
       const pub = await TestClient.connect(url);
       await pub.publish('image/hello', 'from the image', { qos: 1 });
@@ -98,6 +104,7 @@ describe('the broker image', () => {
       await sub.disconnect();
       process.kill(pid, 'SIGTERM');
       expect(await running.exited).toBe(0);
+      expect(await running.exec(healthcheck, probeEnv)).toBe(1);
       expect(running.output()).toContain('"msg":"shutting down"');
       expect(running.output()).toContain('"signal":"SIGTERM"');
       // buildah itself writes /etc/hosts (and /etc, /run for it); the broker adds nothing.
@@ -142,11 +149,11 @@ describe('the operator image', () => {
 
 describe('what the images hold', () => {
   for (const [name, tag, code] of [['broker', BROKER, ['dist/broker']], ['operator', OPERATOR, ['dist/operator', 'dist/broker/contract']]] as const) {
-    withImages(`${name}: its code, package.json and production dependencies only; no tests, no secrets`, async () => {
+    withImages(`${name}: its code, package.json, LICENSE and production dependencies only; no tests, no secrets`, async () => {
       const image = await mountImage(tag);
       try {
         const app = path.join(image.root, 'app');
-        expect((await readdir(app)).sort()).toEqual(['dist', 'node_modules', 'package.json']);
+        expect((await readdir(app)).sort()).toEqual(['LICENSE', 'dist', 'node_modules', 'package.json']);
         const files = await walk(path.join(app, 'dist'));
         expect(files.length).toBeGreaterThan(0);
         expect(files.filter((f) => !code.some((c) => f.startsWith(`${path.join(app, c)}/`)))).toEqual([]);
@@ -167,7 +174,7 @@ describe('what the images hold', () => {
 });
 
 async function mainPid(running: RunningImage): Promise<number> {
-  return await waitFor(() => running.mainPid(), { what: 'the image\'s node process' });
+  return await waitFor(() => running.mainPid(), { what: `the image's node process (output: ${running.output()})` });
 }
 
 async function uidOf(pid: number): Promise<number> {
