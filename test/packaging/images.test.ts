@@ -3,7 +3,7 @@
 // MQTT, drains on SIGTERM and writes nothing to its root filesystem; both hold only what they ship.
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +130,9 @@ describe('the operator image', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'operator-image-'));
     try {
       await api.writeKubeconfig(path.join(dir, 'config'));
+      // The kubeconfig is 0600, as kubectl writes it: readable by the image's user once it owns it.
+      await chown(path.join(dir, 'config'), UID, UID);
+      await chmod(dir, 0o755);
       const running = await runImage(OPERATOR, { mounts: [`type=bind,source=${dir},destination=/kube,ro`], args: ['--kubeconfig', '/kube/config'] });
       try {
         await waitFor(async () => (await httpRequest('http://127.0.0.1:8080/healthz')).status === 200, { timeoutMs: 20_000, what: `/healthz of the operator image (${running.output()})` });
