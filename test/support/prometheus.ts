@@ -83,6 +83,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     await rm(dir, { recursive: true, force: true });
   };
   try {
+    // Connection refused until it listens: not ready yet, keep polling.
     await proc.waitWhileRunning(async () => (await httpRequest(`${url}/-/ready`).catch(() => ({ status: 0 }))).status === 200,
       { timeoutMs: options.readyTimeoutMs ?? 20_000, what: 'prometheus to be ready' });
   } catch (err) {
