@@ -23,7 +23,7 @@ const KINDS: Record<string, string> = {
   'v1/Namespace': 'core.Namespace', 'v1/Secret': 'core.Secret', 'v1/ConfigMap': 'core.ConfigMap',
   'v1/ServiceAccount': 'core.ServiceAccount', 'v1/Service': 'core.Service', 'v1/Endpoints': 'core.Endpoints',
   'v1/Event': 'core.Event', 'v1/Pod': 'core.Pod', 'v1/Binding': 'core.Binding',
-  'apps/v1/Deployment': 'apps.Deployment', 'apps/v1/StatefulSet': 'apps.StatefulSet', 'apps/v1/ControllerRevision': 'apps.ControllerRevision',
+  'apps/v1/Deployment': 'apps.Deployment', 'apps/v1/ReplicaSet': 'apps.ReplicaSet', 'apps/v1/StatefulSet': 'apps.StatefulSet', 'apps/v1/ControllerRevision': 'apps.ControllerRevision',
   'policy/v1/PodDisruptionBudget': 'policy.PodDisruptionBudget',
   'rbac.authorization.k8s.io/v1/Role': 'rbac.Role', 'rbac.authorization.k8s.io/v1/ClusterRole': 'rbac.ClusterRole',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'rbac.RoleBinding', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'rbac.ClusterRoleBinding',
