@@ -76,7 +76,9 @@ export async function startKubeEnvironment(options: KubeEnvironmentOptions = {})
     cleanups.push(() => dns.close());
     // The API server reads pod logs from the node's files, as the real one asks the pod's kubelet.
     const podLogs = new PodLogFiles(path.join(dataDir, 'logs'));
-    const api = await startApiServer({ logger, podLogs, ...options.api });
+    // As root the apiserver listens on the node's bridge address, which pods reach from their
+    // namespaces (in-cluster clients find it through KUBERNETES_SERVICE_HOST); the host reaches it too.
+    const api = await startApiServer({ logger, podLogs, ...(options.root ? { host: network.hostAddress } : {}), ...options.api });
     cleanups.push(() => api.close());
     const kubeConfig = api.kubeConfig();
     const dnsController = await DnsController.start({ kubeConfig, dns, logger, ...(options.domain ? { domain: options.domain } : {}) });
