@@ -47,7 +47,8 @@ export interface ProtobufBodyDecoder {
   readonly kinds: readonly string[];
 }
 
-export function createProtobufBodyDecoder(): ProtobufBodyDecoder {
+/** The schemas of every built-in kind, resolved, and the message type of each `apiVersion/Kind`. */
+export function loadKubernetesSchemas(): { root: protobuf.Root; typeOf(apiVersion: string, kind: string): protobuf.Type | undefined } {
   const root = new protobuf.Root();
   for (const text of [META_PROTO, RUNTIME_PROTO, RESOURCE_PROTO, INTSTR_PROTO, CORE_OBJECTS_PROTO, CORE_POD_PROTO,
     CORE_CONTAINERS_PROTO, CORE_VOLUMES_PROTO, APPS_PROTO, POLICY_PROTO, RBAC_PROTO, COORDINATION_PROTO,
@@ -55,6 +56,11 @@ export function createProtobufBodyDecoder(): ProtobufBodyDecoder {
     protobuf.parse(`syntax = "proto2";\n${text}`, root, { keepCase: true });
   }
   root.resolveAll();
+  return { root, typeOf: (apiVersion, kind) => { const name = KINDS[`${apiVersion}/${kind}`]; return name ? root.lookupType(name) : undefined; } };
+}
+
+export function createProtobufBodyDecoder(): ProtobufBodyDecoder {
+  const { root } = loadKubernetesSchemas();
   const unknownType = root.lookupType('runtime.Unknown');
   const deleteOptions = root.lookupType('meta.DeleteOptions');
   const types = new Map(Object.entries(KINDS).map(([k, name]) => [k, root.lookupType(name)]));
