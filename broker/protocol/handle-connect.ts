@@ -23,6 +23,8 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if ((packet.protocolId === 'MQIsdp') !== (version === 3)) {
     throw new ProtocolError(ReasonCode.UnsupportedProtocolVersion, 'Protocol name and level do not match');
   }
+  // A draining node takes no clients: v5 0x9C Use another server, 3.1.1 return code 3 Server unavailable.
+  refuseWhileDraining(conn);
   // Refused before anything else happens: a bad CONNECT must not take over a live client first.
   if (packet.properties?.receiveMaximum === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum 0'); // [MQTT-3.2.2-?]
   if (packet.properties?.maximumPacketSize === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Maximum Packet Size 0');
@@ -75,6 +77,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if (ctx.cluster !== undefined && !(await claimClusterWide(conn, clientId, version, auth.username))) return;
 
   refuseForeignTakeover(conn, clientId, auth.username); // again: the claim took a while
+  refuseWhileDraining(conn); // a session it imported stays here, offline, for the drain to hand on
   const previous = ctx.clients.get(clientId);
   const foreign = ctx.registry.get(clientId);
   const effectiveCleanStart = cleanStart || (foreign !== undefined && foreign.username !== auth.username);
@@ -144,6 +147,11 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   conn.resumeReading();
 }
 
+function refuseWhileDraining(conn: Connection): void {
+  const reason = conn.ctx.admission.refuseReason;
+  if (reason !== undefined) throw new ProtocolError(reason, 'This server is draining: connect to another one');
+}
+
 function refuseForeignTakeover(conn: Connection, clientId: string, username: string | undefined): void {
   const previous = conn.ctx.clients.get(clientId);
   if (previous !== undefined && previous !== conn && previous.username !== username) {
@@ -188,6 +196,7 @@ async function claimClusterWide(conn: Connection, clientId: string, version: 3 |
       ctx.metrics.takeovers.inc({ scope: 'cluster_import' });
       // A local session of the same id cannot exist: this node did not own the id until now.
       ctx.registry.restore(snapshot);
+      ctx.handoff.imported(clientId, snapshot);
     } catch (err) {
       // A session that cannot be read is lost, not half-imported; the client starts clean.
       ctx.logger.error('session snapshot from peer refused', { clientId, err });

@@ -73,7 +73,7 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   const message = createMessage({
     topic, payload: toBuffer(packet.payload), qos: qos as QoS, retain: packet.retain, properties: messageProperties(props),
     expiresAt: expiry !== undefined ? now + expiry * 1000 : 0,
-    originClientId: conn.clientId, originNode: ctx.nodeName, receivedAt: now,
+    originClientId: conn.clientId, originNode: ctx.nodeName, receivedAt: now, originSeq: qos === 0 ? 0 : ctx.dispatcher.nextOriginSeq(),
   });
   if (qos === 2) session.addIncomingQos2(packetId);
   const { delivered, forwarded } = ctx.dispatcher.publish(message);

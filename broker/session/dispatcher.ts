@@ -35,6 +35,8 @@ export interface DispatcherDeps {
 }
 
 const NO_SHARED_GROUPS: ReadonlySet<string> = new Set();
+/** Origin sequence numbers stay below 2^31: the forwarder numbers messages without one above it. */
+const MAX_ORIGIN_SEQ = 0x7fffffff;
 
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
@@ -42,11 +44,18 @@ export class Dispatcher {
   #message: Message | undefined;
   #cache: EncodingCache | undefined;
   #count = 0;
+  #originSeq = 0;
   readonly #visit = (d: Delivery): void => this.#deliver(d);
-  readonly #isAvailable = (clientId: string): boolean => this.#deps.sessions.get(clientId)?.connected ?? false;
+  readonly #isAvailable = (clientId: string): boolean => this.#deps.sessions.get(clientId)?.available ?? false;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+  }
+
+  /** The next origin sequence number for a QoS 1/2 message published here (Message.originSeq). */
+  nextOriginSeq(): number {
+    this.#originSeq = this.#originSeq >= MAX_ORIGIN_SEQ ? 1 : this.#originSeq + 1;
+    return this.#originSeq;
   }
 
   /**
