@@ -495,7 +495,7 @@ class MeshBroker implements Broker {
   #publishWill(will: Message, username: string | undefined): void {
     // The will is published now, as a message of its client [MQTT-3.1.2-8].
     // Published by this node now (it may have come here with its session): numbered as this node's.
-    const message = createMessage({ ...will, receivedAt: this.#now(), originNode: this.nodeName, originSeq: will.qos === 0 ? 0 : this.#dispatcher.nextOriginSeq() });
+    const message = createMessage({ ...will, receivedAt: this.#now(), originNode: this.nodeName, originSeq: this.#dispatcher.nextOriginSeq() });
     const identity = { clientId: will.originClientId, username };
     if (!this.#deps.authorizer.canPublish(identity, will.topic)) return;
     this.#dispatcher.publish(message).forwarded?.catch((err: unknown) => this.#deps.logger.warn('will forwarding failed', { err }));

@@ -130,7 +130,7 @@ async function start(argv: readonly string[]): Promise<void> {
       const clusterBroker = broker as unknown as ClusterBrokerSide;
       const callbacks = createBrokerCallbacks(() => clusterBroker, (seam) => logger.error('the broker lacks a cluster seam; that cluster feature is off', { seam }));
       node = await ClusterNode.start({
-        config, logger, metrics, now: Date.now, ...callbacks, handoffBroker: callbacks.handoffBroker,
+        config, logger, metrics, now: Date.now, ...callbacks, handoffBroker: () => callbacks.handoffBroker(),
         localStatus: () => ({ draining: drain.state !== 'serving', sessions: broker.sessionCount() }),
         onHandoffRefused: (peer, clientIds) => drain.refused(peer, clientIds),
       });

@@ -175,7 +175,7 @@ describe('ClusterNode', () => {
     const total = 8000;
     const deadline = Date.now() + 20000;
     for (let i = 0; i < total && Date.now() < deadline; i++) {
-      n0!.node.router.forward(publish('load', 0, { payload }));
+      void n0!.node.router.forward(publish('load', 0, { payload }));
       // Paced by the fast peer only, as a publisher is by its own socket: the slow one must not matter.
       if (i % 50 === 49) { await toFast.whenWritable(); await new Promise((r) => setImmediate(r)); }
     }
