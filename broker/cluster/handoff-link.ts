@@ -140,6 +140,8 @@ export class HandoffLink {
 
   #onRequest(conn: PeerConnection, sessions: ReadonlyArray<{ c: string; u: string | null }>): void {
     if (this.#d.isDraining()) {
+      // The asker had not heard yet that this node drains (its heartbeat crossed the request).
+      this.#d.logger.info('refused sessions a peer asked this draining node to take', { peer: conn.peer.name, sessions: sessions.length });
       conn.send(encodeControl({ t: 'ho-refuse', c: sessions.map((s) => s.c) }));
       return;
     }
