@@ -22,8 +22,7 @@ import { ReasonCode } from './protocol/reason-codes.js';
 import type { BrokerClusterHooks, SessionSnapshot, SessionTakeOver } from './session/cluster-seam.js';
 import { Dispatcher } from './session/dispatcher.js';
 import { SessionHandoff } from './session/session-handoff.js';
-import { parseSessionSnapshot } from './session/session-snapshot.js';
-import type { StoredDelivery } from './store/store.js';
+import { BrokerDrainSide } from './broker-drain-side.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { SessionContext } from './session/session.js';
 import type { Store } from './store/store.js';
@@ -84,32 +83,8 @@ export interface Broker {
   /** Every retained message held here (for a joining node's snapshot). */
   retainedMessages(): Iterable<Message>;
 
-  // Drain (broker/drain) and session hand-off (session-handoff.ts).
-  /**
-   * From now on CONNECTs are refused (v5 0x9C Use another server, 3.1.1 return code 3), clients this
-   * node lets go are told `disconnectReason` (v5), and every session remembers what it is delivered.
-   */
-  beginDrain(disconnectReason: number): void;
-  /** Sessions held here (connected, or offline and persistent): what a drain hands over. */
-  heldSessions(): Array<{ clientId: string; username: string | undefined; persistent: boolean; connected: boolean }>;
-  /** Sessions held here (relays to other nodes not counted). */
-  sessionCount(): number;
-  /** Disconnects connected clients (all, or those whose session ends with the connection) with the drain's reason. */
-  disconnectClients(which: 'all' | 'non-persistent'): number;
-  /** Lets connected clients whose session ends with the connection receive what they are owed (bounded). */
-  flushConnected(timeoutMs: number): Promise<void>;
-  /** A session another node handed to this one (its snapshot, as a peer sent it): installed offline. */
-  adoptSession(snapshot: unknown): boolean;
-  /** A delivery for `clientId` relayed by the node it moved from. */
-  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): void;
-  /** The node that took `clientId` has its routes out: this node's relay `relay` for it ends. */
-  endRelay(clientId: string, relay: number): void;
-  /** A session snapshot that only passed through this node went on to `node` (relays follow it). */
-  handedOn(clientId: string, node: string): void;
-  /** Relays this node still keeps, by the node they relay to. */
-  pendingRelays(): Map<string, number>;
-  /** Ends every relay (this node left the mesh). */
-  endAllRelays(): void;
+  /** What a drain (broker/drain) and the cluster's session hand-off do with this broker. */
+  readonly drainSide: BrokerDrainSide;
 }
 
 /** Keep-alive and connect-timeout resolution. */
@@ -146,8 +121,7 @@ class MeshBroker implements Broker {
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #startedAt = 0;
   readonly #handoff: SessionHandoff;
-  /** Set by beginDrain: what clients let go by this node are told (v5 DISCONNECT reason code). */
-  #drainReason: number | undefined;
+  readonly drainSide: BrokerDrainSide;
 
   constructor(deps: BrokerDeps) {
     this.#deps = deps;
@@ -186,8 +160,11 @@ class MeshBroker implements Broker {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
       logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, table: this.#table,
       registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, lingering: lingerBudgetFor(config.limits.maxConnections), tick: () => this.#sweep?.tick ?? 0,
-      connectionClosed: (c) => this.#connectionClosed(c), handoff: this.#handoff, admission: { refuseReason: undefined },
+      connectionClosed: (c) => this.#connectionClosed(c), handoff: this.#handoff, admission: { refuseReason: undefined, disconnectReason: undefined },
     };
+    this.drainSide = new BrokerDrainSide({
+      ctx: this.#ctx, handoff: this.#handoff, flushConnected: (ms) => this.#drainConnectedSessions(Math.min(ms, STOP_DRAIN_MS), true),
+    });
     metrics.gauge('meshmq_connections', 'Connected MQTT clients', () => this.#ctx.clients.size);
     metrics.gauge('meshmq_sessions', 'Sessions held by this node (connected or not)', () => this.#registry.size);
     metrics.gauge('meshmq_subscriptions', 'Subscriptions of local sessions', () => this.#table.size);
@@ -352,81 +329,13 @@ class MeshBroker implements Broker {
       // Counted by the cluster node (takeovers{scope="cluster"}), once per session given up, live or not.
       // As a local takeover: the will goes out if the session ends with this connection [MQTT-3.1.4-3].
       // A draining node moves its clients rather than losing them to another connection: v5 0x8B/0x9C.
-      if (this.#drainReason === undefined) connection.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', true);
-      else connection.disconnect(this.#drainReason, 'draining', true);
+      const drainReason = this.#ctx.admission.disconnectReason;
+      if (drainReason === undefined) connection.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', true);
+      else connection.disconnect(drainReason, 'draining', true);
     }
     // A node that takes relays gets one: nothing that still reaches this node for the session is lost.
     if (claimantNode !== undefined && this.#handoff.canRelayTo(claimantNode)) return await this.#handoff.relayOut(clientId, claimantNode);
     return await this.#registry.handOver(clientId);
-  }
-
-  beginDrain(disconnectReason: number): void {
-    this.#drainReason = disconnectReason;
-    this.#ctx.admission.refuseReason = ReasonCode.UseAnotherServer;
-    this.#handoff.recordDeliveries();
-  }
-
-  heldSessions(): Array<{ clientId: string; username: string | undefined; persistent: boolean; connected: boolean }> {
-    const out: Array<{ clientId: string; username: string | undefined; persistent: boolean; connected: boolean }> = [];
-    for (const s of this.#registry.values()) {
-      if (s.handoff?.relaying === true) continue;
-      out.push({ clientId: s.clientId, username: s.username, persistent: s.persistent, connected: s.connected });
-    }
-    return out;
-  }
-
-  sessionCount(): number {
-    return this.#registry.size;
-  }
-
-  disconnectClients(which: 'all' | 'non-persistent'): number {
-    const reason = this.#drainReason ?? ReasonCode.ServerShuttingDown;
-    let n = 0;
-    for (const c of [...this.#ctx.clients.values()]) {
-      if (which === 'non-persistent' && c.session?.persistent === true) continue;
-      // Not a DISCONNECT from the client: its will is due [MQTT-3.1.2-8].
-      c.disconnect(reason, reason === ReasonCode.ServerShuttingDown ? 'server_shutdown' : 'draining', true);
-      n++;
-    }
-    return n;
-  }
-
-  async flushConnected(timeoutMs: number): Promise<void> {
-    await this.#drainConnectedSessions(Math.min(timeoutMs, STOP_DRAIN_MS), true);
-  }
-
-  adoptSession(snapshot: unknown): boolean {
-    let state: SessionSnapshot;
-    try {
-      state = parseSessionSnapshot(snapshot);
-    } catch (err) {
-      this.#deps.logger.error('a session handed over by a draining node was refused', { err });
-      return false;
-    }
-    this.#deps.metrics.takeovers.inc({ scope: 'cluster_import' });
-    this.#registry.restore(state);
-    this.#handoff.imported(state.record.clientId, state);
-    return true;
-  }
-
-  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): void {
-    this.#handoff.deliverRelayed(clientId, delivery, hops);
-  }
-
-  endRelay(clientId: string, relay: number): void {
-    this.#handoff.endRelay(clientId, relay);
-  }
-
-  handedOn(clientId: string, node: string): void {
-    this.#handoff.pointTo(clientId, node);
-  }
-
-  pendingRelays(): Map<string, number> {
-    return this.#handoff.relaysTo();
-  }
-
-  endAllRelays(): void {
-    this.#handoff.endAll();
   }
 
   applyRetainedFromPeer(message: Message): void {

@@ -98,7 +98,7 @@ async function start(argv: readonly string[]): Promise<void> {
   };
   const broker = createBroker(deps);
   const drain = new DrainController({
-    nodeName: config.nodeName, broker, cluster: () => node, logger: logger.child({ component: 'drain' }), metrics, now: Date.now,
+    nodeName: config.nodeName, broker: broker.drainSide, cluster: () => node, logger: logger.child({ component: 'drain' }), metrics, now: Date.now,
     timeoutMs: config.drain.timeoutMs,
   });
   const shutdown = { started: false };
@@ -114,7 +114,7 @@ async function start(argv: readonly string[]): Promise<void> {
         ...createAdminRoutes(broker),
         ...createClusterRoutes(clustered ? clusterAdmin(() => node) : createLocalClusterTarget({
           ...createNodeIdentity(config.nodeName, Date.now()), draining: () => drain.state !== 'serving',
-          sessions: () => broker.sessionCount(), localFilters: (limit) => broker.localFilters(limit),
+          sessions: () => broker.drainSide.sessionCount(), localFilters: (limit) => broker.localFilters(limit),
         })),
         ...createDrainRoutes(drain, (err) => logger.error('drain failed', { err })),
       ],
@@ -130,8 +130,8 @@ async function start(argv: readonly string[]): Promise<void> {
       const clusterBroker = broker as unknown as ClusterBrokerSide;
       const callbacks = createBrokerCallbacks(() => clusterBroker, (seam) => logger.error('the broker lacks a cluster seam; that cluster feature is off', { seam }));
       node = await ClusterNode.start({
-        config, logger, metrics, now: Date.now, ...callbacks, handoffBroker: () => callbacks.handoffBroker(),
-        localStatus: () => ({ draining: drain.state !== 'serving', sessions: broker.sessionCount() }),
+        config, logger, metrics, now: Date.now, ...callbacks, handoffBroker: () => broker.drainSide,
+        localStatus: () => ({ draining: drain.state !== 'serving', sessions: broker.drainSide.sessionCount() }),
         onHandoffRefused: (peer, clientIds) => drain.refused(peer, clientIds),
       });
       await broker.start();

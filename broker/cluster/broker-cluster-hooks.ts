@@ -7,7 +7,6 @@ import type { RemoteRouter } from '../routing/remote-router.js';
 import type { StoredDelivery } from '../store/store.js';
 import type { ClusterNode } from './cluster-node.js';
 import type { PeerDelivery } from './forwarder.js';
-import type { HandoffBroker } from './handoff-link.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { EvictResult } from './takeover-machine.js';
 
@@ -38,10 +37,6 @@ export interface ClusterBrokerSide {
   takeOverSession?(clientId: string, claimant: string | undefined, claimantNode?: string): Promise<SessionTakeOverLike>;
   applyRetainedFromPeer?(message: Message): void;
   retainedMessages?(): Iterable<Message>;
-  adoptSession?(snapshot: unknown): boolean;
-  deliverRelayed?(clientId: string, delivery: StoredDelivery, hops: number): void;
-  endRelay?(clientId: string, relay: number): void;
-  handedOn?(clientId: string, node: string): void;
 }
 
 export class ClusterNotStartedError extends Error {
@@ -83,7 +78,6 @@ export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undef
   onMessage(message: Message, delivery: PeerDelivery): void;
   evictSession(clientId: string, claimant: string | null, claimantNode: string): Promise<EvictResult>;
   applyRetained(message: Message): void;
-  handoffBroker(): HandoffBroker | undefined;
 } {
   const reported = new Set<string>();
   const lacks = (seam: string): void => {
@@ -115,14 +109,6 @@ export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undef
       const broker = getBroker();
       if (broker?.applyRetainedFromPeer === undefined) { lacks('applyRetainedFromPeer'); return; }
       broker.applyRetainedFromPeer(message);
-    },
-    handoffBroker() {
-      const broker = getBroker();
-      if (broker?.adoptSession === undefined || broker.deliverRelayed === undefined || broker.endRelay === undefined || broker.handedOn === undefined) {
-        lacks('handoff');
-        return undefined;
-      }
-      return broker as HandoffBroker;
     },
   };
 }

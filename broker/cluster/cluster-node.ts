@@ -14,6 +14,7 @@ import { DnsDiscovery } from './dns-discovery.js';
 import { encodeControl, FRAME_KIND, FrameError } from './frame-codec.js';
 import { Forwarder, type PeerDelivery } from './forwarder.js';
 import { HandoffLink, type HandoffBroker } from './handoff-link.js';
+import { LeaveHandshake } from './leave-handshake.js';
 import { Membership, type NodeStatus } from './membership.js';
 import { Mesh, type MeshTls } from './mesh.js';
 import { createNodeIdentity, type NodeIdentity } from './node-identity.js';
@@ -96,8 +97,7 @@ export class ClusterNode {
   readonly #joinTimeoutMs: number;
   #joined = false;
   #closed = false;
-  readonly #byes = new Set<string>();
-  #onBye: (() => void) | undefined;
+  readonly #leaving = new LeaveHandshake();
 
   private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: { routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover; router: ClusterRemoteRouter; retained: RetainedSync; handoff: HandoffLink }, log: Logger, now: () => number, joinTimeoutMs: number) {
     this.identity = identity;
@@ -294,24 +294,15 @@ export class ClusterNode {
    */
   async leave(options: { waitForPeersMs?: number } = {}): Promise<void> {
     if (this.#closed) return;
-    const awaited = new Set<string>();
-    this.#byes.clear();
+    const awaited: string[] = [];
     for (const conn of this.#mesh.connections()) {
       conn.send(encodeControl({ t: 'leave' }));
-      if (this.#membership.statusOf(conn.peer.name) !== undefined) awaited.add(conn.peer.name);
+      if (this.#membership.statusOf(conn.peer.name) !== undefined) awaited.push(conn.peer.name);
     }
     const waitMs = options.waitForPeersMs ?? 0;
-    if (waitMs > 0 && awaited.size > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, waitMs);
-        timer.unref();
-        const check = (): void => { if ([...awaited].every((n) => this.#byes.has(n))) done(); };
-        function done(): void { clearTimeout(timer); resolve(); }
-        this.#onBye = check;
-        check();
-      });
-      this.#onBye = undefined;
-      const missing = [...awaited].filter((n) => !this.#byes.has(n));
+    if (waitMs > 0 && awaited.length > 0) {
+      this.#leaving.expect(awaited);
+      const missing = await this.#leaving.wait(waitMs);
       if (missing.length > 0) this.#log.warn('leaving without every peer answering', { missing });
       // Acks of the forwards received before the byes go out next turn (forwarder.ts): let them.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -322,8 +313,7 @@ export class ClusterNode {
 
   /** A peer answered our leave, or its connection closed: it sends us nothing more. */
   byeFrom(node: string): void {
-    this.#byes.add(node);
-    this.#onBye?.();
+    this.#leaving.answered(node);
   }
 
   async close(): Promise<void> {

@@ -53,8 +53,11 @@ export interface ConnectionContext {
   connectionClosed(connection: Connection): void;
   /** Sessions moving between nodes: an imported session checks for copies it already has. */
   readonly handoff: SessionHandoff;
-  /** Whether CONNECTs are taken: a draining node refuses them with this reason code. */
-  readonly admission: { refuseReason: number | undefined };
+  /**
+   * Set by a drain (broker-drain-side.ts): CONNECTs are refused with `refuseReason`; clients the node
+   * lets go (its sessions moved) are told `disconnectReason` instead of 0x8E.
+   */
+  readonly admission: { refuseReason: number | undefined; disconnectReason: number | undefined };
 }
 
 export type ListenerKind = 'mqtt' | 'tls' | 'ws';
