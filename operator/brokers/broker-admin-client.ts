@@ -44,8 +44,8 @@ function parseDrain(body: unknown): DrainProgress {
   const b = (body ?? {}) as Record<string, unknown>;
   const state = b['state'];
   if (state !== 'serving' && state !== 'draining' && state !== 'drained') throw new BrokerApiError(`drain status without a known state: ${JSON.stringify(body).slice(0, 200)}`);
-  const num = (key: string): Record<string, number> => (typeof b[key] === 'number' ? { [key]: b[key] as number } : {});
-  return { state, ...num('sessionsTotal'), ...num('sessionsHandedOver'), ...num('sessionsFailed') } as DrainProgress;
+  const num = (key: string): Record<string, number> => (typeof b[key] === 'number' ? { [key]: b[key] } : {});
+  return { state, ...num('sessionsTotal'), ...num('sessionsHandedOver'), ...num('sessionsFailed') };
 }
 
 export function createBrokerAdminClient(options: BrokerAdminOptions = {}): BrokerAdmin {
