@@ -32,8 +32,11 @@ export interface SessionHandoffDeps {
   readonly transport: () => HandoffTransport | undefined;
 }
 
-/** How long a new owner checks for copies it already has. Relays end within a hand-off (seconds). */
-const DEDUPE_WINDOW_MS = 30_000;
+/**
+ * How long a new owner checks for copies it already has: a copy can come twice only while the old
+ * owner relays (until the route barrier, at most barrierTimeoutMs, 5 s) and for what is in flight then.
+ */
+const DEDUPE_WINDOW_MS = 15_000;
 /** A relay whose new owner never confirmed ends anyway (that node may have died). */
 const RELAY_MAX_MS = 30_000;
 /** After a relay ended, relayed deliveries still in flight to here are passed on for this long. */
@@ -79,6 +82,8 @@ export class SessionHandoff {
   readonly #pointers = new Map<string, { node: string; until: number }>();
   readonly #inbox = new Map<string, { since: number; deliveries: Array<{ delivery: StoredDelivery; hops: number }> }>();
   #inboxSize = 0;
+  /** Imported sessions still checking for copies, so the sweep frees their identities once it ends. */
+  readonly #windows = new Map<Session, DedupeWindow>();
   /** Hops of the relayed delivery being handled (deliverRelayed), for a relay that passes it on. */
   #hops = 0;
   #nextRelayId = 1;
@@ -183,7 +188,9 @@ export class SessionHandoff {
       const seen = SeenMessages.fromRecord(handoff.seen);
       for (const d of snapshot.queue) addIdentity(seen, d.message);
       for (const d of snapshot.inflight) addIdentity(seen, d.message);
-      session.handoff = new DedupeWindow(seen, this.#d.now() + DEDUPE_WINDOW_MS, this);
+      const window = new DedupeWindow(seen, this.#d.now() + DEDUPE_WINDOW_MS, this);
+      session.handoff = window;
+      this.#windows.set(session, window);
     }
     this.#flushInbox(clientId);
     if (handoff !== undefined) this.#d.transport()?.imported(clientId, handoff.from, handoff.relay);
@@ -215,6 +222,11 @@ export class SessionHandoff {
       this.#end(clientId, relay);
     }
     for (const [clientId, p] of this.#pointers) if (p.until <= now) this.#pointers.delete(clientId);
+    for (const [session, window] of this.#windows) {
+      if (window.until > now && session.handoff === window) continue;
+      if (session.handoff === window) session.handoff = undefined;
+      this.#windows.delete(session);
+    }
     for (const [clientId, box] of this.#inbox) {
       if (now - box.since < INBOX_MS) continue;
       this.#inbox.delete(clientId);
