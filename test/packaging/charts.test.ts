@@ -85,7 +85,7 @@ describe('helm lint and template', () => {
   ].map(([chart, args, message]) => [path.basename(chart as string), (args as string[]).join(' '), chart, args, message] as const))('%s refuses %s, naming the key', async (_name, _args, chart, args, message) => {
     const r = await helm('template', 'x', chart as string, ...(args as string[]));
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(message as string);
+    expect(r.stderr).toContain(message);
   });
 });
 

@@ -43,7 +43,7 @@ export class NamespaceDefaultsController {
       const cm = this.#store.get(cmType.storeKey, name, ROOT_CA_CONFIG_MAP);
       const annotations = { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' };
       if (!cm) this.#create(cmType.storeKey, name, { metadata: { name: ROOT_CA_CONFIG_MAP, annotations }, data: { 'ca.crt': this.#caPem } });
-      else if ((isObject(cm['data']) ? cm['data']['ca.crt'] : undefined) !== this.#caPem) this.#service.systemUpdate(cmType, { ...cm, data: { 'ca.crt': this.#caPem } } as JsonObject);
+      else if ((isObject(cm['data']) ? cm['data']['ca.crt'] : undefined) !== this.#caPem) this.#service.systemUpdate(cmType, { ...cm, data: { 'ca.crt': this.#caPem } });
     }
   }
 

@@ -47,8 +47,8 @@ export function resolveFenceposts(d: V1Deployment): { maxSurge: number; maxUnava
   if (!isRolling(d)) return { maxSurge: 0, maxUnavailable: 0 };
   const ru = d.spec?.strategy?.rollingUpdate;
   const desired = replicasOf(d);
-  const maxSurge = scaledValue(ru?.maxSurge as number | string | undefined ?? '25%', desired, true);
-  let maxUnavailable = scaledValue(ru?.maxUnavailable as number | string | undefined ?? '25%', desired, false);
+  const maxSurge = scaledValue(ru?.maxSurge ?? '25%', desired, true);
+  let maxUnavailable = scaledValue(ru?.maxUnavailable ?? '25%', desired, false);
   if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
   return { maxSurge, maxUnavailable: Math.min(maxUnavailable, desired) };
 }
