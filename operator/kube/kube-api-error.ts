@@ -61,7 +61,8 @@ export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
     const inner = cause.cause instanceof Error ? describeCause(cause.cause) : undefined;
-    const text = cause.message.replace(/^request to \S+ failed, reason: /, '');
+    // First line only: YAML parsers, for one, append a picture of where they stopped.
+    const text = (cause.message.split('\n')[0] ?? '').replace(/^request to \S+ failed, reason: /, '');
     if (inner && !text.includes(inner)) return `${text}: ${inner}`;
     return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
   }

@@ -5,7 +5,7 @@
 import type { Logger } from '../log/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { resourcePath, RESOURCES } from './api-resources.js';
-import { isAlreadyExists, isConflict } from './kube-api-error.js';
+import { isAlreadyExists, isConflict, isForbidden, isUnauthorized } from './kube-api-error.js';
 import type { KubeApi } from './kube-api.js';
 import { buildLeaseSpec, decideLease, observe, type LeaseObservation, type LeaseSpec } from './lease-decision.js';
 
@@ -24,6 +24,8 @@ export interface LeaseElectorOptions {
   onStartedLeading: () => void;
   /** Renewal failed for the whole renew deadline: leadership is gone (not called on a graceful stop). */
   onStoppedLeading: () => void;
+  /** The API refuses us the Lease (401, 403): retrying cannot help. The loop has stopped. */
+  onRefused?: (err: unknown) => void;
   now?: () => number;
 }
 
@@ -109,6 +111,15 @@ export class LeaseElector {
       this.#mine = undefined;
       // Another elector wrote first: read again next time.
       if (isConflict(err) || isAlreadyExists(err)) return;
+      if ((isForbidden(err) || isUnauthorized(err)) && this.#o.onRefused) {
+        const wasLeader = this.#state === 'leader';
+        this.#state = 'stopped';
+        clearTimeout(this.#tick);
+        clearTimeout(this.#deadline);
+        if (wasLeader) this.#o.metrics.leader.set(0);
+        this.#o.onRefused(err);
+        return;
+      }
       this.#logger.warn(this.#state === 'leader' ? 'cannot renew the lease' : 'cannot read or take the lease', { err });
     }
   }

@@ -68,10 +68,16 @@ export class ResourceInformer<T extends KubernetesObject> {
   get synced(): boolean { return this.#synced; }
 
   /** Lists and starts watching; rejects with the list's error (403, 404, unreachable) when the first list fails. */
-  async start(): Promise<void> {
+  async start(timeoutMs = 60_000): Promise<void> {
     this.#stopped = false;
     this.#startError = undefined;
-    await this.#informer.start();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+    const outcome = await Promise.race([this.#informer.start(), timedOut]).finally(() => clearTimeout(timer));
+    if (outcome === 'timeout') {
+      await this.#informer.stop();
+      throw new Error(`the list and watch of ${this.resource.plural} did not start within ${timeoutMs} ms`);
+    }
     if (this.#startError !== undefined) {
       await this.#informer.stop();
       throw this.#startError;

@@ -47,9 +47,11 @@ export class StatusWriter {
     const desired = JSON.parse(JSON.stringify(status)) as Record<string, unknown>;
     const hash = hashDesired({ status: desired } as KubernetesObject);
     for (let attempt = 1; ; attempt++) {
-      const stored = attempt === 1
+      let stored = attempt === 1
         ? this.#recent.newest(key, this.#cache.brokerCluster({ namespace, name }) as Stored | undefined) as Stored | undefined
         : await this.#api.get<Stored>(RESOURCES.brokerCluster, namespace, name);
+      // Not (or not so) in the cache: ask the API whether it is gone or the cache lags.
+      if (attempt === 1 && stored?.metadata?.uid !== uid) stored = await this.#api.get<Stored>(RESOURCES.brokerCluster, namespace, name);
       // Deleted, or deleted and made again under the same name: this status is about nothing stored.
       if (!stored || stored.metadata?.uid !== uid) return 'unchanged';
       if (findStatusDifference(desired, stored.status ?? {}) === undefined || this.#guard.has(uid, hash)) return 'unchanged';
