@@ -40,7 +40,8 @@ export const partitionRecordSchema = z.strictObject({
   groups: z.array(z.array(z.string())).describe('The groups of pods that could reach each other.'),
   kept: z.array(z.string()).default([]).describe('The group that kept serving.'),
   deleted: z.array(z.string()).default([]).describe('Pods deleted to heal it.'),
-  action: z.enum(['none', 'deleted', 'waiting', 'ignored', 'paused', 'healed']).describe('What the operator did.'),
+  action: z.enum(['none', 'deleted', 'waiting', 'ignored', 'paused', 'backoff']).describe('What the operator did: waiting (for the autoheal delay), deleted (the other sides), backoff (the split outlived a heal), ignored or paused (partition mode).'),
+  healedAt: time.optional().describe('When every view was whole again.'),
   message: z.string().default('').describe('Why.'),
 });
 

@@ -21,6 +21,8 @@ export const ANNOTATION = {
   configHash: 'meshmq.io/config-hash',
   /** Hash of the last desired object applied, so an unchanged object is never written again. */
   appliedHash: 'meshmq.io/applied-hash',
+  /** Hash of the desired pod template on the StatefulSet: a new one starts a gated rollout. */
+  templateHash: 'meshmq.io/template-hash',
 } as const;
 
 /** Selects a cluster's broker pods; fixed for the life of the StatefulSet. */
