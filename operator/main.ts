@@ -1,28 +1,21 @@
 #!/usr/bin/env node
 // The composition root and `meshmq-operator` command: the only place that reads process.env and
-// argv, touches the console and calls process.exit. Everything else is runOperator's.
+// argv, touches the console and calls process.exit. It builds the reconciler's own dependencies
+// (the brokers' admin client, randomness, the cluster domain); runOperator does the rest.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { createBrokerAdminClient } from './brokers/broker-admin-client.js';
 import { runOperator } from './controller/operator-command.js';
+import type { OperatorConfig } from './controller/operator-config.js';
 import type { CreateReconciler } from './controller/reconciler-factory.js';
-import { StartupError } from './kube/startup-failure.js';
+import { createReconciler } from './reconcile/reconciler.js';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-// The reconciler is written beside the runtime (operator/reconcile/reconciler.ts); loaded by name
-// so that this file builds before it exists. Replace with a static import once it has landed.
-const RECONCILER_MODULE = './reconcile/reconciler.js';
 
-async function loadReconciler(): Promise<CreateReconciler> {
-  let module: { createReconciler?: unknown };
-  try {
-    module = await import(RECONCILER_MODULE) as { createReconciler?: unknown };
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new StartupError('this build has no reconciler: operator/reconcile/reconciler.ts (createReconciler) is not part of it yet');
-  }
-  if (typeof module.createReconciler !== 'function') throw new StartupError('operator/reconcile/reconciler.ts does not export createReconciler');
-  return module.createReconciler as CreateReconciler;
+function reconcilerFor(config: OperatorConfig): Promise<CreateReconciler> {
+  const brokers = createBrokerAdminClient();
+  return Promise.resolve((services) => createReconciler({ ...services, brokers, random: randomBytes, clusterDomain: config.clusterDomain }));
 }
 
 function readServiceAccountNamespace(): string | undefined {
@@ -48,5 +41,5 @@ const code = await runOperator({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   onSignal: (signal, handler) => process.on(signal, handler),
-}, loadReconciler);
+}, reconcilerFor);
 process.exit(code);

@@ -26,7 +26,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 /** Kubernetes sends SIGKILL 30 s after SIGTERM by default; finish well before. */
 const STOP_TIMEOUT_MS = 20_000;
 
-export async function runOperator(io: OperatorIo, loadReconciler: () => Promise<CreateReconciler>): Promise<number> {
+export async function runOperator(io: OperatorIo, loadReconciler: (config: OperatorConfig) => Promise<CreateReconciler>): Promise<number> {
   const say = (line: string): void => io.stderr(`meshmq-operator: ${line}\n`);
   let config: OperatorConfig;
   try {
@@ -73,7 +73,7 @@ export async function runOperator(io: OperatorIo, loadReconciler: () => Promise<
 
   try {
     runtime = await OperatorRuntime.start({
-      config, kubeConfig, logger, metrics: createOperatorMetrics(), loadReconciler,
+      config, kubeConfig, logger, metrics: createOperatorMetrics(), loadReconciler: () => loadReconciler(config),
       onFatal: (err) => { void stopWith(EXIT.failed, 'fatal', describe(err)); },
     });
   } catch (err) {

@@ -19,6 +19,8 @@ export interface OperatorConfig {
   readonly identity: string;
   /** The pod (or host) name: reportingInstance of Events. */
   readonly instance: string;
+  /** The Kubernetes cluster's DNS domain (the brokers' names end in it). */
+  readonly clusterDomain: string;
   readonly httpHost: string;
   readonly httpPort: number;
   readonly resyncMs: number;
@@ -40,6 +42,7 @@ export const USAGE = `usage: meshmq-operator [flags]
   --lease-duration D           how long a lease lasts without renewal (default 15s)
   --renew-deadline D           how long the leader keeps trying to renew (default 10s)
   --retry-period D             time between tries (default 2s)
+  --cluster-domain DOMAIN      the cluster's DNS domain (default cluster.local)
   --http-host HOST             address of /healthz, /readyz, /metrics (default 0.0.0.0)
   --http-port PORT             their port (default 8080)
   --resync D                   reconcile every BrokerCluster this often (default 10s)
@@ -48,7 +51,7 @@ export const USAGE = `usage: meshmq-operator [flags]
   --log-format json|pretty     (default json)
 Durations: 250ms, 15s, 5m, 1h30m.`;
 
-const FLAGS = ['kubeconfig', 'namespace', 'leader-elect', 'lease-namespace', 'lease-name', 'lease-duration', 'renew-deadline', 'retry-period', 'http-host', 'http-port', 'resync', 'concurrency', 'log-level', 'log-format'] as const;
+const FLAGS = ['kubeconfig', 'namespace', 'leader-elect', 'lease-namespace', 'lease-name', 'lease-duration', 'renew-deadline', 'retry-period', 'cluster-domain', 'http-host', 'http-port', 'resync', 'concurrency', 'log-level', 'log-format'] as const;
 type Flag = (typeof FLAGS)[number];
 
 export interface ConfigInput {
@@ -88,6 +91,7 @@ export function parseOperatorConfig(input: ConfigInput): OperatorConfig {
     leaseNamespace, leaseName, leaseDurationMs, renewDeadlineMs, retryPeriodMs,
     identity: `${instance}_${input.randomSuffix}`,
     instance,
+    clusterDomain: domain('--cluster-domain', one('cluster-domain') ?? 'cluster.local'),
     httpHost: one('http-host') ?? '0.0.0.0',
     httpPort: integer('--http-port', one('http-port') ?? '8080', 0, 65535),
     resyncMs: positiveDuration('--resync', one('resync') ?? '10s'),
@@ -123,6 +127,13 @@ function checkName(flag: string, value: string): void {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 63) {
     throw new ConfigError(`${flag}: ${JSON.stringify(value)} is not a valid name (lower-case letters, digits and '-', at most 63 characters)`);
   }
+}
+
+function domain(flag: string, value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value) || value.length > 253) {
+    throw new ConfigError(`${flag}: ${JSON.stringify(value)} is not a DNS domain (such as cluster.local)`);
+  }
+  return value;
 }
 
 function duration(flag: string, text: string): number {

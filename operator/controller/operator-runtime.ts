@@ -25,7 +25,7 @@ export interface OperatorRuntimeDeps {
   kubeConfig: KubeConfig;
   logger: Logger;
   metrics: OperatorMetrics;
-  /** Called once the API and the CRD have been checked (a build without a reconciler fails after those). */
+  /** The reconciler to drive (called once the API and the CRD have been checked). */
   loadReconciler: () => Promise<CreateReconciler>;
   /** The operator cannot go on (lost leadership, caches that cannot start): stop and exit non-zero. */
   onFatal: (err: unknown) => void;

@@ -10,6 +10,7 @@ import type { ClusterCache, ClusterKey, OwnedObjects } from '../reconcile/ports.
 import { kindKey, knownResource, RESOURCES, type ResourceRef } from './api-resources.js';
 import type { KubeApi } from './kube-api.js';
 import { OwnerIndex } from './owner-index.js';
+import { RecentWrites } from './recent-writes.js';
 import { ResourceInformer, type ChangeVerb, type ResourceInformerOptions } from './resource-informer.js';
 import { ServedKinds } from './served-kinds.js';
 import { referencesName } from './spec-references.js';
@@ -28,6 +29,13 @@ export interface InformerClusterCacheOptions {
 /** Where a lookup for the applier ended: in a cache (found or known absent), or not cached at all. */
 export type CacheLookup = { readonly cached: true; readonly object: KubernetesObject | undefined } | { readonly cached: false };
 
+/** What the writers need of the cache: the newest object, and telling it what their writes returned. */
+export interface ObjectLookup {
+  lookup(apiVersion: string, kind: string, namespace: string, name: string): CacheLookup;
+  /** An object as our own write returned it: read instead of the cached one until the informer catches up. */
+  wrote(object: KubernetesObject): void;
+}
+
 const MANAGED_SELECTOR = `${LABEL.managedBy}=${MANAGED_BY}`;
 const POD_SELECTOR = `${LABEL.name}=meshmq,${LABEL.component}=broker`;
 // Helm keeps every release as a Secret of this type (large, many): never what a BrokerCluster names.
@@ -36,8 +44,14 @@ const SECRET_SELECTOR = 'type!=helm.sh/release.v1';
 /** The owned kinds, cached by the managed-by label (ServiceMonitors only while their CRD is served). */
 const OWNED = [RESOURCES.statefulSet, RESOURCES.service, RESOURCES.configMap, RESOURCES.podDisruptionBudget, RESOURCES.serviceMonitor] as const;
 
-export class InformerClusterCache implements ClusterCache {
+/**
+ * Reads see our own writes: until its watch event arrives, an object we wrote reads as our write
+ * returned it. Without that, a reconcile that starts in between computes from the older object
+ * (a status from the status before the last) and writes again, and the next one writes back.
+ */
+export class InformerClusterCache implements ClusterCache, ObjectLookup {
   readonly #options: InformerClusterCacheOptions;
+  readonly #recent = new RecentWrites();
   readonly #logger: Logger;
   /** kindKey → informers (one per watched namespace, or one for all). */
   readonly #informers = new Map<string, Array<ResourceInformer<KubernetesObject>>>();
@@ -95,12 +109,14 @@ export class InformerClusterCache implements ClusterCache {
   }
 
   owned(key: ClusterKey, uid: string): OwnedObjects {
-    const mine = <T extends KubernetesObject>(r: ResourceRef) => this.#index(r).ownedBy(uid).filter((o) => o.metadata?.namespace === key.namespace) as T[];
+    const mine = <T extends KubernetesObject>(r: ResourceRef) => this.#index(r).ownedBy(uid)
+      .filter((o) => o.metadata?.namespace === key.namespace)
+      .map((o) => this.#newest(r, o)).filter((o): o is T => o !== undefined);
     const byName = <T extends KubernetesObject>(objects: T[]) => objects.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
     const statefulSets = byName(mine<V1StatefulSet>(RESOURCES.statefulSet));
     // One StatefulSet per cluster, named after it; prefer that one should another claim the owner.
     const statefulSet = statefulSets.find((s) => s.metadata?.name === key.name) ?? statefulSets[0];
-    const pods = statefulSet?.metadata?.uid ? this.#index(RESOURCES.pod).ownedBy(statefulSet.metadata.uid) as V1Pod[] : [];
+    const pods = statefulSet?.metadata?.uid ? this.#index(RESOURCES.pod).ownedBy(statefulSet.metadata.uid).map((p) => this.#newest(RESOURCES.pod, p)).filter((p): p is V1Pod => p !== undefined) : [];
     const pdb = mine<V1PodDisruptionBudget>(RESOURCES.podDisruptionBudget)[0];
     const monitor = this.#served.serves(RESOURCES.serviceMonitor) ? mine<KubernetesObject>(RESOURCES.serviceMonitor)[0] : undefined;
     return {
@@ -131,6 +147,19 @@ export class InformerClusterCache implements ClusterCache {
     const object = this.#get(resource, namespace, name);
     // Owned kinds are cached by label: an object without it (made by someone else) reads as absent, and apply takes it over.
     return { cached: true, object };
+  }
+
+  wrote(object: KubernetesObject): void {
+    const { apiVersion, kind } = object;
+    const resource = apiVersion && kind ? knownResource(apiVersion, kind) : undefined;
+    if (!resource || !object.metadata?.name) return;
+    if (object.metadata.managedFields) delete object.metadata.managedFields;
+    this.#recent.remember(recentKey(resource, object.metadata.namespace ?? '', object.metadata.name), object);
+  }
+
+  /** The cached object, or our own newer write of it. */
+  #newest(resource: ResourceRef, cached: KubernetesObject): KubernetesObject | undefined {
+    return this.#recent.newest(recentKey(resource, cached.metadata?.namespace ?? '', cached.metadata?.name ?? ''), cached);
   }
 
   async #startKind(resource: ResourceRef, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<void> {
@@ -203,18 +232,23 @@ export class InformerClusterCache implements ClusterCache {
   }
 
   #get(resource: ResourceRef, namespace: string, name: string): KubernetesObject | undefined {
+    let cached: KubernetesObject | undefined;
     for (const informer of this.#informersFor(resource)) {
       if (informer.namespace === undefined || informer.namespace === namespace) {
-        const found = informer.get(name, namespace);
-        if (found) return found;
+        cached = informer.get(name, namespace);
+        if (cached) break;
       }
     }
-    return undefined;
+    return this.#recent.newest(recentKey(resource, namespace, name), cached);
   }
 
   #all(resource: ResourceRef, namespace?: string): KubernetesObject[] {
     return this.#informersFor(resource).flatMap((i) => [...i.list(namespace)]);
   }
+}
+
+function recentKey(resource: ResourceRef, namespace: string, name: string): string {
+  return `${kindKey(resource.apiVersion, resource.kind)}/${namespace}/${name}`;
 }
 
 function ownerClusters(obj: KubernetesObject): string[] {

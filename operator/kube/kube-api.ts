@@ -32,6 +32,8 @@ export interface Watcher {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** How the API server's audit log and managedFields (for writes without a field manager) name us. */
+export const USER_AGENT = 'meshmq-operator/0.1.0';
 const LIST_PAGE_SIZE = 500;
 
 export class KubeApi {
@@ -55,6 +57,7 @@ export class KubeApi {
     const ctx = new RequestContext(this.server + path, HttpMethod[method]);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) ctx.setQueryParam(k, v);
     ctx.setHeaderParam('Accept', 'application/json');
+    ctx.setHeaderParam('User-Agent', USER_AGENT);
     if (options.body !== undefined) {
       ctx.setHeaderParam('Content-Type', options.contentType ?? 'application/json');
       ctx.setBody(JSON.stringify(options.body));
@@ -150,7 +153,17 @@ export class KubeApi {
 
   /** A Watch for ListWatch whose requests are counted like the others (when they end). */
   watcher(): Watcher {
-    const watch = new Watch(this.#kc);
+    // Watch reads only these two of its KubeConfig: hand it one that adds our User-Agent.
+    const kc = this.#kc;
+    const withAgent = {
+      getCurrentCluster: () => kc.getCurrentCluster(),
+      applyToFetchOptions: async (opts: Parameters<KubeConfig['applyToFetchOptions']>[0]) => {
+        const init = await kc.applyToFetchOptions(opts);
+        (init.headers as { set(k: string, v: string): void }).set('User-Agent', USER_AGENT);
+        return init;
+      },
+    } as unknown as KubeConfig;
+    const watch = new Watch(withAgent);
     return {
       watch: (path, query, callback, done) => watch.watch(path, query, callback, (err: unknown) => {
         const code = (err as { statusCode?: unknown } | null)?.statusCode;

@@ -6,19 +6,14 @@ import { ANNOTATION, FIELD_MANAGER } from '../build/labels.js';
 import type { Logger } from '../log/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import type { ApplyResult, DesiredObject } from '../reconcile/ports.js';
-import { kindKey, RESOURCES, type ResourceRef } from './api-resources.js';
+import { RESOURCES, type ResourceRef } from './api-resources.js';
 import { asStored, decideApply } from './apply-decision.js';
-import type { CacheLookup } from './cluster-cache.js';
+import type { ObjectLookup } from './cluster-cache.js';
 import { findDifference } from './desired-subset.js';
 import { isAlreadyExists, isConflict, isNotFound, KubeApiError } from './kube-api-error.js';
 import type { KubeApi } from './kube-api.js';
 import { hashDesired } from './object-hash.js';
-import { RecentWrites } from './recent-writes.js';
 import { WriteLoopGuard } from './write-loop-guard.js';
-
-export interface ObjectLookup {
-  lookup(apiVersion: string, kind: string, namespace: string, name: string): CacheLookup;
-}
 
 export interface KubeApplierOptions {
   api: KubeApi;
@@ -27,7 +22,6 @@ export interface KubeApplierOptions {
   metrics: OperatorMetrics;
   /** Attempts of one write when the API answers 409 Conflict. Default 5. */
   conflictAttempts?: number;
-  recent?: RecentWrites;
 }
 
 export class KubeApplier {
@@ -37,7 +31,6 @@ export class KubeApplier {
   readonly #metrics: OperatorMetrics;
   readonly #attempts: number;
   readonly #guard = new WriteLoopGuard();
-  readonly #recent: RecentWrites;
 
   constructor(options: KubeApplierOptions) {
     this.#api = options.api;
@@ -45,7 +38,6 @@ export class KubeApplier {
     this.#logger = options.logger.child({ component: 'applier' });
     this.#metrics = options.metrics;
     this.#attempts = options.conflictAttempts ?? 5;
-    this.#recent = options.recent ?? new RecentWrites();
   }
 
   async apply(desired: DesiredObject): Promise<ApplyResult> {
@@ -69,7 +61,7 @@ export class KubeApplier {
         if (isConflict(err) && attempt < this.#attempts) { await pause(attempt); continue; }
         throw err;
       }
-      this.#recent.remember(this.#key(resource, namespace, name), written);
+      this.#cache.wrote(written);
       this.#checkStuck(body, written, hash, what);
       const result = live ? 'updated' : 'created';
       this.#metrics.applies.inc({ kind: desired.kind, result });
@@ -83,7 +75,7 @@ export class KubeApplier {
     if (await this.#live(resource, namespace, name)) return 'exists';
     try {
       const created = await this.#api.create<KubernetesObject>(resource, namespace, desired, FIELD_MANAGER);
-      this.#recent.remember(this.#key(resource, namespace, name), created);
+      this.#cache.wrote(created);
       this.#metrics.applies.inc({ kind: desired.kind, result: 'created' });
       return 'created';
     } catch (err) {
@@ -107,8 +99,7 @@ export class KubeApplier {
 
   async #live(resource: ResourceRef, namespace: string, name: string): Promise<KubernetesObject | undefined> {
     const found = this.#cache.lookup(resource.apiVersion, resource.kind, namespace, name);
-    const cached = found.cached ? found.object : await this.#api.get<KubernetesObject>(resource, namespace, name);
-    return this.#recent.newest(this.#key(resource, namespace, name), cached);
+    return found.cached ? found.object : await this.#api.get<KubernetesObject>(resource, namespace, name);
   }
 
   /** Our own write left a difference: stop comparing by subset until desired changes, and say so once. */
@@ -120,10 +111,6 @@ export class KubeApplier {
       this.#metrics.writeLoopsPrevented.inc({ kind: desired.kind ?? '' });
       this.#logger.warn('the API server stores a field differently from what was applied; comparing this object by hash only until its desired state changes', { ...what, field: path });
     }
-  }
-
-  #key(resource: ResourceRef, namespace: string, name: string): string {
-    return `${kindKey(resource.apiVersion, resource.kind)}/${namespace}/${name}`;
   }
 }
 

@@ -12,17 +12,16 @@ import { findStatusDifference } from './desired-subset.js';
 import { isConflict, isNotFound } from './kube-api-error.js';
 import type { KubeApi } from './kube-api.js';
 import { hashDesired } from './object-hash.js';
-import { RecentWrites } from './recent-writes.js';
 import { WriteLoopGuard } from './write-loop-guard.js';
 
 type Stored = KubernetesObject & { spec?: unknown; status?: unknown };
 
 export interface StatusWriterOptions {
   api: KubeApi;
-  cache: { brokerCluster(key: ClusterKey): unknown };
+  /** The BrokerCluster as stored (our own writes included), and where to tell it what a write returned. */
+  cache: { brokerCluster(key: ClusterKey): unknown; wrote(object: KubernetesObject): void };
   logger: Logger;
   conflictAttempts?: number;
-  recent?: RecentWrites;
 }
 
 export class StatusWriter {
@@ -30,7 +29,6 @@ export class StatusWriter {
   readonly #cache: StatusWriterOptions['cache'];
   readonly #logger: Logger;
   readonly #attempts: number;
-  readonly #recent: RecentWrites;
   readonly #guard = new WriteLoopGuard();
 
   constructor(options: StatusWriterOptions) {
@@ -38,23 +36,23 @@ export class StatusWriter {
     this.#cache = options.cache;
     this.#logger = options.logger.child({ component: 'status' });
     this.#attempts = options.conflictAttempts ?? 5;
-    this.#recent = options.recent ?? new RecentWrites();
   }
 
   async writeStatus(cluster: BrokerCluster, status: BrokerClusterStatus): Promise<'updated' | 'unchanged'> {
     const { namespace, name, uid } = cluster.metadata;
-    const key = `status/${namespace}/${name}`;
     const desired = JSON.parse(JSON.stringify(status)) as Record<string, unknown>;
     const hash = hashDesired({ status: desired } as KubernetesObject);
     for (let attempt = 1; ; attempt++) {
       let stored = attempt === 1
-        ? this.#recent.newest(key, this.#cache.brokerCluster({ namespace, name }) as Stored | undefined) as Stored | undefined
+        ? this.#cache.brokerCluster({ namespace, name }) as Stored | undefined
         : await this.#api.get<Stored>(RESOURCES.brokerCluster, namespace, name);
       // Not (or not so) in the cache: ask the API whether it is gone or the cache lags.
       if (attempt === 1 && stored?.metadata?.uid !== uid) stored = await this.#api.get<Stored>(RESOURCES.brokerCluster, namespace, name);
       // Deleted, or deleted and made again under the same name: this status is about nothing stored.
       if (!stored || stored.metadata?.uid !== uid) return 'unchanged';
-      if (findStatusDifference(desired, stored.status ?? {}) === undefined || this.#guard.has(uid, hash)) return 'unchanged';
+      const differs = findStatusDifference(desired, stored.status ?? {});
+      if (differs === undefined || this.#guard.has(uid, hash)) return 'unchanged';
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug('writing status', { namespace, name, field: differs, resourceVersion: stored.metadata.resourceVersion });
       const body = {
         apiVersion: stored.apiVersion, kind: stored.kind,
         metadata: { name, namespace, uid, resourceVersion: stored.metadata.resourceVersion },
@@ -68,7 +66,7 @@ export class StatusWriter {
         if (isNotFound(err)) return 'unchanged';
         throw err;
       }
-      this.#recent.remember(key, written);
+      this.#cache.wrote(written);
       const left = findStatusDifference(desired, written.status ?? {});
       if (left !== undefined && this.#guard.add(uid, hash)) {
         this.#logger.warn('the API server stores the status differently from what was written; not writing this status again', { namespace, name, field: left });

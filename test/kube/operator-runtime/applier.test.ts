@@ -51,7 +51,7 @@ describe('apply', () => {
     await cacheCaughtUp('ConfigMap', 'alpha-config');
     expect(await applier.apply(desired)).toBe('unchanged');
     expect(await applier.apply(configMapFor(cluster) as DesiredObject)).toBe('unchanged');
-    expect(emu.log.writes('/configmaps').map((r) => [r.method, r.status])).toEqual([['PATCH', 201]]);
+    expect(emu.log.writes({ resource: 'configmaps' }).map((r) => [r.verb, r.code, r.fieldManager])).toEqual([['patch', 201, 'meshmq-operator']]);
     const stored = await emu.api.get<Cm>(RESOURCES.configMap, NS, 'alpha-config');
     expect(stored?.metadata?.annotations?.['meshmq.io/applied-hash']).toMatch(/^[0-9a-f]{20}$/);
     expect(stored?.metadata?.managedFields?.map((m) => [m.manager, m.operation])).toEqual([['meshmq-operator', 'Apply']]);
@@ -64,7 +64,7 @@ describe('apply', () => {
     expect(await applier.apply(configMapFor(cluster) as DesiredObject)).toBe('updated');
     await cacheCaughtUp('ConfigMap', 'alpha-config');
     expect(await applier.apply(configMapFor(cluster) as DesiredObject)).toBe('unchanged');
-    expect(emu.log.writes('/configmaps')).toHaveLength(1);
+    expect(emu.log.writes({ resource: 'configmaps' })).toHaveLength(1);
     expect((await emu.api.get<Cm>(RESOURCES.configMap, NS, 'alpha-config'))?.data).toEqual({ 'broker.yaml': 'log: {level: info}\n' });
   });
 
@@ -94,7 +94,7 @@ describe('apply', () => {
     await cacheCaughtUp('StatefulSet', 'alpha');
     expect(await applier.apply(desired as DesiredObject)).toBe('updated');
     expect((await emu.api.get<Sts>(RESOURCES.statefulSet, NS, 'alpha'))?.spec.replicas).toBe(3);
-    expect(emu.log.writes('/statefulsets').filter((r) => r.query.get('fieldManager') === 'meshmq-operator')).toHaveLength(2);
+    expect(emu.log.writes({ resource: 'statefulsets' }).filter((r) => r.fieldManager === 'meshmq-operator')).toHaveLength(2);
   });
 
   it('writes once, not in a loop, when the server stores a field differently than we model', async () => {
@@ -111,7 +111,7 @@ describe('apply', () => {
     expect(stored?.spec.clusterIP).toMatch(/^10\./);
     await waitFor(() => { const f = cache.lookup('v1', 'Service', NS, 'alpha'); return f.cached && f.object; });
     for (let i = 0; i < 3; i++) expect(await applier.apply(svc)).toBe('unchanged');
-    expect(emu.log.writes('/services')).toHaveLength(1);
+    expect(emu.log.writes({ resource: 'services' })).toHaveLength(1);
     expect((await metrics.writeLoopsPrevented.get()).values.reduce((n, v) => n + v.value, 0)).toBe(before + 1);
   });
 });
@@ -126,7 +126,7 @@ describe('createIfAbsent', () => {
     expect(await applier.createIfAbsent(secret('third'))).toBe('exists');
     const stored = await emu.api.get<{ data: Record<string, string> }>(RESOURCES.secret, NS, 'alpha-cookie');
     expect(Buffer.from(stored?.data['cookie'] ?? '', 'base64').toString()).toBe('first');
-    expect(emu.log.writes('/secrets')).toHaveLength(1);
+    expect(emu.log.writes({ resource: 'secrets' })).toHaveLength(1);
   });
 
   it('takes an object made behind its back (409 AlreadyExists) as existing', async () => {

@@ -1,6 +1,12 @@
-// The whole runtime in-process against the API emulator, driving the stand-in reconciler: every
-// cluster reconciled, an idle operator writes nothing at all (only its Lease renewals), and a
-// cluster whose reconcile keeps failing backs off without holding up the others.
+// The whole runtime in-process against the API emulator, driving the stand-in reconciler and the
+// real one: every cluster reconciled, an idle operator writes nothing at all (only its Lease
+// renewals), a status computed from the previous status is written once (reads see our own
+// writes), and a cluster whose reconcile keeps failing backs off without holding up the others.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { createBrokerAdminClient } from '../../../operator/brokers/broker-admin-client.js';
+import { createReconciler } from '../../../operator/reconcile/reconciler.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseOperatorConfig } from '../../../operator/controller/operator-config.js';
 import { OperatorRuntime } from '../../../operator/controller/operator-runtime.js';
@@ -9,19 +15,26 @@ import { RESOURCES } from '../../../operator/kube/api-resources.js';
 import { silentLogger } from '../../../operator/log/logger.js';
 import { createOperatorMetrics, type OperatorMetrics } from '../../../operator/metrics/operator-metrics.js';
 import { waitFor } from '../../support/wait.js';
-import { createBrokerCluster, createNamespace, startEmulator, type Emulator } from './runtime-fixtures.js';
+import { createBrokerCluster, createNamespace, startEmulator, type Crd, type Emulator, type StoredCluster } from './runtime-fixtures.js';
 import { createStandInReconciler } from './stand-in-reconciler.js';
 
 let emu: Emulator;
-beforeAll(async () => { emu = await startEmulator({ tls: false }); await createNamespace(emu.api, 'ops'); });
-afterAll(async () => { await emu.close(); });
+let realEmu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({ tls: false });
+  await createNamespace(emu.api, 'ops');
+  // The product's CRD (schema, defaults), for the product's reconciler.
+  realEmu = await startEmulator({ tls: false, crd: parse(await readFile('crds/brokerclusters.meshmq.io.yaml', 'utf8')) as Crd });
+  await createNamespace(realEmu.api, 'ops');
+});
+afterAll(async () => { await emu.close(); await realEmu.close(); });
 
-async function start(namespace: string, createReconciler: CreateReconciler, metrics: OperatorMetrics, extra: string[] = []): Promise<OperatorRuntime> {
+async function start(namespace: string, reconciler: CreateReconciler, metrics: OperatorMetrics, on: Emulator = emu): Promise<OperatorRuntime> {
   const config = parseOperatorConfig({
-    argv: ['--namespace', namespace, '--lease-namespace', 'ops', '--lease-name', `lease-${namespace}`, '--http-host', '127.0.0.1', '--http-port', '0', '--resync', '100ms', ...extra],
+    argv: ['--namespace', namespace, '--lease-namespace', 'ops', '--lease-name', `lease-${namespace}`, '--http-host', '127.0.0.1', '--http-port', '0', '--resync', '100ms'],
     env: {}, hostname: 'test', serviceAccountNamespace: undefined, randomSuffix: 'r',
   });
-  return await OperatorRuntime.start({ config, kubeConfig: emu.server.kubeConfig(), logger: silentLogger, metrics, loadReconciler: () => Promise.resolve(createReconciler), onFatal: (err) => { throw err; } });
+  return await OperatorRuntime.start({ config, kubeConfig: on.server.kubeConfig(), logger: silentLogger, metrics, loadReconciler: () => Promise.resolve(reconciler), onFatal: (err) => { throw err; } });
 }
 
 const count = async (metrics: OperatorMetrics, result: string): Promise<number> =>
@@ -44,9 +57,36 @@ describe('OperatorRuntime', () => {
       emu.log.clear();
       const before = await count(metrics, 'success');
       await waitFor(async () => (await count(metrics, 'success')) >= before + 50, { timeoutMs: 10_000, what: '10 resyncs of 5 clusters' });
-      const writes = emu.log.writes().filter((r) => !r.path.includes('/leases/'));
-      expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([]);
-      expect(emu.log.requests.filter((r) => r.method === 'GET' && !r.path.includes('/leases/') && r.query.get('watch') !== 'true')).toEqual([]);
+      const writes = emu.log.writes().filter((r) => r.resource !== 'leases');
+      expect(writes.map((r) => `${r.verb} ${r.requestURI}`)).toEqual([]);
+      // Nor any read: everything comes from the informers (their watches aside).
+      expect(emu.log.requests({ verbs: ['get', 'list'] }).filter((r) => r.resource !== 'leases').map((r) => r.requestURI)).toEqual([]);
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it('drives the product\'s reconciler: its status written once, then nothing written while idle', async () => {
+    const NS = 'real';
+    await createNamespace(realEmu.api, NS);
+    for (let i = 0; i < 3; i++) await createBrokerCluster(realEmu.api, NS, `r${i}`, {});
+    const metrics = createOperatorMetrics({ defaultMetrics: false });
+    const brokers = createBrokerAdminClient();
+    const real: CreateReconciler = (services) => createReconciler({ ...services, brokers, random: randomBytes, clusterDomain: 'cluster.local' });
+    const runtime = await start(NS, real, metrics, realEmu);
+    try {
+      await waitFor(async () => {
+        const list = await realEmu.api.list<StoredCluster>(RESOURCES.brokerCluster, { namespace: NS });
+        return list.items.length === 3 && list.items.every((bc) => bc.status?.['observedGeneration'] === 1);
+      }, { what: 'every cluster reconciled' });
+      await waitFor(async () => (await count(metrics, 'success')) + (await count(metrics, 'requeue')) >= 30, { timeoutMs: 10_000, what: 'ten resyncs' });
+      // A status is computed from the one before (conditions keep their transition times): each was written once.
+      const statusWrites = realEmu.log.writes({ resource: 'brokerclusters' }).filter((e) => e.subresource === 'status');
+      expect(statusWrites.map((e) => e.name).sort()).toEqual(['r0', 'r1', 'r2']);
+      realEmu.log.clear();
+      const before = (await count(metrics, 'success')) + (await count(metrics, 'requeue'));
+      await waitFor(async () => (await count(metrics, 'success')) + (await count(metrics, 'requeue')) >= before + 30, { timeoutMs: 10_000, what: 'ten more resyncs' });
+      expect(realEmu.log.writes().filter((r) => r.resource !== 'leases').map((r) => `${r.verb} ${r.requestURI}`)).toEqual([]);
     } finally {
       await runtime.stop();
     }

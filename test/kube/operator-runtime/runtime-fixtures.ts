@@ -1,43 +1,32 @@
-// What the operator-runtime tests share: the API emulator with the BrokerCluster CRD installed
-// (a small generated definition until crds/brokerclusters.meshmq.io.yaml lands), a record of every
-// request the emulator answered (its own request log, so writes are counted by the server), and
-// objects shaped like the ones the reconciler owns.
+// What the operator-runtime tests share: the API emulator with a small BrokerCluster CRD (any spec
+// accepted: these tests exercise the runtime, not the schema), its request audit read from a mark
+// (writes are counted by the server), and objects shaped like the ones the reconciler owns.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
 import { BROKER_CLUSTER } from '../../../operator/api/broker-cluster.js';
 import { LABEL, MANAGED_BY, selectorLabels } from '../../../operator/build/labels.js';
 import { KubeApi } from '../../../operator/kube/kube-api.js';
 import { RESOURCES } from '../../../operator/kube/api-resources.js';
 import { waitFor } from '../../support/wait.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../apiserver/api-server.js';
+import type { AuditEntry, AuditFilter, AuditReader } from '../apiserver/audit-log.js';
 
-export interface RecordedRequest { method: string; path: string; query: URLSearchParams; status: number }
-
+/** The emulator's request audit read from a mark: what a test step made the server do. */
 export interface RequestLog {
-  readonly logger: Logger;
-  readonly requests: RecordedRequest[];
-  /** Requests that may change state (POST, PUT, PATCH, DELETE), optionally under a path prefix. */
-  writes(pathIncludes?: string): RecordedRequest[];
+  /** Sets the mark: later reads see only what came after. */
   clear(): void;
+  /** Writes (create, update, patch, delete) since the mark, optionally of one resource (and object). */
+  writes(filter?: { resource?: string; name?: string }): AuditEntry[];
+  /** Every request since the mark. */
+  requests(filter?: AuditFilter): AuditEntry[];
 }
 
-/** A Logger for the emulator that keeps its per-request debug lines. */
-export function createRequestLog(): RequestLog {
-  const requests: RecordedRequest[] = [];
-  const logger: Logger = {
-    debug(msg, fields) {
-      if (msg !== 'request' || !fields) return;
-      const url = new URL(String(fields['url']), 'http://x');
-      requests.push({ method: String(fields['method']), path: url.pathname, query: url.searchParams, status: Number(fields['status']) });
-    },
-    info() {}, warn() {}, error() {},
-    child: () => logger,
-    isLevelEnabled: (level) => level === 'debug',
-  };
+function requestLog(audit: AuditReader): RequestLog {
+  let mark = audit.lastSeq;
   return {
-    logger, requests,
-    writes: (pathIncludes) => requests.filter((r) => r.method !== 'GET' && (pathIncludes === undefined || r.path.includes(pathIncludes))),
-    clear: () => { requests.length = 0; },
+    clear: () => { mark = audit.lastSeq; },
+    writes: (filter = {}) => audit.entries({ writes: true, afterSeq: mark, ...(filter.resource ? { resource: filter.resource } : {}) })
+      .filter((e) => filter.name === undefined || e.name === filter.name),
+    requests: (filter = {}) => audit.entries({ ...filter, afterSeq: mark }),
   };
 }
 
@@ -48,15 +37,17 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-export async function startEmulator(options: ApiServerOptions = {}): Promise<Emulator> {
-  const log = createRequestLog();
-  const server = await startApiServer({ ...options, logger: log.logger });
+/** `crd`: the BrokerCluster CRD to install (default: the small one below). */
+export async function startEmulator(options: ApiServerOptions & { crd?: Crd } = {}): Promise<Emulator> {
+  const { crd, ...serverOptions } = options;
+  const server = await startApiServer(serverOptions);
+  const log = requestLog(server.audit);
   const api = new KubeApi(server.kubeConfig());
-  await installCrd(api, brokerClusterCrd());
+  await installCrd(api, crd ?? brokerClusterCrd());
   return { server, api, log, close: async () => { api.close(); await server.close(); } };
 }
 
-type Crd = KubernetesObject & { metadata: { name: string } };
+export type Crd = KubernetesObject & { metadata: { name: string } };
 
 export function brokerClusterCrd(): Crd {
   return {

@@ -63,18 +63,18 @@ describe('StatusWriter', () => {
     const { nodes: _n, ...withoutNodes } = running;
     expect(await writer.writeStatus(cluster, withoutNodes)).toBe('updated');
     expect((await stored('a')).status?.['nodes']).toBeUndefined();
-    expect(emu.log.writes('/brokerclusters/a').map((r) => [r.method, r.path.endsWith('/status'), r.status])).toEqual([['PUT', true, 200], ['PUT', true, 200], ['PUT', true, 200]]);
+    expect(emu.log.writes({ resource: 'brokerclusters', name: 'a' }).map((r) => [r.verb, r.subresource, r.code])).toEqual([['update', 'status', 200], ['update', 'status', 200], ['update', 'status', 200]]);
   });
 
   it('re-reads and retries after a 409 Conflict from a stale read', async () => {
     const bc = await createBrokerCluster(emu.api, NS, 'b');
     // A cache that lags behind the API: it still returns the version before the next change.
-    const stale = { brokerCluster: () => bc };
+    const stale = { brokerCluster: () => bc, wrote: () => {} };
     await emu.api.mergePatch(RESOURCES.brokerCluster, NS, 'b', { metadata: { labels: { edited: 'yes' } } }, 'kubectl');
     const writer = new StatusWriter({ api: emu.api, cache: stale, logger: silentLogger });
     emu.log.clear();
     expect(await writer.writeStatus(parseBrokerCluster(bc), running)).toBe('updated');
-    expect(emu.log.writes('/brokerclusters/b').map((r) => r.status)).toEqual([409, 200]);
+    expect(emu.log.writes({ resource: 'brokerclusters', name: 'b' }).map((r) => r.code)).toEqual([409, 200]);
     expect((await stored('b')).status?.['phase']).toBe('Running');
   });
 
@@ -86,7 +86,7 @@ describe('StatusWriter', () => {
     await createBrokerCluster(emu.api, NS, 'c');
     emu.log.clear();
     expect(await writer.writeStatus(parseBrokerCluster(bc), running)).toBe('unchanged');
-    expect(emu.log.writes('/brokerclusters/c')).toEqual([]);
+    expect(emu.log.writes({ resource: 'brokerclusters', name: 'c' })).toEqual([]);
     expect((await stored('c')).status).toBeUndefined();
   });
 });
