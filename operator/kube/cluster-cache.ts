@@ -131,7 +131,7 @@ export class InformerClusterCache implements ClusterCache, ObjectLookup {
   }
 
   secret(namespace: string, name: string): V1Secret | undefined {
-    return this.#get(RESOURCES.secret, namespace, name) as V1Secret | undefined;
+    return this.#get(RESOURCES.secret, namespace, name);
   }
 
   servesKind(apiVersion: string, kind: string): boolean {

@@ -25,32 +25,38 @@ const INT_OR_STRING_KEYS = new Set(['targetPort', 'port', 'maxUnavailable', 'min
 export function findDifference(desired: unknown, live: unknown, path: readonly string[] = []): string | undefined {
   // Server-side apply takes a null as "no opinion": nothing to compare.
   if (desired === undefined || desired === null) return undefined;
+  const special = normalisedLeaf(desired, live, path);
+  if (special !== undefined) return special ? undefined : at(path);
   const key = path[path.length - 1] ?? '';
-  const parent = path[path.length - 2] ?? '';
-  if (QUANTITY_PARENTS.has(parent) || QUANTITY_KEYS.has(key)) {
-    if (desired === live || quantitiesEqual(desired, live)) return undefined;
-    return at(path);
-  }
-  if (INT_OR_STRING_KEYS.has(key) && (typeof desired === 'number' || typeof desired === 'string') && (typeof live === 'number' || typeof live === 'string')) {
-    return String(desired) === String(live) ? undefined : at(path);
-  }
   const absent = live === undefined || live === null;
   if (Array.isArray(desired)) {
     if (desired.length === 0) return absent || (Array.isArray(live) && (live.length === 0 || LIST_KEYS[key] !== undefined)) ? undefined : at(path);
     return Array.isArray(live) ? listDifference(desired, live, path, key) : at(path);
   }
-  if (isObject(desired)) {
-    if (absent && Object.keys(desired).length === 0) return undefined;
-    if (!isObject(live)) return at(path);
-    for (const [k, v] of Object.entries(desired)) {
-      const found = findDifference(v, live[k], [...path, k]);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
+  if (isObject(desired)) return objectDifference(desired, live, path);
   // Go's omitempty drops "", false and 0 from what it stores.
   if (absent && (desired === '' || desired === false || desired === 0)) return undefined;
   return desired === live ? undefined : at(path);
+}
+
+/** Quantities and int-or-string fields: whether they are equal as the server reads them; undefined for other fields. */
+function normalisedLeaf(desired: unknown, live: unknown, path: readonly string[]): boolean | undefined {
+  const key = path[path.length - 1] ?? '';
+  const parent = path[path.length - 2] ?? '';
+  if (QUANTITY_PARENTS.has(parent) || QUANTITY_KEYS.has(key)) return desired === live || quantitiesEqual(desired, live);
+  const scalar = (v: unknown): v is number | string => typeof v === 'number' || typeof v === 'string';
+  if (INT_OR_STRING_KEYS.has(key) && scalar(desired) && scalar(live)) return String(desired) === String(live);
+  return undefined;
+}
+
+function objectDifference(desired: Record<string, unknown>, live: unknown, path: readonly string[]): string | undefined {
+  if ((live === undefined || live === null) && Object.keys(desired).length === 0) return undefined;
+  if (!isObject(live)) return at(path);
+  for (const [k, v] of Object.entries(desired)) {
+    const found = findDifference(v, live[k], [...path, k]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export function isSubset(desired: unknown, live: unknown): boolean {

@@ -36,7 +36,7 @@ export class KubeUnreachableError extends Error {
 export function parseStatusBody(text: string): StatusBody | undefined {
   try {
     const body = JSON.parse(text) as unknown;
-    return body !== null && typeof body === 'object' && (body as StatusBody).kind === 'Status' ? body as StatusBody : undefined;
+    return body !== null && typeof body === 'object' && (body as StatusBody).kind === 'Status' ? body : undefined;
   } catch {
     return undefined;
   }

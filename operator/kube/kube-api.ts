@@ -183,8 +183,8 @@ export class KubeApi {
   #reuseConnections(ctx: RequestContext): void {
     const agent = ctx.getAgent();
     if (!(agent instanceof https.Agent) || agent.constructor !== https.Agent) return;
-    const o = agent.options as https.AgentOptions;
-    const key = createHash('sha256').update(JSON.stringify([String(o.ca ?? ''), String(o.cert ?? ''), String(o.key ?? ''), o.rejectUnauthorized, o.servername])).digest('hex');
+    const o = agent.options;
+    const key = createHash('sha256').update(JSON.stringify([keyText(o.ca), keyText(o.cert), keyText(o.key), o.rejectUnauthorized, o.servername])).digest('hex');
     let shared = this.#agents.get(key);
     if (!shared) {
       shared = new https.Agent({ ...o, keepAlive: true, maxSockets: 16 });
@@ -192,4 +192,13 @@ export class KubeApi {
     }
     ctx.setAgent(shared);
   }
+}
+
+/** TLS material (PEM text, Buffers, or lists of them) as comparable text. */
+function keyText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('base64');
+  if (Array.isArray(v)) return v.map(keyText).join(',');
+  return JSON.stringify(v) ?? '';
 }

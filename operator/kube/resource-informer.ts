@@ -80,7 +80,7 @@ export class ResourceInformer<T extends KubernetesObject> {
     }
     if (this.#startError !== undefined) {
       await this.#informer.stop();
-      throw this.#startError;
+      throw this.#startError instanceof Error ? this.#startError : new Error(`the list of ${this.resource.plural} failed: ${JSON.stringify(this.#startError)}`);
     }
     this.#synced = true;
   }

@@ -49,7 +49,7 @@ export class ServedKinds {
       const informer = new ResourceInformer<KubernetesObject>({
         api: this.#options.api, resource: RESOURCES.customResourceDefinition, fieldSelector: `metadata.name=${crd}`,
         logger: this.#options.logger, metrics: this.#options.metrics,
-        onChange: (obj, verb) => this.#set(resource, verb !== 'delete' && crdServes(obj as CrdLike, resource)),
+        onChange: (obj, verb) => this.#set(resource, verb !== 'delete' && crdServes(obj, resource)),
       });
       try {
         await informer.start();

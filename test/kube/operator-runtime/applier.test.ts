@@ -70,7 +70,7 @@ describe('apply', () => {
 
   it('leaves fields of other managers alone and removes a field dropped from desired', async () => {
     await emu.api.mergePatch(RESOURCES.configMap, NS, 'alpha-config', { data: { 'theirs': 'kept' } }, 'someone-else');
-    await applier.apply(configMapFor(cluster, { 'broker.yaml': 'a', 'extra.yaml': 'b' }) as DesiredObject);
+    await applier.apply(configMapFor(cluster, { 'broker.yaml': 'a', 'extra.yaml': 'b' }));
     expect(Object.keys((await emu.api.get<Cm>(RESOURCES.configMap, NS, 'alpha-config'))?.data ?? {}).sort()).toEqual(['broker.yaml', 'extra.yaml', 'theirs']);
     await cacheCaughtUp('ConfigMap', 'alpha-config');
     // Their key does not make ours differ: nothing to write.
