@@ -10,6 +10,8 @@ import { InformerClusterCache } from '../../../operator/kube/cluster-cache.js';
 import { KubeApi } from '../../../operator/kube/kube-api.js';
 import type { ClusterKey } from '../../../operator/reconcile/ports.js';
 import { waitFor } from '../../support/wait.js';
+import { toKubeConfig } from '../kubeconfig.js';
+import { startForbiddingProxy } from './forbidding-proxy.js';
 import {
   configMapFor, createBrokerCluster, createNamespace, installCrd, ownedMeta, serviceMonitorCrd, startEmulator, statefulSetFor, type Emulator,
 } from './runtime-fixtures.js';
@@ -140,6 +142,34 @@ describe('InformerClusterCache', () => {
     await waitFor(() => cache.owned({ namespace: NS, name: 'alpha' }, bc.metadata.uid).configMaps[0]?.data?.['after'] === 'relist', { what: 'changes after the relist' });
     await cache.stop();
     counted.close();
+  });
+
+  it('recovers when the API goes away and comes back', async () => {
+    const NS = 'outage';
+    // Its own plain-http emulator behind a proxy that can be closed and opened again.
+    const plain = await startEmulator({ tls: false });
+    try {
+      await createNamespace(plain.api, NS);
+      const stored = await createBrokerCluster(plain.api, NS, 'alpha');
+      let proxy = await startForbiddingProxy(plain.server.url, []);
+      const port = Number(new URL(proxy.url).port);
+      const kc = toKubeConfig({ server: proxy.url });
+      const api = new KubeApi(kc);
+      const restarts = async () => (await metrics.watchRestarts.get()).values.reduce((n, v) => n + v.value, 0);
+      const before = await restarts();
+      const { cache } = startCache({ api });
+      await cache.start();
+      await proxy.close();
+      await waitFor(async () => (await restarts()) > before, { what: 'the informers to notice the outage' });
+      await plain.api.create(RESOURCES.configMap, NS, configMapFor(stored), 'test');
+      proxy = await startForbiddingProxy(plain.server.url, [], port);
+      await waitFor(() => cache.owned({ namespace: NS, name: 'alpha' }, stored.metadata.uid).configMaps.length === 1, { timeoutMs: 15_000, what: 'what changed during the outage' });
+      await cache.stop();
+      api.close();
+      await proxy.close();
+    } finally {
+      await plain.close();
+    }
   });
 
   it('watches only the namespaces it is given', async () => {

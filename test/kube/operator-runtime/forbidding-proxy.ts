@@ -11,8 +11,8 @@ export interface ForbiddingProxy { url: string; close(): Promise<void> }
 
 export const OPERATOR_USER = 'system:serviceaccount:meshmq-system:meshmq-operator';
 
-/** `upstream` is the emulator's plain-http URL. */
-export async function startForbiddingProxy(upstream: string, forbidden: readonly Forbidden[]): Promise<ForbiddingProxy> {
+/** `upstream` is the emulator's plain-http URL; with no rules it is a plain proxy (closing it cuts the operator off). */
+export async function startForbiddingProxy(upstream: string, forbidden: readonly Forbidden[], port = 0): Promise<ForbiddingProxy> {
   const target = new URL(upstream);
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', upstream);
@@ -41,10 +41,10 @@ export async function startForbiddingProxy(upstream: string, forbidden: readonly
     upstreamReq.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
     req.pipe(upstreamReq);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
 }

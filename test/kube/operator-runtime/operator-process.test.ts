@@ -166,8 +166,11 @@ describe('the operator running (stand-in reconciler)', () => {
     const args = ['--kubeconfig', kubeconfig, '--http-port', '0', '--lease-namespace', 'ops', '--lease-name', 'pair', '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '250ms'];
     const a = run(UNDER_TEST, args, { POD_NAME: 'op-a' });
     await waitFor(async () => (await emu.api.get<{ spec: LeaseSpec }>(RESOURCES.lease, 'ops', 'pair'))?.spec.holderIdentity?.startsWith('op-a_'), { what: 'op-a to lead' });
-    const b = run(UNDER_TEST, args, { POD_NAME: 'op-b' });
+    const bPort = await freePort();
+    const b = run(UNDER_TEST, [...args.filter((a) => a !== '--http-port' && a !== '0'), '--http-port', String(bPort), '--http-host', '127.0.0.1'], { POD_NAME: 'op-b' });
     await b.waitForOutput('"msg":"the lease is held by another operator"');
+    const standby = await fetch(`http://127.0.0.1:${bPort}/readyz`);
+    expect([standby.status, await standby.text()]).toEqual([200, 'ok: standby, waiting for the lease\n']);
     const killedAt = Date.now();
     process.kill(a.pid ?? 0, 'SIGKILL');
     await waitFor(async () => (await emu.api.get<{ spec: LeaseSpec }>(RESOURCES.lease, 'ops', 'pair'))?.spec.holderIdentity?.startsWith('op-b_'), { timeoutMs: 8000, what: 'op-b to take over' });
