@@ -26,6 +26,7 @@ import { createInitialNamespaces, createKubernetesService } from './initial-obje
 import { coreVersions, group, groupList, resourceList, versionDocument } from './discovery.js';
 import type { PodLogSource } from './pod-logs.js';
 import { parseApiPath } from './request-path.js';
+import { createProtobufBodyDecoder } from './protobuf/protobuf-body.js';
 import { openApiV2, openApiV3 } from './openapi.js';
 
 export interface ApiServerOptions {
@@ -97,6 +98,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     podLogs: options.podLogs,
     track: (end) => { streams.add(end); return () => { streams.delete(end); }; },
   });
+  // kubectl's generators, Helm and client-go send built-in objects as protobuf.
+  const protobuf = createProtobufBodyDecoder();
   const cert = options.tls === false ? undefined : await createServingCert(host);
   const tokens = options.tokens;
   let serverAddress = '';
@@ -133,7 +136,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         case 'resource': {
           const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
           const contentType = mediaType(req.headers['content-type']);
-          const body = parseBody(raw, contentType);
+          const body = parseBody(raw, contentType, protobuf);
           await handler.handle(req, res, { path, method, query: url.searchParams, body, contentType, user });
           return;
         }
