@@ -32,6 +32,7 @@ export interface Watcher {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const IDLE_SOCKET_MS = 4000;
 /** How the API server's audit log and managedFields (for writes without a field manager) name us. */
 export const USER_AGENT = 'meshmq-operator/0.1.0';
 const LIST_PAGE_SIZE = 500;
@@ -54,6 +55,17 @@ export class KubeApi {
 
   /** Sends one request; resolves with the parsed JSON body, throws KubeApiError or KubeUnreachableError. */
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
+    try {
+      return await this.#send<T>(method, path, options);
+    } catch (err) {
+      // A kept-alive connection the server closed just as we reused it: the request never arrived.
+      // Once more on a fresh one; only for methods whose repeat cannot make a second object.
+      if (err instanceof KubeUnreachableError && method !== 'POST' && isConnectionReset(err.cause)) return await this.#send<T>(method, path, options);
+      throw err;
+    }
+  }
+
+  async #send<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions): Promise<T> {
     const ctx = new RequestContext(this.server + path, HttpMethod[method]);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) ctx.setQueryParam(k, v);
     ctx.setHeaderParam('Accept', 'application/json');
@@ -187,7 +199,8 @@ export class KubeApi {
     const key = createHash('sha256').update(JSON.stringify([keyText(o.ca), keyText(o.cert), keyText(o.key), o.rejectUnauthorized, o.servername])).digest('hex');
     let shared = this.#agents.get(key);
     if (!shared) {
-      shared = new https.Agent({ ...o, keepAlive: true, maxSockets: 16 });
+      // Idle sockets go after 4 s, before servers' usual 5 s keep-alive timeout closes them under us.
+      shared = new https.Agent({ ...o, keepAlive: true, maxSockets: 16, timeout: IDLE_SOCKET_MS });
       this.#agents.set(key, shared);
     }
     ctx.setAgent(shared);
@@ -201,4 +214,9 @@ function keyText(v: unknown): string {
   if (Buffer.isBuffer(v)) return v.toString('base64');
   if (Array.isArray(v)) return v.map(keyText).join(',');
   return JSON.stringify(v) ?? '';
+}
+
+function isConnectionReset(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
