@@ -84,7 +84,12 @@ export class OperatorRuntime {
 
   /** Checks the API, serves HTTP, then leads (without election) or waits for the lease. Rejects on what ends a start. */
   static async start(deps: OperatorRuntimeDeps): Promise<OperatorRuntime> {
-    const api = new KubeApi(deps.kubeConfig, { onRequest: (verb, code) => deps.metrics.apiRequests.inc({ verb, code }) });
+    const api = new KubeApi(deps.kubeConfig, {
+      onRequest: (verb, code, seconds) => {
+        deps.metrics.apiRequests.inc({ verb, code });
+        if (verb !== 'watch') deps.metrics.apiRequestDuration.observe({ verb }, seconds);
+      },
+    });
     let runtime: OperatorRuntime | undefined;
     try {
       await preflight(api);

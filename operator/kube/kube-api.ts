@@ -11,8 +11,8 @@ import { KubeApiError, KubeUnreachableError, parseStatusBody } from './kube-api-
 import { verbOf, type Verb } from './request-verb.js';
 
 export interface KubeApiHooks {
-  /** Every request, once it has an answer (`code` is the HTTP status, or 'error' without one). */
-  onRequest?(verb: Verb, code: string): void;
+  /** Every request, once it has an answer (`code` is the HTTP status, or 'error' without one); watches when they end. */
+  onRequest?(verb: Verb, code: string, seconds: number): void;
 }
 
 export interface RequestOptions {
@@ -80,15 +80,17 @@ export class KubeApi {
     const verb = verbOf(method, path, new URL(ctx.getUrl()).searchParams);
     let status: number;
     let text: string;
+    const started = performance.now();
+    const took = (): number => (performance.now() - started) / 1000;
     try {
       const response = await this.#http.send(ctx).toPromise();
       status = response.httpStatusCode;
       text = await response.body.text();
     } catch (err) {
-      this.#hooks.onRequest?.(verb, 'error');
+      this.#hooks.onRequest?.(verb, 'error', took());
       throw new KubeUnreachableError(this.server, method, path, { cause: err });
     }
-    this.#hooks.onRequest?.(verb, String(status));
+    this.#hooks.onRequest?.(verb, String(status), took());
     if (status >= 200 && status < 300) return (text === '' ? undefined : JSON.parse(text)) as T;
     const body = parseStatusBody(text);
     throw new KubeApiError(status, body?.reason || `HTTP${status}`, body?.message || `${method} ${path}: HTTP ${status} ${text.slice(0, 200)}`, method, path, body);
@@ -177,11 +179,14 @@ export class KubeApi {
     } as unknown as KubeConfig;
     const watch = new Watch(withAgent);
     return {
-      watch: (path, query, callback, done) => watch.watch(path, query, callback, (err: unknown) => {
-        const code = (err as { statusCode?: unknown } | null)?.statusCode;
-        this.#hooks.onRequest?.('watch', typeof code === 'number' ? String(code) : err ? 'error' : '200');
-        done(err);
-      }),
+      watch: (path, query, callback, done) => {
+        const started = performance.now();
+        return watch.watch(path, query, callback, (err: unknown) => {
+          const code = (err as { statusCode?: unknown } | null)?.statusCode;
+          this.#hooks.onRequest?.('watch', typeof code === 'number' ? String(code) : err ? 'error' : '200', (performance.now() - started) / 1000);
+          done(err);
+        });
+      },
     };
   }
 

@@ -11,6 +11,8 @@ export interface OperatorMetrics {
   readonly reconcileDuration: Histogram;
   /** The API requests the operator made, by verb (get, list, watch, create, update, patch, delete) and HTTP code. */
   readonly apiRequests: Counter<'verb' | 'code'>;
+  /** How long API requests took to answer, by verb (watches excluded: they last minutes by design). */
+  readonly apiRequestDuration: Histogram<'verb'>;
   readonly applies: Counter<'kind' | 'result'>;
   /** Objects for which compare-by-subset was switched off after our own write left them different. */
   readonly writeLoopsPrevented: Counter<'kind'>;
@@ -39,6 +41,10 @@ export function createOperatorMetrics(options: { defaultMetrics: boolean } = { d
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
     }),
     apiRequests: counter('meshmq_operator_api_requests_total', 'Requests to the Kubernetes API, by verb and HTTP status code (error: no response)', ['verb', 'code']),
+    apiRequestDuration: new Histogram({
+      name: 'meshmq_operator_api_request_duration_seconds', help: 'Time the Kubernetes API took to answer a request, by verb (watches excluded)',
+      labelNames: ['verb'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
+    }),
     applies: counter('meshmq_operator_applies_total', 'Owned objects compared with their desired state, by kind and result (created, updated, unchanged)', ['kind', 'result']),
     writeLoopsPrevented: counter('meshmq_operator_write_loops_prevented_total', 'Objects still different from desired right after our own write, so compared by hash only until desired changes', ['kind']),
     events: counter('meshmq_operator_events_total', 'Kubernetes Events about BrokerClusters, by type and result (created, folded into a repeat, dropped by the spam filter, failed)', ['type', 'result']),

@@ -17,6 +17,8 @@ import { createBrokerCluster, createNamespace, startEmulator, type Crd, type Sto
 const CLUSTERS = Number(process.env['CLUSTERS'] ?? 100);
 const REST_SECONDS = Number(process.env['REST_SECONDS'] ?? 60);
 const LATENCY_SAMPLES = 10;
+/** More operator flags, e.g. OPERATOR_ARGS='--resync 1m'. */
+const OPERATOR_ARGS = (process.env['OPERATOR_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 const NS = 'fleet';
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -28,6 +30,11 @@ function cpuSeconds(pid: number): number {
 function memoryKiB(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`)) ?? '';
   return Number(/(\d+)/.exec(line)?.[1] ?? 0);
+}
+
+function histogramMean(text: string, name: string, verb: string): number {
+  const value = (suffix: string) => Number(new RegExp(`^${name}_${suffix}\\{verb="${verb}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return value('sum') / value('count');
 }
 
 function median(values: number[]): number {
@@ -49,7 +56,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     op = new SpawnedProcess({
       command: process.execPath, name: 'operator',
-      args: ['dist/operator/main.js', '--kubeconfig', kubeconfig, '--lease-namespace', 'ops', '--namespace', NS, '--http-host', '127.0.0.1', '--http-port', String(port), '--log-level', 'warn'],
+      args: ['dist/operator/main.js', '--kubeconfig', kubeconfig, '--lease-namespace', 'ops', '--namespace', NS, '--http-host', '127.0.0.1', '--http-port', String(port), '--log-level', 'warn', ...OPERATOR_ARGS],
     });
     const pid = op.pid ?? 0;
     const ours = { userAgent: /^meshmq-operator\// };
@@ -99,12 +106,13 @@ async function main(): Promise<void> {
     }
 
     const lines = [
-      `BrokerClusters: ${CLUSTERS} in one namespace, no pods running; operator: dist/operator/main.js (product reconciler), resync 10s, lease 15s/10s/2s; emulator over TLS on loopback`,
+      `BrokerClusters: ${CLUSTERS} in one namespace, no pods running; operator: dist/operator/main.js (product reconciler) ${OPERATOR_ARGS.join(' ') || '(defaults: resync 10s, lease 15s/10s/2s)'}; emulator over TLS on loopback`,
       `converged: ${(convergedMs / 1000).toFixed(1)} s after start (incl. 5 s quiet), ${convergeWrites} writes`,
       `at rest for ${(restMs / 1000).toFixed(0)} s: CPU ${((cpu1 - cpu0) / (restMs / 1000) * 100).toFixed(2)} % of one core (${(cpu1 - cpu0).toFixed(2)} s), RSS ${(rss / 1024).toFixed(1)} MiB (peak ${(peak / 1024).toFixed(1)} MiB), heap used ${(metric('nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(1)} MiB`,
       `API requests at rest: ${perMinute(rest.length).toFixed(1)}/min in all, writes other than the Lease: ${restWrites.length}`,
       ...[...byKind.entries()].sort().map(([k, n]) => `  ${k}: ${perMinute(n).toFixed(1)}/min`),
       `reconciles at rest: ${perMinute(reconcilesAtRest).toFixed(0)}/min, ${((reconcileSeconds - reconcileSecondsBefore) / Math.max(1, reconcilesAtRest) * 1000).toFixed(2)} ms each on average (${(reconcileSecondsBefore / Math.max(1, reconcilesBefore) * 1000).toFixed(1)} ms while converging)`,
+      `API answers (operator side, since start): ${['patch', 'update', 'create'].map((v) => `${v} ${(histogramMean(metrics, 'meshmq_operator_api_request_duration_seconds', v) * 1000).toFixed(1)} ms`).join(', ')} on average`,
       `spec change → StatefulSet write (${LATENCY_SAMPLES} samples): median ${median(latencies)} ms, max ${Math.max(...latencies)} ms`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

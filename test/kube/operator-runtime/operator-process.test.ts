@@ -150,7 +150,7 @@ describe('the operator running (stand-in reconciler)', () => {
     const metrics = (await http('/metrics')).text;
     for (const name of [
       'meshmq_operator_reconciles_total{result="success"}', 'meshmq_operator_reconcile_duration_seconds_bucket', 'meshmq_operator_queue_depth',
-      'meshmq_operator_api_requests_total{verb="patch",code="201"}', 'meshmq_operator_api_requests_total{verb="list",code="200"}',
+      'meshmq_operator_api_requests_total{verb="patch",code="201"}', 'meshmq_operator_api_requests_total{verb="list",code="200"}', 'meshmq_operator_api_request_duration_seconds_bucket{le="0.005",verb="patch"}',
       'meshmq_operator_leader 1', 'meshmq_operator_brokerclusters 2', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds',
     ]) expect(metrics).toContain(name);
     expect(metrics).not.toMatch(/^meshmq_operator_\w+ NaN/m);
