@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import mqtt from 'mqtt';
@@ -26,7 +27,7 @@ const OPERATOR_NS = 'meshmq-system';
 const SERVICE_ACCOUNT = 'meshmq-operator';
 /** Mesh timings short enough to see a node join and leave in seconds (chart values, as a user would set them). */
 const FAST_MESH = ['--set', 'cluster.heartbeatInterval=200ms', '--set', 'cluster.suspectAfter=1s', '--set', 'cluster.downAfter=2s', '--set', 'cluster.dnsInterval=500ms',
-  '--set', 'terminationGracePeriodSeconds=20'];
+  '--set', 'terminationGracePeriodSeconds=20', '--set', 'cluster.autohealDelay=1s', '--set', 'metrics.serviceMonitor.enabled=true'];
 
 interface BrokerClusterStatus { replicas?: number; readyReplicas?: number; observedGeneration?: number; conditions?: Array<{ type: string; status: string }> }
 
@@ -63,6 +64,8 @@ describe('helm install, upgrade and uninstall of the charts, and the kubectl bun
     const tools = await unpackKubeTools();
     helm = createHelm(tools.helm, kubeconfig, path.join(dir, 'helm-home'), 180_000);
     kubectl = createKubectl(kubeconfig, 120_000, tools.kubectl);
+    // The Prometheus Operator's CRDs, as on a cluster that runs it: BrokerClusters may then ask for a ServiceMonitor.
+    await ok('apply prometheus-operator CRDs', kubectl('apply', '-f', path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/prometheus-operator-crds.yaml')));
   }, 60_000);
   afterAll(async () => {
     await env?.close();
@@ -112,6 +115,27 @@ describe('helm install, upgrade and uninstall of the charts, and the kubectl bun
     expect(history.map((h) => [h.revision, h.status])).toEqual([[1, 'superseded'], [2, 'superseded'], [3, 'deployed']]);
   }, 240_000);
 
+  it('autoheal deletes the minority side of a partition, twice the same way (the second Event folds into the first)', async () => {
+    const events = async (reason: string): Promise<number> => {
+      const list = JSON.parse(await ok('get events', kubectl('-n', 'mqtt', 'get', 'events', '--field-selector', `reason=${reason}`, '-o', 'json'))) as { items: Array<{ count?: number }> };
+      return list.items.reduce((n, x) => n + (x.count ?? 1), 0);
+    };
+    const before = JSON.parse(await ok('get pod', kubectl('-n', 'mqtt', 'get', 'pod', 'mqtt-0', '-o', 'json'))) as { metadata: { uid: string } };
+    for (let round = 1; round <= 2; round++) {
+      await e().partition(['mqtt/mqtt-0'], ['mqtt/mqtt-1', 'mqtt/mqtt-2']);
+      await waitFor(async () => (await events('AutohealDeleted')) >= round, { what: `autoheal round ${round}`, timeoutMs: 60_000, intervalMs: 500 });
+      await e().heal();
+      await waitReady('mqtt', 'mqtt', 3);
+    }
+    // The same split reported again is the same Event with a count (a patch), not a second Event.
+    const detected = JSON.parse(await ok('get events', kubectl('-n', 'mqtt', 'get', 'events', '--field-selector', 'reason=PartitionDetected', '-o', 'json'))) as { items: Array<{ count?: number; message: string }> };
+    expect(detected.items.some((x) => (x.count ?? 1) >= 2 && x.message.includes('mqtt-0'))).toBe(true);
+    const after = JSON.parse(await ok('get pod', kubectl('-n', 'mqtt', 'get', 'pod', 'mqtt-0', '-o', 'json'))) as { metadata: { uid: string } };
+    expect(after.metadata.uid).not.toBe(before.metadata.uid);
+    // The ServiceMonitor the BrokerCluster asked for, made by the operator.
+    expect(await ok('get servicemonitor', kubectl('-n', 'mqtt', 'get', 'servicemonitors', '-o', 'name'))).toContain('servicemonitor.monitoring.coreos.com/mqtt');
+  }, 240_000);
+
   it('helm uninstall of meshmq-cluster deletes the BrokerCluster and everything the operator made for it', async () => {
     expect(await ok('helm uninstall mqtt', helm('uninstall', 'mqtt', '-n', 'mqtt', '--wait', '--timeout', '60s'))).toContain('release "mqtt" uninstalled');
     await waitFor(async () => {
@@ -150,6 +174,8 @@ describe('helm install, upgrade and uninstall of the charts, and the kubectl bun
     await ok('apply minimal', kubectl('-n', 'plain', 'apply', '-f', path.join(path.dirname(CRD_SOURCE), 'examples/minimal.yaml')));
     await waitReady('plain', 'mqtt', 3);
     await ok('delete bc', kubectl('-n', 'plain', 'delete', 'bc', 'mqtt', '--wait=true', '--timeout=90s'));
-    expect(await ok('delete bundle', kubectl('delete', '-f', BUNDLE, '--wait=true', '--timeout=90s', '--ignore-not-found'))).toContain('deployment.apps "meshmq-operator" deleted');
+    expect(await ok('delete bundle', kubectl('delete', '-f', BUNDLE, '--wait=true', '--timeout=90s', '--ignore-not-found'))).toContain(`namespace "${BUNDLE_NAMESPACE}" deleted`);
+    await waitFor(async () => (await kubectl('get', 'namespace', BUNDLE_NAMESPACE)).code !== 0 && (await kubectl('get', 'clusterrole', 'meshmq-operator')).code !== 0,
+      { what: 'the bundle gone', timeoutMs: 60_000, intervalMs: 500 });
   }, 240_000);
 });
