@@ -1,6 +1,7 @@
 // The forwarder's failure rules (INVARIANTS.md "Forwarding"): a QoS 1/2 forward settles only on the
 // peer's ack, rejects with ForwardError when the peer never acks, refuses it, or its link drops;
-// QoS 0 is dropped past the soft bound; one encoding serves every peer with its own ack id.
+// QoS 0 is dropped past the soft bound; one encoding serves every peer, its ack id the message's
+// origin sequence number (one id per message cluster-wide; numbered above 2^31 when it has none).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { createMessage, type Message, type QoS } from '../routing/message.js';
@@ -33,7 +34,7 @@ class FakeLink {
   }
 }
 
-const publish = (qos: QoS, topic = 't'): Message => createMessage({ topic, payload: Buffer.from('x'), qos, retain: false, originClientId: 'c', originNode: 'a', receivedAt: Date.now() });
+const publish = (qos: QoS, topic = 't', originSeq = 0): Message => createMessage({ topic, payload: Buffer.from('x'), qos, retain: false, originClientId: 'c', originNode: 'a', receivedAt: Date.now(), originSeq });
 
 describe('Forwarder', () => {
   const forwarders: Forwarder[] = [];
@@ -47,23 +48,35 @@ describe('Forwarder', () => {
   };
   afterEach(() => { for (const f of forwarders.splice(0)) f.close(); });
 
-  it('encodes once and addresses each peer with its own ack id; settles when both ack', async () => {
+  it('sends each peer the message once under its origin sequence number; settles when both ack', async () => {
     const b = new FakeLink('b');
     const c = new FakeLink('c');
     const { f } = make([b, c]);
-    const first = f.forward(publish(1), ['b', 'c'])!;
+    const first = f.forward(publish(1, 't', 7), ['b', 'c'])!;
     first.catch(() => undefined); // still waiting for c when the forwarder closes
-    const settled = f.forward(publish(1), ['b', 'c'])!;
-    expect(b.ids()).toEqual([1, 2]);
-    expect(c.ids()).toEqual([1, 2]);
+    const settled = f.forward(publish(1, 't', 8), ['b', 'c'])!;
+    expect(b.ids()).toEqual([7, 8]);
+    expect(c.ids()).toEqual([7, 8]);
     let done = false;
     void settled.then(() => { done = true; });
-    f.handleAcks(b.asConnection(), encodeForwardAcks([1, 2]).subarray(5));
+    f.handleAcks(b.asConnection(), encodeForwardAcks([7, 8]).subarray(5));
     await Promise.resolve();
     expect(done).toBe(false);
-    f.handleAcks(c.asConnection(), encodeForwardAcks([2]).subarray(5));
+    f.handleAcks(c.asConnection(), encodeForwardAcks([8]).subarray(5));
     await settled;
-    expect(f.pendingCount()).toBe(1); // c's id 1 still waits
+    expect(f.pendingCount()).toBe(1); // c's 7 still waits
+  });
+
+  it('numbers a QoS 1/2 message without an origin sequence number above 2^31, one id for every peer', () => {
+    const b = new FakeLink('b');
+    const c = new FakeLink('c');
+    const { f } = make([b, c]);
+    f.forward(publish(2), ['b', 'c'])?.catch(() => undefined);
+    f.forward(publish(2), ['b'])?.catch(() => undefined);
+    expect(b.ids()).toEqual([0x80000000, 0x80000001]);
+    expect(c.ids()).toEqual([0x80000000]);
+    expect(f.forward(publish(0), ['b'])).toBeDefined();
+    expect(b.ids()[2]).toBe(0); // QoS 0 is never acked
   });
 
   it('rejects with ForwardError when the peer never acks within ackTimeoutMs', async () => {

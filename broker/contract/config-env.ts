@@ -71,4 +71,5 @@ export const CONFIG_ENV_VARS: readonly ConfigEnvVar[] = [
   row('MESHMQ_SLOW_CLIENT_POLICY', 'limits.slowClientPolicy', 'string', 'disconnect or drop-qos0'),
   row('MESHMQ_MAX_KEEP_ALIVE', 'limits.maxKeepAlive', 'integer', 'Server Keep Alive cap, seconds (0 = none)'),
   row('MESHMQ_SYS_INTERVAL_MS', 'sys.intervalMs', 'integer', '$SYS publish interval (0 = off)'),
+  row('MESHMQ_DRAIN_TIMEOUT_MS', 'drain.timeoutMs', 'integer', 'bound on a drain (POST /api/v1/drain, SIGTERM), ms (default 20000)'),
 ];

@@ -6,13 +6,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const DROP_REASONS = [
   'queue_full', 'expired', 'not_authorized', 'slow_client', 'packet_too_large', 'no_subscribers', 'receive_maximum',
   'peer_unavailable', 'slow_peer',
+  // A message for a session moving between nodes that could not follow it (QoS 0, or no link to its new owner).
+  'handoff',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export const CLOSE_REASONS = [
   'malformed_packet', 'protocol_error', 'packet_too_large', 'keepalive_timeout', 'connect_timeout',
   'not_authorized', 'session_taken_over', 'slow_client', 'kicked', 'server_shutdown', 'socket_error',
-  'forward_failed',
+  'forward_failed', 'draining',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -38,6 +40,16 @@ export interface BrokerMetrics {
   readonly meshHandshakeFailures: Counter<'reason'>;
   readonly meshFrameErrors: Counter<'reason'>;
   readonly discoveryFailures: Counter;
+  // session hand-off and drain
+  /** Deliveries passed on to the node a session moved to (session-handoff.ts). */
+  readonly handoffRelayed: Counter;
+  /** Copies of a message a moving session already had (arrived directly and relayed), not delivered twice. */
+  readonly handoffDuplicates: Counter;
+  /** Sessions a draining node handed to another node, or failed to. */
+  readonly drainSessionsHandedOver: Counter;
+  readonly drainSessionsFailed: Counter;
+  /** From the start of a drain to this node leaving the mesh. */
+  readonly drainDuration: Histogram;
   /** Register a gauge whose value is read from `read()` at scrape time. */
   gauge(name: string, help: string, read: () => number): void;
   /** Register a labelled gauge whose values are read at scrape time. */
@@ -76,6 +88,16 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
     meshHandshakeFailures: counter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
     meshFrameErrors: counter('meshmq_cluster_frame_errors_total', 'Mesh connections closed for a bad frame, by reason', ['reason']),
     discoveryFailures: counter('meshmq_cluster_discovery_failures_total', 'Failed peer discovery lookups (the last answer is kept)'),
+    handoffRelayed: counter('meshmq_handoff_relayed_messages_total', 'Deliveries relayed to the node a session moved to'),
+    handoffDuplicates: counter('meshmq_handoff_duplicate_messages_total', 'Copies of a message a moving session already had, not delivered again'),
+    drainSessionsHandedOver: counter('meshmq_drain_sessions_handed_over_total', 'Persistent sessions a draining node handed to another node'),
+    drainSessionsFailed: counter('meshmq_drain_sessions_failed_total', 'Persistent sessions a draining node could not hand to any node'),
+    drainDuration: new Histogram({
+      name: 'meshmq_drain_duration_seconds',
+      help: 'Duration of a drain, from its start to leaving the mesh',
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60],
+      registers,
+    }),
     gauge(name, help, read) {
       new Gauge({ name, help, registers, collect() { this.set(read()); } });
     },

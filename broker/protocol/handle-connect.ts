@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { createMessage } from '../routing/message.js';
-import type { MessageProperties, QoS } from '../routing/message.js';
+import type { MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
 import { NEVER_EXPIRES } from '../session/session-registry.js';
 import { parseSessionSnapshot } from '../session/session-snapshot.js';
@@ -23,27 +23,13 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if ((packet.protocolId === 'MQIsdp') !== (version === 3)) {
     throw new ProtocolError(ReasonCode.UnsupportedProtocolVersion, 'Protocol name and level do not match');
   }
+  // A draining node takes no clients: v5 0x9C Use another server, 3.1.1 return code 3 Server unavailable.
+  refuseWhileDraining(conn);
   // Refused before anything else happens: a bad CONNECT must not take over a live client first.
-  if (packet.properties?.receiveMaximum === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum 0'); // [MQTT-3.2.2-?]
-  if (packet.properties?.maximumPacketSize === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Maximum Packet Size 0');
-  if (packet.properties?.authenticationMethod !== undefined) {
-    throw new ProtocolError(ReasonCode.BadAuthenticationMethod, 'Enhanced authentication is not supported');
-  }
+  checkConnectProperties(packet.properties);
   const cleanStart = packet.clean ?? true;
-  let clientId = packet.clientId;
-  let assigned = false;
-  if (clientId.length === 0) {
-    // [MQTT-3.1.3-8] 3.1.1: an empty id needs Clean Session; v5 gets an Assigned Client Identifier
-    if (version !== 5 && (!cleanStart || version === 3)) throw new ProtocolError(ReasonCode.ClientIdentifierNotValid, 'Empty client id');
-    clientId = `meshmq-${randomBytes(9).toString('base64url')}`;
-    assigned = true;
-  }
-  if (packet.will !== undefined) {
-    const err = validateTopicName(packet.will.topic, limits.maxTopicLevels);
-    if (err !== undefined) throw new ProtocolError(ReasonCode.TopicNameInvalid, `Will topic: ${err}`);
-    const responseTopic = packet.will.properties?.responseTopic;
-    if (responseTopic !== undefined) checkResponseTopic(responseTopic, limits.maxTopicLevels);
-  }
+  const { clientId, assigned } = resolveClientId(packet.clientId, version, cleanStart);
+  checkWill(packet.will, limits.maxTopicLevels);
   // Over the connection limit: refused with a reason (v5 0x97 Quota exceeded, 3.1.1 return code 3
   // Server unavailable) rather than a dropped socket; a client id already connected may take over.
   if (limits.maxConnections > 0 && ctx.clients.size >= limits.maxConnections && !ctx.clients.has(clientId)) {
@@ -75,6 +61,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if (ctx.cluster !== undefined && !(await claimClusterWide(conn, clientId, version, auth.username))) return;
 
   refuseForeignTakeover(conn, clientId, auth.username); // again: the claim took a while
+  refuseWhileDraining(conn); // a session it imported stays here, offline, for the drain to hand on
   const previous = ctx.clients.get(clientId);
   const foreign = ctx.registry.get(clientId);
   const effectiveCleanStart = cleanStart || (foreign !== undefined && foreign.username !== auth.username);
@@ -85,10 +72,63 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     previous.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', true);
   }
 
-  const props = packet.properties;
   conn.clientId = clientId;
   conn.username = auth.username;
   conn.cleanStart = cleanStart;
+  const serverKeepAlive = applyConnectProperties(conn, packet, version);
+  const props = packet.properties;
+
+  const { session, present } = ctx.registry.open(clientId, effectiveCleanStart);
+  session.username = auth.username;
+  session.protocolVersion = version;
+  // v3: a persistent session never expires; v5: Session Expiry Interval, 0 by default [MQTT-3.1.2-11]
+  const requestedExpiry = version === 5 ? props?.sessionExpiryInterval ?? 0 : cleanStart ? 0 : NEVER_EXPIRES;
+  session.expiryInterval = Math.min(requestedExpiry, limits.maxSessionExpiry);
+  session.will = packet.will === undefined ? undefined : buildWill(packet.will, clientId, ctx.nodeName, ctx.now());
+  conn.session = session;
+  ctx.clients.set(clientId, conn);
+
+  const connack = buildConnack(conn, present && !effectiveCleanStart, { requestedExpiry, expiry: session.expiryInterval, assigned, serverKeepAlive });
+  conn.send(connack);
+  conn.markConnected();
+  session.attach(conn, conn.clientReceiveMaximum);
+  // A session that ends with its connection has nothing to recover: no store write (unless it
+  // replaces a stored one), which keeps clean connections free of store round trips.
+  if (session.persistent || present) {
+    ctx.store.saveSession(session.record()).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
+  }
+  // Only now, with the session attached, do packets sent right after the CONNECT run.
+  conn.resumeReading();
+}
+
+function checkConnectProperties(props: IConnectPacket['properties']): void {
+  if (props?.receiveMaximum === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum 0'); // [MQTT-3.2.2-?]
+  if (props?.maximumPacketSize === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Maximum Packet Size 0');
+  if (props?.authenticationMethod !== undefined) {
+    throw new ProtocolError(ReasonCode.BadAuthenticationMethod, 'Enhanced authentication is not supported');
+  }
+}
+
+/** The client id, or one assigned for an empty id where the protocol allows it [MQTT-3.1.3-8]. */
+function resolveClientId(requested: string, version: number, cleanStart: boolean): { clientId: string; assigned: boolean } {
+  if (requested.length > 0) return { clientId: requested, assigned: false };
+  // [MQTT-3.1.3-8] 3.1.1: an empty id needs Clean Session; v5 gets an Assigned Client Identifier
+  if (version !== 5 && (!cleanStart || version === 3)) throw new ProtocolError(ReasonCode.ClientIdentifierNotValid, 'Empty client id');
+  return { clientId: `meshmq-${randomBytes(9).toString('base64url')}`, assigned: true };
+}
+
+function checkWill(will: IConnectPacket['will'], maxTopicLevels: number): void {
+  if (will === undefined) return;
+  const err = validateTopicName(will.topic, maxTopicLevels);
+  if (err !== undefined) throw new ProtocolError(ReasonCode.TopicNameInvalid, `Will topic: ${err}`);
+  const responseTopic = will.properties?.responseTopic;
+  if (responseTopic !== undefined) checkResponseTopic(responseTopic, maxTopicLevels);
+}
+
+/** The connection's limits and aliases from the CONNECT; returns the Server Keep Alive to announce, if any. */
+function applyConnectProperties(conn: Connection, packet: IConnectPacket, version: number): number | undefined {
+  const { limits } = conn.ctx.config;
+  const props = packet.properties;
   conn.clientReceiveMaximum = props?.receiveMaximum ?? 65535;
   conn.clientMaxPacketSize = props?.maximumPacketSize ?? 268435455;
   conn.requestProblemInformation = props?.requestProblemInformation ?? true;
@@ -103,45 +143,35 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     serverKeepAlive = keepAlive;
   }
   conn.keepAlive = keepAlive;
+  return serverKeepAlive;
+}
 
-  const { session, present } = ctx.registry.open(clientId, effectiveCleanStart);
-  session.username = auth.username;
-  session.protocolVersion = version;
-  // v3: a persistent session never expires; v5: Session Expiry Interval, 0 by default [MQTT-3.1.2-11]
-  const requestedExpiry = version === 5 ? props?.sessionExpiryInterval ?? 0 : cleanStart ? 0 : NEVER_EXPIRES;
-  session.expiryInterval = Math.min(requestedExpiry, limits.maxSessionExpiry);
-  session.will = packet.will === undefined ? undefined : buildWill(packet.will, clientId, ctx.nodeName, ctx.now());
-  conn.session = session;
-  ctx.clients.set(clientId, conn);
-
-  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: present && !effectiveCleanStart }; // [MQTT-3.2.2-2/3]
-  if (version === 5) {
-    connack.reasonCode = ReasonCode.Success;
-    connack.properties = {
-      receiveMaximum: limits.receiveMaximum,
-      maximumPacketSize: limits.maxPacketSize,
-      topicAliasMaximum: limits.topicAliasMaximum,
-      retainAvailable: true,
-      wildcardSubscriptionAvailable: true,
-      subscriptionIdentifiersAvailable: true,
-      sharedSubscriptionAvailable: true,
-    };
-    if (session.expiryInterval !== requestedExpiry) connack.properties.sessionExpiryInterval = session.expiryInterval;
-    if (assigned) connack.properties.assignedClientIdentifier = clientId; // [MQTT-3.2.2-16]
-    if (serverKeepAlive !== undefined) connack.properties.serverKeepAlive = serverKeepAlive;
-  } else {
+function buildConnack(conn: Connection, sessionPresent: boolean, s: { requestedExpiry: number; expiry: number; assigned: boolean; serverKeepAlive: number | undefined }): IConnackPacket {
+  const connack: IConnackPacket = { cmd: 'connack', sessionPresent }; // [MQTT-3.2.2-2/3]
+  if (conn.protocolVersion !== 5) {
     connack.returnCode = 0;
+    return connack;
   }
-  conn.send(connack);
-  conn.markConnected();
-  session.attach(conn, conn.clientReceiveMaximum);
-  // A session that ends with its connection has nothing to recover: no store write (unless it
-  // replaces a stored one), which keeps clean connections free of store round trips.
-  if (session.persistent || present) {
-    ctx.store.saveSession(session.record()).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
-  }
-  // Only now, with the session attached, do packets sent right after the CONNECT run.
-  conn.resumeReading();
+  const { limits } = conn.ctx.config;
+  connack.reasonCode = ReasonCode.Success;
+  connack.properties = {
+    receiveMaximum: limits.receiveMaximum,
+    maximumPacketSize: limits.maxPacketSize,
+    topicAliasMaximum: limits.topicAliasMaximum,
+    retainAvailable: true,
+    wildcardSubscriptionAvailable: true,
+    subscriptionIdentifiersAvailable: true,
+    sharedSubscriptionAvailable: true,
+  };
+  if (s.expiry !== s.requestedExpiry) connack.properties.sessionExpiryInterval = s.expiry;
+  if (s.assigned) connack.properties.assignedClientIdentifier = conn.clientId; // [MQTT-3.2.2-16]
+  if (s.serverKeepAlive !== undefined) connack.properties.serverKeepAlive = s.serverKeepAlive;
+  return connack;
+}
+
+function refuseWhileDraining(conn: Connection): void {
+  const reason = conn.ctx.admission.refuseReason;
+  if (reason !== undefined) throw new ProtocolError(reason, 'This server is draining: connect to another one');
 }
 
 function refuseForeignTakeover(conn: Connection, clientId: string, username: string | undefined): void {
@@ -188,6 +218,7 @@ async function claimClusterWide(conn: Connection, clientId: string, version: 3 |
       ctx.metrics.takeovers.inc({ scope: 'cluster_import' });
       // A local session of the same id cannot exist: this node did not own the id until now.
       ctx.registry.restore(snapshot);
+      ctx.handoff.imported(clientId, snapshot);
     } catch (err) {
       // A session that cannot be read is lost, not half-imported; the client starts clean.
       ctx.logger.error('session snapshot from peer refused', { clientId, err });
@@ -213,7 +244,7 @@ function buildWill(will: NonNullable<IConnectPacket['will']>, clientId: string, 
   }
   const payload = typeof will.payload === 'string' ? Buffer.from(will.payload) : Buffer.from(will.payload);
   const message = createMessage({
-    topic: will.topic, payload, qos: (will.qos ?? 0) as QoS, retain: will.retain ?? false, properties,
+    topic: will.topic, payload, qos: (will.qos ?? 0), retain: will.retain ?? false, properties,
     // The will's expiry counts from when it is published; kept as an interval until then.
     expiresAt: 0, originClientId: clientId, originNode: node, receivedAt: now,
   });

@@ -3,7 +3,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
 import { createMessage } from '../routing/message.js';
-import type { MessageProperties, QoS } from '../routing/message.js';
+import type { MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
 import type { Connection } from './connection.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
@@ -71,9 +71,9 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   const now = ctx.now();
   const expiry = props?.messageExpiryInterval;
   const message = createMessage({
-    topic, payload: toBuffer(packet.payload), qos: qos as QoS, retain: packet.retain, properties: messageProperties(props),
+    topic, payload: toBuffer(packet.payload), qos, retain: packet.retain, properties: messageProperties(props),
     expiresAt: expiry !== undefined ? now + expiry * 1000 : 0,
-    originClientId: conn.clientId, originNode: ctx.nodeName, receivedAt: now,
+    originClientId: conn.clientId, originNode: ctx.nodeName, receivedAt: now, originSeq: ctx.dispatcher.nextOriginSeq(),
   });
   if (qos === 2) session.addIncomingQos2(packetId);
   const { delivered, forwarded } = ctx.dispatcher.publish(message);

@@ -7,7 +7,7 @@ import { parseSharedFilter } from '../routing/topic.js';
 import type { SessionState, StoredDelivery, StoredSubscription } from '../store/store.js';
 import { SafeTimer } from '../util/safe-timer.js';
 import { Session } from './session.js';
-import type { SessionContext } from './session.js';
+import type { DeliveryInterceptor, SessionContext } from './session.js';
 
 /** 0xFFFFFFFF seconds: the session never expires [MQTT-3.1.2-?, Session Expiry Interval]. */
 export const NEVER_EXPIRES = 0xffffffff;
@@ -33,6 +33,8 @@ export class SessionRegistry {
   readonly #ctx: SessionContext;
   readonly #table: SubscriptionTable;
   readonly #hooks: SessionHooks;
+  /** Sessions left behind as relays to the node that took them (session-handoff.ts): not held here. */
+  #relays = 0;
 
   constructor(ctx: SessionContext, table: SubscriptionTable, hooks: SessionHooks) {
     this.#ctx = ctx;
@@ -40,8 +42,9 @@ export class SessionRegistry {
     this.#hooks = hooks;
   }
 
+  /** Sessions held here (relays to another node's session not counted). */
   get size(): number {
-    return this.#sessions.size;
+    return this.#sessions.size - this.#relays;
   }
 
   get(clientId: string): Session | undefined {
@@ -57,7 +60,12 @@ export class SessionRegistry {
    * Clean Start the existing one ended first [MQTT-3.1.2-4/5].
    */
   open(clientId: string, cleanStart: boolean): { session: Session; present: boolean } {
-    const existing = this.#sessions.get(clientId);
+    let existing = this.#sessions.get(clientId);
+    if (existing?.handoff?.relaying === true) {
+      // The client is back before its relay ended: whatever it had lives on the node it went to.
+      this.dropRelay(clientId);
+      existing = undefined;
+    }
     if (existing !== undefined) {
       this.#cancelTimers(clientId, /* keepWill */ false);
       if (!cleanStart) return { session: existing, present: true };
@@ -120,13 +128,11 @@ export class SessionRegistry {
   async handOver(clientId: string): Promise<SessionState | null> {
     const session = this.#sessions.get(clientId);
     if (session === undefined) return null;
-    const subscriptions: StoredSubscription[] = [];
-    for (const sub of this.#table.subscriptionsOf(clientId)) {
-      subscriptions.push({
-        filter: sub.filter, qos: sub.qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished,
-        retainHandling: sub.retainHandling, subscriptionId: sub.subscriptionId,
-      });
+    if (session.handoff?.relaying === true) {
+      this.dropRelay(clientId);
+      return null;
     }
+    const subscriptions = this.#subscriptionsOf(clientId);
     // A will still waiting for its delay goes along: the new owner sends it if the session ends
     // before its client resumes it, and drops it if it resumes [MQTT-3.1.3-9].
     const state: SessionState = { record: session.record(), subscriptions, ...session.snapshot() };
@@ -137,9 +143,40 @@ export class SessionRegistry {
     return state;
   }
 
-  /** Rebuilds sessions persisted by a previous life of this node (durable stores). */
+  /**
+   * Takeover by a node that accepts relays (session-handoff.ts): as handOver, but the session stays
+   * here emptied, its subscriptions (and so this node's routes) kept, for the caller to make it a
+   * relay (`relay`, set in the same turn as the snapshot): what still reaches this node for it goes on
+   * to the new owner until that one's routes are known everywhere. Undefined when there is no such session.
+   */
+  async handOverKeepingRoutes(clientId: string, relay: DeliveryInterceptor): Promise<SessionState | undefined> {
+    const session = this.#sessions.get(clientId);
+    if (session === undefined || session.handoff?.relaying === true) return undefined;
+    const state: SessionState = { record: session.record(), subscriptions: this.#subscriptionsOf(clientId), ...session.snapshot() };
+    this.#cancelTimers(clientId, false);
+    session.reset();
+    session.expiryInterval = 0;
+    this.#relays++;
+    // A relay from the same turn as the snapshot on: whatever arrives next goes on to the new owner.
+    session.handoff = relay;
+    await this.#ctx.store.deleteSession(clientId);
+    return state;
+  }
+
+  /** Ends a relay left by handOverKeepingRoutes: its subscriptions (and routes, if last) go. */
+  dropRelay(clientId: string): boolean {
+    const session = this.#sessions.get(clientId);
+    if (session?.handoff?.relaying !== true) return false;
+    this.#sessions.delete(clientId);
+    this.#relays--;
+    this.#table.removeClient(clientId);
+    return true;
+  }
+
+  /** Rebuilds sessions persisted by a previous life of this node (durable stores), or one imported from a peer. */
   restore(state: SessionState): Session {
     const { record } = state;
+    if (this.#sessions.get(record.clientId)?.handoff?.relaying === true) this.dropRelay(record.clientId);
     if (this.#sessions.has(record.clientId)) {
       // A newer copy (a takeover from the node that owned it since) replaces a stale one.
       this.#cancelTimers(record.clientId, false);
@@ -187,6 +224,17 @@ export class SessionRegistry {
   /** Stops every timer (broker stop); sessions stay as the store has them. */
   close(): void {
     for (const clientId of this.#timers.keys()) this.#cancelTimers(clientId, false);
+  }
+
+  #subscriptionsOf(clientId: string): StoredSubscription[] {
+    const subscriptions: StoredSubscription[] = [];
+    for (const sub of this.#table.subscriptionsOf(clientId)) {
+      subscriptions.push({
+        filter: sub.filter, qos: sub.qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished,
+        retainHandling: sub.retainHandling, subscriptionId: sub.subscriptionId,
+      });
+    }
+    return subscriptions;
   }
 
   #fireWill(session: Session): void {
