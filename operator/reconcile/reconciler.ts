@@ -92,9 +92,19 @@ export function createReconciler(deps: ReconcilerDeps, steps: readonly Step[] = 
     };
     // Events wait until the writes that matter are done: recording one costs a round trip.
     const pending: Array<Parameters<ReconcilerDeps['effects']['event']>> = [];
-    const stepDeps: ReconcilerDeps = { ...deps, effects: { ...deps.effects, event: async (...args) => { pending.push(args); } } };
+    const { effects } = deps;
+    const stepDeps: ReconcilerDeps = {
+      ...deps,
+      effects: {
+        apply: (desired) => effects.apply(desired),
+        createIfAbsent: (desired) => effects.createIfAbsent(desired),
+        deletePod: (namespace, name, uid) => effects.deletePod(namespace, name, uid),
+        writeStatus: (c, status) => effects.writeStatus(c, status),
+        event: async (...args) => { pending.push(args); },
+      },
+    };
     const flush = async (): Promise<void> => {
-      for (const args of pending.splice(0)) await deps.effects.event(...args).catch((err: unknown) => deps.logger.warn('event not recorded', { err: (err as Error).message }));
+      for (const args of pending.splice(0)) await effects.event(...args).catch((err: unknown) => deps.logger.warn('event not recorded', { err: (err as Error).message }));
     };
     for (const step of steps) {
       try {
