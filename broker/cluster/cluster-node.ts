@@ -20,6 +20,8 @@ import { Mesh, type MeshTls } from './mesh.js';
 import { createNodeIdentity, type NodeIdentity } from './node-identity.js';
 import type { PeerConnection } from './peer-connection.js';
 import { decideJoined } from './join-readiness.js';
+import type { MajorityDecision } from './majority.js';
+import { MajorityWatch } from './majority-watch.js';
 import { RetainedSync } from './retained-sync.js';
 import { RouteSync } from './route-sync.js';
 import { RouteTable } from './route-table.js';
@@ -74,6 +76,11 @@ export interface ClusterTuning {
   barrierTimeoutMs: number; // (5000) a route barrier (hand-off) waits this long for a silent peer
 }
 
+interface ClusterParts {
+  routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover;
+  router: ClusterRemoteRouter; retained: RetainedSync; handoff: HandoffLink; majority: MajorityWatch;
+}
+
 const DEFAULT_TUNING: ClusterTuning = {
   handshakeTimeoutMs: 5000, ackTimeoutMs: 10000, takeoverTimeoutMs: 3000, softLimitBytes: 8 << 20,
   hardLimitBytes: 64 << 20, reconnectBaseMs: 200, reconnectMaxMs: 10000, snapshotChunk: 5000,
@@ -87,6 +94,8 @@ export class ClusterNode {
   readonly takeover: SessionTakeover;
   readonly retained: RetainedSync;
   readonly handoff: HandoffLink;
+  /** Whether this node reaches a majority (or holds the operator's serving grant): readiness, pauseMinority. */
+  readonly majority: MajorityWatch;
   readonly #mesh: Mesh;
   readonly #discovery: Discovery;
   readonly #membership: Membership;
@@ -99,7 +108,7 @@ export class ClusterNode {
   #closed = false;
   readonly #leaving = new LeaveHandshake();
 
-  private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: { routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover; router: ClusterRemoteRouter; retained: RetainedSync; handoff: HandoffLink }, log: Logger, now: () => number, joinTimeoutMs: number) {
+  private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: ClusterParts, log: Logger, now: () => number, joinTimeoutMs: number) {
     this.identity = identity;
     this.#mesh = mesh;
     this.#discovery = discovery;
@@ -111,6 +120,7 @@ export class ClusterNode {
     this.router = parts.router;
     this.retained = parts.retained;
     this.handoff = parts.handoff;
+    this.majority = parts.majority;
     this.#log = log;
     this.#now = now;
     this.#joinTimeoutMs = joinTimeoutMs;
@@ -131,6 +141,7 @@ export class ClusterNode {
     // Parts refer to each other through these late-bound references; all are set before the mesh starts.
     let mesh: Mesh | undefined;
     let self: ClusterNode | undefined;
+    let majority: MajorityWatch | undefined;
     const routes = new RouteTable();
     const connection = (name: string): PeerConnection | undefined => mesh?.get(name);
     const connected = (): PeerConnection[] => (mesh ? [...mesh.connections()] : []);
@@ -157,6 +168,8 @@ export class ClusterNode {
           if (why !== 'left') forwarder.peerDown(peer.name);
           takeover.peerDown(peer.name);
           log.info('dropped what a node owned', { peer: peer.name, incarnation: peer.incarnation, why, routes: dropped });
+          // A node that left or was forgotten is no longer a member the majority is counted out of.
+          if (why !== 'restarted') majority?.departed(peer.name);
           if (why !== 'restarted') deps.onMembershipChange?.(peer, 'gone', undefined);
         },
       },
@@ -178,7 +191,7 @@ export class ClusterNode {
       limits: { softLimitBytes: t.softLimitBytes, hardLimitBytes: t.hardLimitBytes, maxFrameBytes: Math.max(16 << 20, config.limits.maxPacketSize + (64 << 10)) },
       backoff: { baseMs: t.reconnectBaseMs, maxMs: t.reconnectMaxMs }, logger: log, metrics, now,
     }, {
-      onPeerUp: (conn) => { membership.peerUp(conn); sync.peerUp(conn); retained.peerUp(conn); },
+      onPeerUp: (conn) => { majority?.returned(conn.peer.name); membership.peerUp(conn); sync.peerUp(conn); retained.peerUp(conn); },
       onPeerDown: (peer) => {
         membership.peerDown(peer); sync.peerDown(peer.name); retained.peerDown(peer.name); forwarder.peerDown(peer.name); takeover.peerDown(peer.name);
         handoff.peerDown(peer.name); self?.byeFrom(peer.name);
@@ -206,7 +219,12 @@ export class ClusterNode {
     metrics.gauge('meshmq_cluster_routes', 'Routes (filter, node) in the replicated table, this node included', () => routes.routeCount);
     metrics.gauge('meshmq_cluster_route_filters', 'Distinct filters in the replicated route table', () => routes.filterCount);
     metrics.gauge('meshmq_cluster_retained_messages', 'Retained messages replicated cluster-wide, as this node holds them', () => retained.size);
-    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router, retained, handoff }, log, now, t.joinTimeoutMs);
+    const started = mesh;
+    majority = new MajorityWatch({
+      self: identity.name, targets: () => started.targets(), up: () => membership.upPeers(), joined: () => self?.joined() ?? false,
+      now, logger: log, metrics, intervalMs: c.heartbeatMs,
+    });
+    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router, retained, handoff, majority }, log, now, t.joinTimeoutMs);
     self = node;
     await discovery.start((addresses) => mesh.setTargets(addresses));
     log.info('cluster node started', { incarnation: identity.incarnation, port: mesh.port, discovery: c.discovery });
@@ -319,6 +337,7 @@ export class ClusterNode {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.majority.close();
     this.#discovery.close();
     this.#membership.close();
     this.takeover.close();

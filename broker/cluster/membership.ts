@@ -137,13 +137,20 @@ export class Membership {
       });
     }
     nodes.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-    return { node: this.#self.name, incarnation: this.#self.incarnation, clustered: true, nodes };
+    return { node: this.#self.name, incarnation: this.#self.incarnation, clustered: true, now: this.#now(), nodes };
   }
 
   /** This node alone (it left the mesh): its own entry. */
   selfView(): ClusterView {
     const view = this.view();
     return { ...view, nodes: view.nodes.filter((n) => n.self) };
+  }
+
+  /** Peers up now, by name (the majority counts them). */
+  upPeers(): Set<string> {
+    const out = new Set<string>();
+    for (const m of this.#members.values()) if (m.state === 'up') out.add(m.identity.name);
+    return out;
   }
 
   countByState(): Map<PeerState, number> {
