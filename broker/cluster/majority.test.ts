@@ -28,7 +28,12 @@ describe('decideMajority', () => {
     { what: 'a node that left is no member (scale-down: still in DNS until its pod goes)', input: { targets: three, departed: new Set(['c']) }, expected: { basis: 'none', reached: 1, members: 2 } },
     { what: 'two that left: alone is a majority', input: { targets: three, departed: new Set(['b', 'c']) }, expected: { basis: 'majority', reached: 1, members: 1 } },
     { what: 'a departed node up again counts', input: { targets: three, up: new Set(['c']), departed: new Set(['c']) }, expected: { basis: 'majority', reached: 2, members: 3 } },
-    { what: 'a peer up that discovery does not list yet is a member reached', input: { targets: [self()], up: new Set(['b']) }, expected: { basis: 'majority', reached: 2, members: 2 } },
+    { what: 'a peer up that discovery does not list is not counted', input: { targets: [self()], up: new Set(['b']) }, expected: { basis: 'majority', reached: 1, members: 1 } },
+    {
+      what: 'a peer up through its own dial, at an address not reached yet, counts once (as that address)',
+      input: { targets: [self(), unknown('10.0.0.2:4370'), peer('c')], up: new Set(['b', 'c']) },
+      expected: { basis: 'majority', reached: 2, members: 3, unreached: ['10.0.0.2:4370'] },
+    },
     { what: 'one node listed at two addresses is one member', input: { targets: [self(), peer('b', 'x:1'), peer('b', 'y:1'), peer('c')], up: new Set(['b']) }, expected: { basis: 'majority', reached: 2, members: 3 } },
   ])('$what', ({ input, expected }) => {
     const decision = decideMajority({ ...base, ...input });

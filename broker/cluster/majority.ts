@@ -22,7 +22,7 @@ export interface MajorityInput {
   readonly self: string;
   /** What discovery lists (DNS lists every pod of the headless Service, ready or not; static: the seeds). */
   readonly targets: readonly MemberTarget[];
-  /** Peers up now (membership), by name. */
+  /** Peers up now (membership), by name; only those discovery lists count. */
   readonly up: ReadonlySet<string>;
   /** Peers that left gracefully or were forgotten and have not been up since: no longer members. */
   readonly departed: ReadonlySet<string>;
@@ -61,8 +61,8 @@ export function decideMajority(input: MajorityInput): MajorityDecision {
     if (input.up.has(t.peer)) members.set(t.peer, true);
     else if (!input.departed.has(t.peer) && !members.has(t.peer)) members.set(t.peer, false);
   }
-  // A peer up is a member even when discovery does not list it (yet): it can only add to both counts.
-  for (const peer of input.up) if (peer !== input.self) members.set(peer, true);
+  // Only what discovery lists counts: a peer up through a connection it dialed, at an address this
+  // node has not reached yet, would otherwise count twice (once by name, once by address).
   let reached = 0;
   const unreached: string[] = [];
   for (const [key, isReached] of members) {
