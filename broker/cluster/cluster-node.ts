@@ -20,7 +20,6 @@ import { Mesh, type MeshTls } from './mesh.js';
 import { createNodeIdentity, type NodeIdentity } from './node-identity.js';
 import type { PeerConnection } from './peer-connection.js';
 import { decideJoined } from './join-readiness.js';
-import type { MajorityDecision } from './majority.js';
 import { MajorityWatch } from './majority-watch.js';
 import { RetainedSync } from './retained-sync.js';
 import { RouteSync } from './route-sync.js';
@@ -277,14 +276,16 @@ export class ClusterNode {
   }
 
   /**
-   * Joined (the cluster half of /readyz): the first discovery round is done (start() awaited it) and
+   * Joined (the cluster half of /readyz): discovery has answered once (a failed first DNS lookup is no
+   * answer) and
    * every discovered address is this node, or a peer connected with its routes and retained set
    * received, or unreachable for joinTimeoutMs since start (a lone first node becomes ready).
    * Latched: once joined, a peer added or lost later does not make the node unready.
    */
   joined(): boolean {
     if (this.#joined) return true;
-    if (this.#closed) return false;
+    // A DNS lookup that failed at start says nothing: the node must not count itself alone (and ready).
+    if (this.#closed || !this.#discovery.answered()) return false;
     const decision = decideJoined({
       targets: this.#mesh.targets(), now: this.#now(), startedAt: this.identity.startedAt, joinTimeoutMs: this.#joinTimeoutMs,
       isSynced: (peer) => this.#sync.isSynced(peer) && this.retained.isSynced(peer),
@@ -299,6 +300,7 @@ export class ClusterNode {
   /** Who the join decision still waits for (readiness message); empty once joined. */
   joinWaiting(): string[] {
     if (this.joined() || this.#closed) return [];
+    if (!this.#discovery.answered()) return ['the first answer of cluster discovery'];
     return decideJoined({
       targets: this.#mesh.targets(), now: this.#now(), startedAt: this.identity.startedAt, joinTimeoutMs: this.#joinTimeoutMs,
       isSynced: (peer) => this.#sync.isSynced(peer) && this.retained.isSynced(peer),
