@@ -143,11 +143,16 @@ export class ClusterNode {
     let majority: MajorityWatch | undefined;
     const routes = new RouteTable();
     const connection = (name: string): PeerConnection | undefined => mesh?.get(name);
+    // A peer silent past suspectAfterMs is not sent publishes, even while its connection is open (a
+    // network cut drops packets without closing it): waiting for its acks would hold every publisher
+    // of a topic it subscribes to (cluster/INVARIANTS.md "Forwarding").
+    const reachable = (name: string): PeerConnection | undefined => (membership.state(name) === 'up' ? mesh?.get(name) : undefined);
     const connected = (): PeerConnection[] => (mesh ? [...mesh.connections()] : []);
     const sync = new RouteSync({ identity, table: routes, logger: log, chunkSize: t.snapshotChunk, peers: connected });
-    const forwarder = new Forwarder({ connection, onMessage: deps.onMessage, metrics, logger: log, now, ackTimeoutMs: t.ackTimeoutMs });
+    const forwarder = new Forwarder({ connection: reachable, onMessage: deps.onMessage, metrics, logger: log, now, ackTimeoutMs: t.ackTimeoutMs });
     const takeover = new SessionTakeover({
       self: identity.name, peers: () => connected().map((p) => p.peer.name), timeoutMs: t.takeoverTimeoutMs,
+      isSilent: (node) => membership.state(node) !== 'up',
       sendTo: (node, frame) => connection(node)?.send(frame) ?? false,
       evict: deps.evictSession ?? (() => ({ refused: false, snapshot: null, live: false })),
       onEvicted: () => metrics.takeovers.inc({ scope: 'cluster' }),
@@ -159,7 +164,10 @@ export class ClusterNode {
     const membership = new Membership(
       { identity, address, timings: c, now, logger: log, status: localStatus },
       {
-        onStateChange: (peer, state, previous) => deps.onMembershipChange?.(peer, state, previous),
+        onStateChange: (peer, state, previous) => {
+          if (state !== 'up') takeover.peerSilent(peer.name);
+          deps.onMembershipChange?.(peer, state, previous);
+        },
         onLifeEnded: (peer, why) => {
           const dropped = sync.dropOwner(peer.name);
           // A leaver still answers what it was sent before its leave (it waits for our bye): those
@@ -184,7 +192,7 @@ export class ClusterNode {
       onBye: (n) => self?.byeFrom(n),
     });
     const shared = new SharedRoutePolicy(identity.name);
-    const router = new ClusterRemoteRouter({ self: identity.name, table: routes, sync, forwarder, shared, metrics, isReachable: (n) => connection(n) !== undefined });
+    const router = new ClusterRemoteRouter({ self: identity.name, table: routes, sync, forwarder, shared, metrics, isReachable: (n) => reachable(n) !== undefined });
     mesh = await Mesh.start({
       identity, cookie: c.cookie, bind: config.bind, port: c.port, tls: tlsFiles, handshakeTimeoutMs: t.handshakeTimeoutMs,
       limits: { softLimitBytes: t.softLimitBytes, hardLimitBytes: t.hardLimitBytes, maxFrameBytes: Math.max(16 << 20, config.limits.maxPacketSize + (64 << 10)) },

@@ -169,6 +169,13 @@ export class Membership {
         m.lastSeenAt = Math.max(m.lastSeenAt, m.conn.lastReceivedAt);
       }
       this.#update(m, now);
+      // A network cut drops packets without closing the socket, and TCP's retransmissions back off to
+      // minutes: a link silent this long is closed, so the mesh dials afresh and the link is back soon
+      // after the network is (INVARIANTS.md "Membership").
+      if (m.state === 'down' && m.conn && !m.conn.closed) {
+        this.#log.info('closing a silent peer connection', { peer: m.identity.name, silentMs: now - m.lastSeenAt });
+        m.conn.close('silent', new Error(`nothing heard from ${m.identity.name} for ${now - m.lastSeenAt} ms`));
+      }
     }
   }
 

@@ -23,7 +23,11 @@ afterAll(async () => {
 
 describe('partitionMode pauseMinority', () => {
   it('pauses a node without a majority (clients disconnected and refused, sessions kept) and resumes it when the majority is back', async () => {
-    const c = cluster = await TestCluster.start({ subnet: '127.0.44', size: 3, env: { MESHMQ_CLUSTER_PARTITION_MODE: 'pauseMinority' } });
+    const c = cluster = await TestCluster.start({ subnet: '127.0.44', size: 3, env: {
+      MESHMQ_CLUSTER_PARTITION_MODE: 'pauseMinority',
+      // Kill -9 is seen at once (closed sockets); patient suspicion keeps a loaded machine from pausing early.
+      MESHMQ_CLUSTER_SUSPECT_AFTER_MS: '2000', MESHMQ_CLUSTER_DOWN_AFTER_MS: '4000',
+    } });
     await c.waitFullMesh();
     const persistent = { clientId: randomClientId('pm'), protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 3600 } };
     const v5 = await TestClient.connect(c.url(A), persistent);
