@@ -1,6 +1,6 @@
-// What a drain (broker/drain) and the cluster's session hand-off (cluster/handoff-link.ts) do with
-// one broker: refuse clients and let them go, list and adopt sessions, pass relayed deliveries to
-// the session layer. Built by broker.ts over its connection context; both callers see it
+// What a drain (broker/drain), the cluster's session hand-off (cluster/handoff-link.ts) and the pause
+// of pauseMinority (broker/partition) do with one broker: refuse clients and let them go, list and
+// adopt sessions, pass relayed deliveries to the session layer. Built by broker.ts over its connection context; both callers see it
 // structurally (DrainBroker, HandoffBroker), so the broker core imports neither.
 import type { ConnectionContext } from './protocol/connection-context.js';
 import { ReasonCode } from './protocol/reason-codes.js';
@@ -34,6 +34,29 @@ export class BrokerDrainSide {
     admission.disconnectReason = disconnectReason;
     admission.refuseReason = ReasonCode.UseAnotherServer;
     this.#d.handoff.recordDeliveries();
+  }
+
+  /**
+   * pauseMinority without a majority: CONNECTs are refused (v5 0x9C Use another server, 3.1.1 return
+   * code 3) and every connected client is disconnected (v5 DISCONNECT 0x9C, 3.1.1 a close) so it
+   * reconnects to the majority. Sessions stay: a persistent one waits here, or its client takes it
+   * over from the majority side. Returns how many clients were disconnected.
+   */
+  pause(): number {
+    const { admission, clients } = this.#d.ctx;
+    admission.pausedReason = ReasonCode.UseAnotherServer;
+    let n = 0;
+    for (const c of [...clients.values()]) {
+      // Not a DISCONNECT from the client: its will is due [MQTT-3.1.2-8].
+      c.disconnect(ReasonCode.UseAnotherServer, 'paused', true);
+      n++;
+    }
+    return n;
+  }
+
+  /** The majority is back: CONNECTs are taken again (a drain's refusal, if any, stays). */
+  resume(): void {
+    this.#d.ctx.admission.pausedReason = undefined;
   }
 
   /** Sessions held here (connected, or offline and persistent): what a drain hands over. Relays excluded. */

@@ -160,7 +160,7 @@ class MeshBroker implements Broker {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
       logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, table: this.#table,
       registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, lingering: lingerBudgetFor(config.limits.maxConnections), tick: () => this.#sweep?.tick ?? 0,
-      connectionClosed: (c) => this.#connectionClosed(c), handoff: this.#handoff, admission: { refuseReason: undefined, disconnectReason: undefined },
+      connectionClosed: (c) => this.#connectionClosed(c), handoff: this.#handoff, admission: { refuseReason: undefined, disconnectReason: undefined, pausedReason: undefined },
     };
     this.drainSide = new BrokerDrainSide({
       ctx: this.#ctx, handoff: this.#handoff, flushConnected: (ms) => this.#drainConnectedSessions(Math.min(ms, STOP_DRAIN_MS), true),

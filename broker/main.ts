@@ -29,6 +29,7 @@ import { decideReadiness } from './http/readiness.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createBrokerMetrics } from './metrics/broker-metrics.js';
 import { createMemoryStore } from './store/memory-store.js';
+import { MinorityPause } from './partition/minority-pause.js';
 import { dropCodecNumberCache, limitYoungGeneration } from './util/heap-tuning.js';
 import type { Store } from './store/store.js';
 
@@ -101,19 +102,26 @@ async function start(argv: readonly string[]): Promise<void> {
     nodeName: config.nodeName, broker: broker.drainSide, cluster: () => node, logger: logger.child({ component: 'drain' }), metrics, now: Date.now,
     timeoutMs: config.drain.timeoutMs,
   });
+  // pauseMinority: clients are refused from the start until the node knows it has a majority.
+  const pause = clustered && config.cluster.partitionMode === 'pauseMinority'
+    ? new MinorityPause({ broker: broker.drainSide, draining: () => drain.state !== 'serving', logger: logger.child({ component: 'partition' }), metrics })
+    : undefined;
   const shutdown = { started: false };
   const http = config.listeners.http.enabled
     ? new HttpServer({
       host: config.bind, port: config.listeners.http.port, nodeName: config.nodeName,
       readiness: () => decideReadiness({
         shuttingDown: shutdown.started, drain: drain.state, listening: broker.isReady(),
-        cluster: clustered ? { joined: node?.joined() ?? false, waiting: node?.joinWaiting() ?? [] } : undefined,
+        cluster: clustered ? {
+          joined: node?.joined() ?? false, waiting: node?.joinWaiting() ?? [], majority: node?.majority.current(), partitionMode: config.cluster.partitionMode,
+        } : undefined,
+        now: Date.now(),
       }),
       metrics: metrics.registry,
       routes: [
         ...createAdminRoutes(broker),
         ...createClusterRoutes(clustered ? clusterAdmin(() => node) : createLocalClusterTarget({
-          ...createNodeIdentity(config.nodeName, Date.now()), draining: () => drain.state !== 'serving',
+          ...createNodeIdentity(config.nodeName, Date.now()), now: Date.now, draining: () => drain.state !== 'serving',
           sessions: () => broker.drainSide.sessionCount(), localFilters: (limit) => broker.localFilters(limit),
         })),
         ...createDrainRoutes(drain, (err) => logger.error('drain failed', { err })),
@@ -134,6 +142,7 @@ async function start(argv: readonly string[]): Promise<void> {
         localStatus: () => ({ draining: drain.state !== 'serving', sessions: broker.drainSide.sessionCount() }),
         onHandoffRefused: (peer, clientIds) => drain.refused(peer, clientIds),
       });
+      if (pause !== undefined) node.majority.onChange((decision) => pause.update(decision));
       await broker.start();
       node.retained.seed(clusterBroker.retainedMessages?.() ?? []);
     } else {
@@ -160,7 +169,10 @@ function clusterAdmin(getNode: () => ClusterNode | undefined): ClusterAdminTarge
     if (n === undefined) throw new ApiError('not_ready', 'the cluster node is still starting');
     return n;
   };
-  return { view: () => node().view(), forget: (name) => node().forget(name), listRoutes: (limit) => node().listRoutes(limit) };
+  return {
+    view: () => node().view(), forget: (name) => node().forget(name), listRoutes: (limit) => node().listRoutes(limit),
+    grantServing: (request) => node().majority.grant(request),
+  };
 }
 
 function createStore(config: Config): Store {

@@ -35,6 +35,13 @@ describe('loadConfig', () => {
     expect(config.store.type).toBe('memory');
     expect(config.auth.allowAnonymous).toBe(true);
     expect(config.cluster.discovery).toBe('none');
+    expect(config.cluster.partitionMode).toBe('autoheal');
+  });
+
+  it('reads the partition mode from the file and MESHMQ_CLUSTER_PARTITION_MODE', () => {
+    const readFile = files({ 'mq.yaml': 'cluster:\n  partitionMode: ignore\n' });
+    expect(load({ argv: ['--config', 'mq.yaml'], readFile }).config.cluster.partitionMode).toBe('ignore');
+    expect(load({ argv: ['--config', 'mq.yaml'], readFile, env: { MESHMQ_CLUSTER_PARTITION_MODE: 'pauseMinority' } }).config.cluster.partitionMode).toBe('pauseMinority');
   });
 
   it('applies every contract variable', () => {
@@ -103,6 +110,8 @@ describe('loadConfig', () => {
 describe('loadConfig errors', () => {
   it('names variable, value, key and the allowed values', () => {
     expect(problemsOf({ env: { MESHMQ_LOG_LEVEL: 'verbose' } })).toEqual(['MESHMQ_LOG_LEVEL=verbose: log.level must be one of debug, info, warn, error']);
+    expect(problemsOf({ env: { MESHMQ_CLUSTER_PARTITION_MODE: 'pause' } }))
+      .toEqual(['MESHMQ_CLUSTER_PARTITION_MODE=pause: cluster.partitionMode must be one of autoheal, pauseMinority, ignore']);
   });
 
   it('rejects non-integer and out-of-range ports', () => {

@@ -1,6 +1,7 @@
 // The broker's configuration: one zod schema, the single source of truth for every key,
 // its default and what is allowed. Loading (file + MESHMQ_* variables) lives in load-config.ts.
 import { z } from 'zod';
+import { PARTITION_MODES } from '../contract/cluster-api.js';
 
 const port = z.number().int().min(0).max(65535);
 const duration = z.number().int().min(0);
@@ -45,6 +46,11 @@ export const configSchema = z.strictObject({
     /** Missed heartbeats before a peer is suspect, then down. */
     suspectAfterMs: duration.min(100).default(3000),
     downAfterMs: duration.min(200).default(10000),
+    /**
+     * A node without a majority of the members discovery lists (and no serving grant) is not ready in
+     * every mode; `pauseMinority` also refuses and disconnects its clients until the majority is back.
+     */
+    partitionMode: z.enum(PARTITION_MODES).default('autoheal'),
     tls: tlsFiles.partial().optional(),
   }).prefault({}),
   store: z.strictObject({

@@ -55,6 +55,7 @@ export const CONFIG_ENV_VARS: readonly ConfigEnvVar[] = [
   row('MESHMQ_CLUSTER_HEARTBEAT_MS', 'cluster.heartbeatMs', 'integer', 'mesh heartbeat interval'),
   row('MESHMQ_CLUSTER_SUSPECT_AFTER_MS', 'cluster.suspectAfterMs', 'integer', 'silence before a peer is suspect'),
   row('MESHMQ_CLUSTER_DOWN_AFTER_MS', 'cluster.downAfterMs', 'integer', 'silence before a peer is down'),
+  row('MESHMQ_CLUSTER_PARTITION_MODE', 'cluster.partitionMode', 'string', 'autoheal, pauseMinority or ignore: what a node without a majority does besides turning not ready (default autoheal)'),
   row('MESHMQ_CLUSTER_TLS_CERT_FILE', 'cluster.tls.certFile', 'string', 'PEM certificate for mesh TLS'),
   row('MESHMQ_CLUSTER_TLS_KEY_FILE', 'cluster.tls.keyFile', 'string', 'PEM private key for mesh TLS'),
   row('MESHMQ_CLUSTER_TLS_CA_FILE', 'cluster.tls.caFile', 'string', 'CA bundle that verifies peers'),

@@ -15,6 +15,8 @@ export const CLOSE_REASONS = [
   'malformed_packet', 'protocol_error', 'packet_too_large', 'keepalive_timeout', 'connect_timeout',
   'not_authorized', 'session_taken_over', 'slow_client', 'kicked', 'server_shutdown', 'socket_error',
   'forward_failed', 'draining',
+  // partitionMode pauseMinority: the node lost its majority (clients refused and disconnected).
+  'paused',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -40,6 +42,10 @@ export interface BrokerMetrics {
   readonly meshHandshakeFailures: Counter<'reason'>;
   readonly meshFrameErrors: Counter<'reason'>;
   readonly discoveryFailures: Counter;
+  /** Times this node lost its majority with no serving grant to stand in (it turned not ready). */
+  readonly majorityLost: Counter;
+  /** Times a pauseMinority node paused: refused and disconnected its clients until the majority came back. */
+  readonly pauses: Counter;
   // session hand-off and drain
   /** Deliveries passed on to the node a session moved to (session-handoff.ts). */
   readonly handoffRelayed: Counter;
@@ -88,6 +94,8 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
     meshHandshakeFailures: counter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
     meshFrameErrors: counter('meshmq_cluster_frame_errors_total', 'Mesh connections closed for a bad frame, by reason', ['reason']),
     discoveryFailures: counter('meshmq_cluster_discovery_failures_total', 'Failed peer discovery lookups (the last answer is kept)'),
+    majorityLost: counter('meshmq_cluster_majority_lost_total', 'Times this node lost its majority of the cluster with no serving grant (not ready until it is back)'),
+    pauses: counter('meshmq_cluster_pauses_total', 'Times this node paused (partitionMode pauseMinority): clients refused and disconnected until the majority is back'),
     handoffRelayed: counter('meshmq_handoff_relayed_messages_total', 'Deliveries relayed to the node a session moved to'),
     handoffDuplicates: counter('meshmq_handoff_duplicate_messages_total', 'Copies of a message a moving session already had, not delivered again'),
     drainSessionsHandedOver: counter('meshmq_drain_sessions_handed_over_total', 'Persistent sessions a draining node handed to another node'),

@@ -55,9 +55,10 @@ export interface ConnectionContext {
   readonly handoff: SessionHandoff;
   /**
    * Set by a drain (broker-drain-side.ts): CONNECTs are refused with `refuseReason`; clients the node
-   * lets go (its sessions moved) are told `disconnectReason` instead of 0x8E.
+   * lets go (its sessions moved) are told `disconnectReason` instead of 0x8E. `pausedReason`: set while
+   * a pauseMinority node has no majority (broker/partition): CONNECTs are refused with it.
    */
-  readonly admission: { refuseReason: number | undefined; disconnectReason: number | undefined };
+  readonly admission: { refuseReason: number | undefined; disconnectReason: number | undefined; pausedReason: number | undefined };
 }
 
 export type ListenerKind = 'mqtt' | 'tls' | 'ws';

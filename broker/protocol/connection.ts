@@ -262,7 +262,7 @@ export class Connection implements SessionOutlet {
     else if (this.ctx.logger.isLevelEnabled('debug')) this.ctx.logger.debug('protocol error', { clientId: this.clientId, remote: this.remoteAddress, reason, err });
     if (this.#state === State.Connected) this.#sendDisconnect(reason);
     else if (this.#state === State.Connecting || reason === ReasonCode.UnsupportedProtocolVersion) this.sendConnackError(reason);
-    this.close(closeReasonFor(reason), true);
+    this.close((err instanceof ProtocolError ? err.closeReason : undefined) ?? closeReasonFor(reason), true);
   }
 
   /** CONNACK refusing the connection [MQTT-3.2.2-*]. */

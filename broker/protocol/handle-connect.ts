@@ -23,7 +23,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if ((packet.protocolId === 'MQIsdp') !== (version === 3)) {
     throw new ProtocolError(ReasonCode.UnsupportedProtocolVersion, 'Protocol name and level do not match');
   }
-  // A draining node takes no clients: v5 0x9C Use another server, 3.1.1 return code 3 Server unavailable.
+  // A draining or paused node takes no clients: v5 0x9C Use another server, 3.1.1 return code 3 Server unavailable.
   refuseWhileDraining(conn);
   // Refused before anything else happens: a bad CONNECT must not take over a live client first.
   checkConnectProperties(packet.properties);
@@ -170,8 +170,10 @@ function buildConnack(conn: Connection, sessionPresent: boolean, s: { requestedE
 }
 
 function refuseWhileDraining(conn: Connection): void {
-  const reason = conn.ctx.admission.refuseReason;
-  if (reason !== undefined) throw new ProtocolError(reason, 'This server is draining: connect to another one');
+  const { refuseReason, pausedReason } = conn.ctx.admission;
+  if (refuseReason !== undefined) throw new ProtocolError(refuseReason, 'This server is draining: connect to another one');
+  // partitionMode pauseMinority: a node cut off from its cluster's majority takes no clients.
+  if (pausedReason !== undefined) throw new ProtocolError(pausedReason, 'This server has no majority of its cluster: connect to another one', { closeReason: 'paused' });
 }
 
 function refuseForeignTakeover(conn: Connection, clientId: string, username: string | undefined): void {
