@@ -24,6 +24,8 @@ import { HttpServer } from './http/http-server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createBrokerMetrics } from './metrics/broker-metrics.js';
 import { createMemoryStore } from './store/memory-store.js';
+import { checkRedisServers, connectRedis, createRedisConnection } from './store/redis/redis-client.js';
+import { createRedisStore } from './store/redis/redis-store.js';
 import { dropCodecNumberCache, limitYoungGeneration } from './util/heap-tuning.js';
 import type { Store } from './store/store.js';
 
@@ -32,6 +34,8 @@ const USAGE = 'usage: meshmq [start] [--config FILE]\n       meshmq passwd [--us
 /** Kubernetes waits 30 s by default before SIGKILL; finish well inside it. */
 const SHUTDOWN_TIMEOUT_MS = 20000;
 const EXIT_CONFIG = 2;
+/** The configured store cannot be reached at start. */
+const EXIT_STORE = 3;
 const EXIT_SIGNAL_BASE = 128;
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -76,7 +80,7 @@ async function start(argv: readonly string[]): Promise<void> {
     process.stderr.write(`meshmq: ${(err as Error).message}\n`);
     process.exit(EXIT_CONFIG);
   }
-  const store = createStore(config);
+  const store = await createStore(config, logger);
   const metrics = createBrokerMetrics();
   // Clustered: the broker's hooks reach the node and the node's callbacks reach the broker through
   // these late-bound references; the node starts (mesh, discovery) before the broker's listeners.
@@ -86,14 +90,19 @@ async function start(argv: readonly string[]): Promise<void> {
   const deps: BrokerDeps & { cluster?: ClusterHooks } = {
     config, store, authorizer, metrics, logger,
     ...(hooks ? { remoteRouter: hooks.remoteRouter, cluster: hooks } : {}),
-    ...(clustered ? { sysExtras: async () => (node === undefined ? { values: [] } : await clusterSysExtras(node, metrics)) } : {}),
+    ...(clustered ? {
+      sysExtras: async () => (node === undefined ? { values: [] } : await clusterSysExtras(node, metrics)),
+      peerUp: (name: string) => node?.view().nodes.some((n) => !n.self && n.node === name && n.state === 'up') ?? false,
+      forgetPeer: (name: string) => { node?.forget(name); },
+    } : {}),
   };
   const broker = createBroker(deps);
 
   const http = config.listeners.http.enabled
     ? new HttpServer({
       host: config.bind, port: config.listeners.http.port, nodeName: config.nodeName,
-      isReady: () => broker.isReady() && (!clustered || (node?.joined() ?? false)),
+      isReady: () => broker.isReady() && (!clustered || (node?.joined() ?? false)) && broker.storeAvailable(),
+      notReadyReason: () => (broker.isReady() && !broker.storeAvailable() ? 'store_unavailable' : undefined),
       metrics: metrics.registry,
       routes: [...createAdminRoutes(broker), ...(clustered ? createClusterRoutes(clusterAdmin(() => node)) : [])],
       apiToken: config.auth.apiToken, logger: logger.child({ component: 'http' }),
@@ -107,7 +116,7 @@ async function start(argv: readonly string[]): Promise<void> {
     if (clustered) {
       const clusterBroker = broker as unknown as ClusterBrokerSide;
       const callbacks = createBrokerCallbacks(() => clusterBroker, (seam) => logger.error('the broker lacks a cluster seam; that cluster feature is off', { seam }));
-      node = await ClusterNode.start({ config, logger, metrics, now: Date.now, ...callbacks });
+      node = await ClusterNode.start({ config, logger, metrics, now: Date.now, ...callbacks, refuseUnreachable: store.durable });
       await broker.start();
       node.retained.seed(clusterBroker.retainedMessages?.() ?? []);
     } else {
@@ -137,11 +146,21 @@ function clusterAdmin(getNode: () => ClusterNode | undefined): ClusterAdminTarge
   return { view: () => node().view(), forget: (name) => node().forget(name), listRoutes: (limit) => node().listRoutes(limit) };
 }
 
-function createStore(config: Config): Store {
+/** The memory store, or Redis once it answers (else the start fails naming the setting and what was tried). */
+async function createStore(config: Config, logger: Logger): Promise<Store> {
   if (config.store.type === 'memory') return createMemoryStore();
-  // The Redis store is a later issue; refusing beats silently running without persistence.
-  process.stderr.write('meshmq: store.type=redis (MESHMQ_STORE): the redis store is not available in this build; use memory\n');
-  return process.exit(EXIT_CONFIG);
+  const connection = createRedisConnection(config.store);
+  try {
+    await connectRedis(connection, config.store.connectTimeoutMs);
+  } catch (err) {
+    process.stderr.write(`meshmq: store.type=redis: ${(err as Error).message}\n`);
+    return process.exit(EXIT_STORE);
+  }
+  for (const warning of await checkRedisServers(connection)) logger.warn(warning);
+  logger.info('store connected', { store: connection.target });
+  return createRedisStore({
+    connection, keyPrefix: config.store.keyPrefix, minReplicas: config.store.minReplicas, replicaTimeoutMs: config.store.commandTimeoutMs,
+  });
 }
 
 function installSignalHandlers(logger: Logger, broker: Broker, node: () => ClusterNode | undefined, http: HttpServer | undefined, store: Store): void {

@@ -9,6 +9,18 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const QUEUE_OVERFLOW_POLICIES = ['drop-oldest', 'drop-newest'] as const;
 export const SLOW_CLIENT_POLICIES = ['disconnect', 'drop-qos0'] as const;
 
+export const STORE_TYPES = ['memory', 'redis'] as const;
+const hostPort = z.string().regex(/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/, 'host:port');
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 const tlsFiles = z.strictObject({
   certFile: z.string().min(1),
   keyFile: z.string().min(1),
@@ -35,7 +47,7 @@ export const configSchema = z.strictObject({
     discovery: z.enum(['none', 'static', 'dns']).default('none'),
     port: port.default(4370),
     /** Static peers, host:port. */
-    seeds: z.array(z.string().regex(/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/, 'host:port')).default([]),
+    seeds: z.array(hostPort).default([]),
     dnsName: z.string().min(1).optional(),
     /** DNS server to ask, ip[:port]; the system resolver when unset. */
     dnsServer: z.string().min(1).optional(),
@@ -48,8 +60,24 @@ export const configSchema = z.strictObject({
     tls: tlsFiles.partial().optional(),
   }).prefault({}),
   store: z.strictObject({
-    type: z.enum(['memory', 'redis']).default('memory'),
-    redisUrl: z.string().min(1).optional(),
+    type: z.enum(STORE_TYPES).default('memory'),
+    /** redis:// or rediss:// (TLS), with user and password; with Sentinel or Cluster it gives only the credentials and TLS. */
+    redisUrl: z.string().min(1).refine(isRedisUrl, 'a redis:// or rediss:// URL, e.g. redis://user:password@host:6379/0').optional(),
+    /** Redis Sentinel addresses (host:port); the master is found by redisSentinelName. */
+    redisSentinels: z.array(hostPort).default([]),
+    redisSentinelName: z.string().min(1).optional(),
+    /** Redis Cluster seed nodes (host:port). */
+    redisClusterNodes: z.array(hostPort).default([]),
+    /** Prefix of every key, so several brokers' clusters can share one Redis. */
+    keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1 to 64)').default('meshmq'),
+    /** A Redis command not answered within this fails (the publish it carries is refused, not acknowledged). */
+    commandTimeoutMs: duration.min(50).default(2000),
+    /** How long the start waits for Redis before giving up. */
+    connectTimeoutMs: duration.min(100).default(10000),
+    /** Replicas that must hold each write before it counts (Redis WAIT; single Redis or Sentinel). */
+    minReplicas: z.number().int().min(0).max(16).default(0),
+    /** A node that has not renewed its lease for this long is dead: survivors adopt its sessions and publish its wills. */
+    leaseMs: duration.min(300).default(10000),
   }).prefault({}),
   auth: z.strictObject({
     allowAnonymous: z.boolean().default(true),

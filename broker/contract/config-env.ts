@@ -37,7 +37,10 @@ export const CONFIG_ENV_VARS: readonly ConfigEnvVar[] = [
   row('MESHMQ_CLUSTER_DNS_SERVER', 'cluster.dnsServer', 'string', 'DNS server ip[:port] (default: the system resolver)'),
   row('MESHMQ_CLUSTER_COOKIE', 'cluster.cookie', 'string', 'shared cluster secret, required when clustered', true),
   row('MESHMQ_STORE', 'store.type', 'string', 'memory or redis (default memory)'),
-  row('MESHMQ_REDIS_URL', 'store.redisUrl', 'string', 'Redis URL when MESHMQ_STORE=redis', true),
+  row('MESHMQ_REDIS_URL', 'store.redisUrl', 'string', 'Redis URL when MESHMQ_STORE=redis: redis:// or rediss:// (TLS), user and password', true),
+  row('MESHMQ_REDIS_SENTINELS', 'store.redisSentinels', 'list', 'Redis Sentinel addresses host:port,host:port (instead of a URL host)'),
+  row('MESHMQ_REDIS_SENTINEL_NAME', 'store.redisSentinelName', 'string', 'master name the Sentinels watch'),
+  row('MESHMQ_REDIS_CLUSTER_NODES', 'store.redisClusterNodes', 'list', 'Redis Cluster seed nodes host:port,host:port (instead of a URL host)'),
   row('MESHMQ_ALLOW_ANONYMOUS', 'auth.allowAnonymous', 'boolean', 'accept clients without credentials (default true)'),
   row('MESHMQ_LOG_LEVEL', 'log.level', 'string', 'debug, info, warn or error (default info)'),
   // Further settings.
@@ -71,4 +74,9 @@ export const CONFIG_ENV_VARS: readonly ConfigEnvVar[] = [
   row('MESHMQ_SLOW_CLIENT_POLICY', 'limits.slowClientPolicy', 'string', 'disconnect or drop-qos0'),
   row('MESHMQ_MAX_KEEP_ALIVE', 'limits.maxKeepAlive', 'integer', 'Server Keep Alive cap, seconds (0 = none)'),
   row('MESHMQ_SYS_INTERVAL_MS', 'sys.intervalMs', 'integer', '$SYS publish interval (0 = off)'),
+  row('MESHMQ_REDIS_KEY_PREFIX', 'store.keyPrefix', 'string', 'prefix of every Redis key (default meshmq)'),
+  row('MESHMQ_REDIS_COMMAND_TIMEOUT_MS', 'store.commandTimeoutMs', 'integer', 'a Redis write not answered in this time fails (default 2000)'),
+  row('MESHMQ_REDIS_CONNECT_TIMEOUT_MS', 'store.connectTimeoutMs', 'integer', 'how long the start waits for Redis (default 10000)'),
+  row('MESHMQ_REDIS_MIN_REPLICAS', 'store.minReplicas', 'integer', 'replicas that must hold a write before it is acknowledged (Redis WAIT; default 0)'),
+  row('MESHMQ_STORE_LEASE_MS', 'store.leaseMs', 'integer', 'a node silent in the store this long is dead and its sessions adopted (default 10000)'),
 ];

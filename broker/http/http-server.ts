@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   nodeName: string;
   /** Listeners up (and, in a cluster, joined); the server adds "not draining". */
   isReady: () => boolean;
+  /** Why it is not ready, when isReady says no (default: starting), e.g. store_unavailable. */
+  notReadyReason?: () => string | undefined;
   metrics: MetricsSource;
   routes: readonly Route[];
   /** Bearer token for /api/v1; open when undefined. */
@@ -85,7 +87,8 @@ export class HttpServer {
     if (url.pathname === ADMIN_PATHS.healthz) return sendProbe(res, method, 200, { status: 'ok', node: nodeName });
     if (url.pathname === ADMIN_PATHS.readyz) {
       const ready = !this.#draining && this.#options.isReady();
-      const body = ready ? { status: 'ready', node: nodeName } : { status: 'not-ready', node: nodeName, reason: this.#draining ? 'shutting down' : 'starting' };
+      const reason = this.#draining ? 'shutting down' : (this.#options.notReadyReason?.() ?? 'starting');
+      const body = ready ? { status: 'ready', node: nodeName } : { status: 'not-ready', node: nodeName, reason };
       return sendProbe(res, method, ready ? 200 : 503, body);
     }
     if (url.pathname === ADMIN_PATHS.metrics) {

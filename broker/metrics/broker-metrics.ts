@@ -12,7 +12,7 @@ export type DropReason = (typeof DROP_REASONS)[number];
 export const CLOSE_REASONS = [
   'malformed_packet', 'protocol_error', 'packet_too_large', 'keepalive_timeout', 'connect_timeout',
   'not_authorized', 'session_taken_over', 'slow_client', 'kicked', 'server_shutdown', 'socket_error',
-  'forward_failed',
+  'forward_failed', 'store_unavailable',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -38,6 +38,16 @@ export interface BrokerMetrics {
   readonly meshHandshakeFailures: Counter<'reason'>;
   readonly meshFrameErrors: Counter<'reason'>;
   readonly discoveryFailures: Counter;
+  // store
+  /** QoS 1/2 publishes refused because what they wrote could not be stored, by what the publisher was told. */
+  readonly storeRefusals: Counter<'action'>;
+  readonly storeBatches: Counter<'result'>;
+  readonly storeWrites: Counter;
+  readonly storeBatchDuration: Histogram;
+  readonly storeFenced: Counter;
+  readonly storeOutages: Counter;
+  /** Sessions taken from nodes found dead, and wills of theirs published. */
+  readonly storeAdoptions: Counter<'what'>;
   /** Register a gauge whose value is read from `read()` at scrape time. */
   gauge(name: string, help: string, read: () => number): void;
   /** Register a labelled gauge whose values are read at scrape time. */
@@ -76,6 +86,18 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
     meshHandshakeFailures: counter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
     meshFrameErrors: counter('meshmq_cluster_frame_errors_total', 'Mesh connections closed for a bad frame, by reason', ['reason']),
     discoveryFailures: counter('meshmq_cluster_discovery_failures_total', 'Failed peer discovery lookups (the last answer is kept)'),
+    storeRefusals: counter('meshmq_store_refused_publishes_total', 'QoS 1/2 publishes not acknowledged because the store did not take their writes, by what the publisher was told', ['action']),
+    storeBatches: counter('meshmq_store_batches_total', 'Write batches (one per event-loop turn with writes), by result: ok, failed, refused (store known down)', ['result']),
+    storeWrites: counter('meshmq_store_writes_total', 'Writes sent to the store (after writes that cancel out within a batch are dropped)'),
+    storeBatchDuration: new Histogram({
+      name: 'meshmq_store_batch_duration_seconds',
+      help: 'Time from sending a write batch to the store to its answer',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    storeFenced: counter('meshmq_store_fenced_sessions_total', 'Sessions dropped here because the store says another node owns them now'),
+    storeOutages: counter('meshmq_store_outages_total', 'Times the store became unavailable'),
+    storeAdoptions: counter('meshmq_store_adoptions_total', 'Sessions adopted from nodes found dead, and their wills published (what=session|will)', ['what']),
     gauge(name, help, read) {
       new Gauge({ name, help, registers, collect() { this.set(read()); } });
     },

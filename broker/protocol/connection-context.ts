@@ -9,6 +9,7 @@ import type { BrokerClusterHooks } from '../session/cluster-seam.js';
 import type { Dispatcher } from '../session/dispatcher.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { Store } from '../store/store.js';
+import type { WriteJournal } from '../store/write-journal.js';
 import type { PacketDecoder } from './codec.js';
 import type { Connection } from './connection.js';
 import type { LingerBudget } from './linger-budget.js';
@@ -38,6 +39,10 @@ export interface ConnectionContext {
   readonly tick: () => number;
   readonly nodeName: string;
   readonly store: Store;
+  /** Every store write goes through it; acks wait for it (a no-op with the memory store). */
+  readonly journal: WriteJournal;
+  /** This life's owner id in a durable store (`name#incarnation`). */
+  readonly storeOwner: string;
   readonly table: SubscriptionTable;
   readonly registry: SessionRegistry;
   readonly dispatcher: Dispatcher;
