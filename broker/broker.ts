@@ -34,6 +34,7 @@ import { startTlsListener } from './listeners/tls-listener.js';
 import { startWsListener } from './listeners/ws-listener.js';
 import type { Listener } from './listeners/listener.js';
 import { buildSysMessages, SysPublisher, type SysExtras } from './sys/sys-publisher.js';
+import { LogThrottle } from './util/log-throttle.js';
 import { PeriodicSweep } from './util/periodic-sweep.js';
 import { BROKER_VERSION } from './util/version.js';
 
@@ -51,8 +52,8 @@ export interface BrokerDeps {
   sysExtras?: () => Promise<SysExtras>;
   /** This life's id in a durable store's ownership (`name#incarnation`); random when absent. */
   incarnation?: string;
-  /** Clustered: whether the mesh sees a node up, and dropping a dead node (durable store). */
-  peerUp?: (name: string) => boolean;
+  /** Clustered: the mesh's peers (up or not), and dropping a dead one (durable store). */
+  peers?: () => ReadonlyArray<{ readonly name: string; readonly up: boolean }>;
   forgetPeer?: (name: string) => void;
 }
 
@@ -101,6 +102,8 @@ const SWEEP_INTERVAL_MS = 250;
 const COUNTER_FLUSH_MS = 250;
 /** Sockets beyond limits.maxConnections that may still be answered with a refusing CONNACK. */
 const REFUSAL_HEADROOM = 64;
+/** At most one line per this interval about publishes a peer did not take. */
+const REFUSAL_LOG_MS = 5000;
 /** How long stop() lets connected subscribers receive and acknowledge what they are owed. */
 const STOP_DRAIN_MS = 2000;
 /** How long stop() lets closed sockets flush their last bytes and their clients close too. */
@@ -174,7 +177,7 @@ class MeshBroker implements Broker {
     this.#ctx = {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
       logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, journal: this.#journal, storeOwner: this.#storeOwner, table: this.#table,
-      registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, lingering: lingerBudgetFor(config.limits.maxConnections), tick: () => this.#sweep?.tick ?? 0,
+      registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, refusalLog: new LogThrottle(REFUSAL_LOG_MS), lingering: lingerBudgetFor(config.limits.maxConnections), tick: () => this.#sweep?.tick ?? 0,
       connectionClosed: (c) => this.#connectionClosed(c),
     };
     metrics.gauge('meshmq_connections', 'Connected MQTT clients', () => this.#ctx.clients.size);
@@ -194,7 +197,7 @@ class MeshBroker implements Broker {
       this.#liveness = new NodeLiveness({
         store, name: this.nodeName, incarnation: this.#storeOwner.slice(this.nodeName.length + 1), leaseMs: config.store.leaseMs,
         logger: logger.child({ component: 'store' }), metrics: this.#deps.metrics,
-        isPeerUp: this.#deps.peerUp ?? (() => false), forgetPeer: this.#deps.forgetPeer ?? (() => undefined),
+        peers: this.#deps.peers ?? (() => []), forgetPeer: this.#deps.forgetPeer ?? (() => undefined),
         adopt: (clientId, fromNode) => this.#adopt(clientId, fromNode),
       });
       await this.#liveness.start();

@@ -92,7 +92,7 @@ async function start(argv: readonly string[]): Promise<void> {
     ...(hooks ? { remoteRouter: hooks.remoteRouter, cluster: hooks } : {}),
     ...(clustered ? {
       sysExtras: async () => (node === undefined ? { values: [] } : await clusterSysExtras(node, metrics)),
-      peerUp: (name: string) => node?.view().nodes.some((n) => !n.self && n.node === name && n.state === 'up') ?? false,
+      peers: () => (node?.view().nodes ?? []).filter((n) => !n.self).map((n) => ({ name: n.node, up: n.state === 'up' })),
       forgetPeer: (name: string) => { node?.forget(name); },
     } : {}),
   };

@@ -13,6 +13,7 @@ import type { WriteJournal } from '../store/write-journal.js';
 import type { PacketDecoder } from './codec.js';
 import type { Connection } from './connection.js';
 import type { LingerBudget } from './linger-budget.js';
+import type { LogThrottle } from '../util/log-throttle.js';
 
 /**
  * Plain counters on the hot path: a prom-client increment with labels costs a label hash per
@@ -51,6 +52,8 @@ export interface ConnectionContext {
   /** Connected clients by client id (one per id [MQTT-3.1.4-3]). */
   readonly clients: Map<string, Connection>;
   readonly stats: TrafficStats;
+  /** Publishes a peer did not take are logged through it: a dead peer would otherwise log one line per message. */
+  readonly refusalLog: LogThrottle;
   /** Closed connections whose socket waits for the client's FIN (Connection.close). */
   readonly lingering: LingerBudget;
   /** Called once when a connection is fully closed. */

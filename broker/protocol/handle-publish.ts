@@ -122,8 +122,10 @@ function refuseUnacknowledged(conn: Connection, qos: number, packetId: number, t
   if (qos === 2) conn.session?.releaseIncomingQos2(packetId);
   const v5 = conn.protocolVersion === 5;
   count(v5 ? 'negative_ack' : 'disconnect');
-  // One line per publish would flood the log while the store is down: its outage is logged once.
-  if (!store) ctx.logger.warn('a peer did not take a publish: the publisher is not acknowledged as delivered', { clientId: conn.clientId, topic, err });
+  // One line per publish would flood the log: a store outage is logged once by the journal, a
+  // peer's refusals at most once per interval with how many were not logged.
+  const suppressed = store ? undefined : ctx.refusalLog.take(ctx.now());
+  if (suppressed !== undefined) ctx.logger.warn('a peer did not take a publish: the publisher is not acknowledged as delivered', { clientId: conn.clientId, topic, err, alsoRefusedSinceLastLine: suppressed });
   if (v5) {
     const reasonString = store ? 'the message store is unavailable; publish again later' : 'a cluster node did not take the message';
     sendAck(conn, qos, packetId, ReasonCode.UnspecifiedError, conn.requestProblemInformation ? reasonString : undefined);

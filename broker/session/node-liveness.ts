@@ -15,16 +15,24 @@ export interface NodeLivenessDeps {
   readonly leaseMs: number;
   readonly logger: Logger;
   readonly metrics: BrokerMetrics;
-  /** The mesh sees node `name` up (always false when not clustered). */
-  readonly isPeerUp: (name: string) => boolean;
+  /** The mesh's peers and whether each is up (none when not clustered). */
+  readonly peers: () => ReadonlyArray<{ readonly name: string; readonly up: boolean }>;
   /** Drops a dead node's routes and claims (cluster membership forget), so no publish waits for it. */
   readonly forgetPeer: (name: string) => void;
   readonly adopt: (clientId: string, fromNode: string) => Promise<AdoptionResult>;
 }
 
-/** The registered nodes that are dead: lease lapsed, not up in the mesh, not this node. */
-export function decideDeadNodes(nodes: readonly RegisteredNode[], self: string, isPeerUp: (name: string) => boolean): string[] {
-  return nodes.filter((n) => n.name !== self && !n.alive && !isPeerUp(n.name)).map((n) => n.name).sort();
+/**
+ * Dead nodes: not this node, not up in the mesh, and without a live lease. `adopt`: the registered
+ * ones (their sessions need an adopter); `forget`: every dead one the mesh knows, also one a survivor
+ * already adopted and unregistered, since every survivor must drop its routes.
+ */
+export function decideDeadNodes(nodes: readonly RegisteredNode[], self: string, peers: ReadonlyArray<{ readonly name: string; readonly up: boolean }>): { adopt: string[]; forget: string[] } {
+  const up = new Set(peers.filter((p) => p.up).map((p) => p.name));
+  const alive = new Set(nodes.filter((n) => n.alive).map((n) => n.name));
+  const adopt = nodes.filter((n) => n.name !== self && !n.alive && !up.has(n.name)).map((n) => n.name).sort();
+  const forget = peers.filter((p) => p.name !== self && !p.up && !alive.has(p.name)).map((p) => p.name).sort();
+  return { adopt, forget };
 }
 
 /** How long an adopter may hold a dead node's lock: long enough for a large node, short enough to retry. */
@@ -84,15 +92,16 @@ export class NodeLiveness {
     this.#scanning = true;
     try {
       const nodes = await this.#d.store.nodes.listNodes();
-      const dead = decideDeadNodes(nodes, this.#d.name, this.#d.isPeerUp);
-      for (const name of [...this.#forgotten]) if (!dead.includes(name)) this.#forgotten.delete(name);
+      const { adopt: dead, forget } = decideDeadNodes(nodes, this.#d.name, this.#d.peers());
+      for (const name of [...this.#forgotten]) if (!forget.includes(name) && !dead.includes(name)) this.#forgotten.delete(name);
+      for (const name of new Set([...forget, ...dead])) {
+        if (this.#forgotten.has(name)) continue;
+        this.#forgotten.add(name);
+        this.#d.logger.info('node is dead: its lease lapsed and the mesh does not reach it', { peer: name });
+        this.#d.forgetPeer(name);
+      }
       for (const name of dead) {
         if (this.#stopped) return;
-        if (!this.#forgotten.has(name)) {
-          this.#forgotten.add(name);
-          this.#d.logger.info('node is dead: its lease lapsed and the mesh does not reach it', { peer: name });
-          this.#d.forgetPeer(name);
-        }
         await this.#adoptDead(name);
       }
     } catch (err) {
