@@ -32,10 +32,21 @@ interface Timers {
 /** How often queued messages with an expiry are looked at (they go when they expire, here and in the store). */
 const EXPIRY_SWEEP_MS = 1000;
 
-/** When the stored session expires (ms since the epoch): 0 while connected or when it never does. */
+/**
+ * How much longer than its session the store keeps a stored session: its owner ends it itself at
+ * expiry (and publishes its will first, which needs the stored record); the store's own expiry is
+ * the backstop for a session whose owner is gone and nobody adopted.
+ */
+export const STORE_EXPIRY_GRACE_MS = 30_000;
+
+/**
+ * When the stored session expires in the store (ms since the epoch): 0 while connected, when it
+ * never expires, and for a session that ends with its connection (stored only for its will, it is
+ * deleted when it ends).
+ */
 export function storeExpiryOf(session: Session): number {
-  if (session.disconnectedAt === undefined || session.expiryInterval === NEVER_EXPIRES) return 0;
-  return session.disconnectedAt + session.expiryInterval * 1000;
+  if (session.disconnectedAt === undefined || session.expiryInterval === NEVER_EXPIRES || session.expiryInterval === 0) return 0;
+  return session.disconnectedAt + session.expiryInterval * 1000 + STORE_EXPIRY_GRACE_MS;
 }
 
 export class SessionRegistry {
