@@ -149,7 +149,8 @@ function clusterAdmin(getNode: () => ClusterNode | undefined): ClusterAdminTarge
 /** The memory store, or Redis once it answers (else the start fails naming the setting and what was tried). */
 async function createStore(config: Config, logger: Logger): Promise<Store> {
   if (config.store.type === 'memory') return createMemoryStore();
-  const connection = createRedisConnection(config.store);
+  const storeLog = logger.child({ component: 'store' });
+  const connection = createRedisConnection(config.store, (err) => storeLog.debug('redis connection error', { err }));
   try {
     await connectRedis(connection, config.store.connectTimeoutMs);
   } catch (err) {
@@ -159,7 +160,8 @@ async function createStore(config: Config, logger: Logger): Promise<Store> {
   for (const warning of await checkRedisServers(connection)) logger.warn(warning);
   logger.info('store connected', { store: connection.target });
   return createRedisStore({
-    connection, keyPrefix: config.store.keyPrefix, minReplicas: config.store.minReplicas, replicaTimeoutMs: config.store.commandTimeoutMs,
+    // WAIT gives up before the command timeout does, so a missing replica reads as "not replicated".
+    connection, keyPrefix: config.store.keyPrefix, minReplicas: config.store.minReplicas, replicaTimeoutMs: Math.max(10, Math.floor(config.store.commandTimeoutMs * 0.75)),
   });
 }
 

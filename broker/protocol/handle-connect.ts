@@ -100,6 +100,8 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     if (!acquired.ok) {
       // Its stored session cannot be read: saying "no session" would be a lie, so it retries later.
       ctx.metrics.storeRefusals.inc({ action: 'connect_refused' });
+      const suppressed = ctx.refusalLog.take(ctx.now());
+      if (suppressed !== undefined) ctx.logger.warn('a persistent session could not be taken from the store: CONNECT refused (server unavailable)', { clientId, err: acquired.error, alsoRefusedSinceLastLine: suppressed });
       throw new ProtocolError(ReasonCode.ServerUnavailable, 'The session store is unavailable');
     }
     fence = acquired.fence;

@@ -35,7 +35,7 @@ describe('a full restart of the cluster and of Redis', () => {
     await sub.disconnect();
     await c.waitRoute(0, 'fr/queue/#', [1]);
     const pub = await connect(0, { protocolVersion: 5 });
-    for (const [topic, text] of [['fr/ret/a', 'ra'], ['fr/ret/b', 'rb'], ['fr/ret/b', 'rb2'], ['fr/ret/c', 'rc'], ['fr/ret/c', '']]) {
+    for (const [topic, text] of [['fr/ret/a', 'ra'], ['fr/ret/b', 'rb'], ['fr/ret/b', 'rb2'], ['fr/ret/c', 'rc'], ['fr/ret/c', '']] as const) {
       expect(await pub.publish(topic, text, { qos: 1, retain: true, properties: { contentType: 'text/plain' } })).toBe(0);
     }
     for (let i = 0; i < 5; i++) expect(await pub.publish(`fr/queue/${i}`, `q${i}`, { qos: 1 })).toBe(0);

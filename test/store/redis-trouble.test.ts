@@ -65,7 +65,8 @@ describe('Redis trouble under load', () => {
     const sub = new CountingSubscriber('trouble-sub');
     cleanup.add(sub, () => sub.close());
     await sub.connect(b.host, b.ports.mqtt, { filter: 'trouble/load/#', qos: 1 });
-    const publisher = cleanup.add(await LoadPublisher.connect(b.mqttUrl, 'trouble/load/x', 1, 'm'), () => publisher.close());
+    const publisher = await LoadPublisher.connect(b.mqttUrl, 'trouble/load/x', 1, 'm');
+    cleanup.add(publisher, () => publisher.close());
     const load = publisher.start(200_000, 4);
     await waitFor(() => publisher.acked.size >= 100, { what: '100 acknowledged', timeoutMs: 15_000 });
 

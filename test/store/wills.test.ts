@@ -43,7 +43,7 @@ describe('wills of a killed node', () => {
     // A clean v5 session and a v3.1.1 one (their wills go when their sessions end: at once), a
     // persistent one with a will delay of 3 s, and one of 2 s whose client comes back to C at once.
     await connect(B, { protocolVersion: 5, clientId: 'w-clean', will: will('clean', 0) });
-    await connect(B, { protocolVersion: 4, clientId: 'w-v311', will: { ...will('v311', 0), properties: undefined } });
+    await connect(B, { protocolVersion: 4, clientId: 'w-v311', will: { topic: 'wills/v311', payload: Buffer.from('v311'), qos: 1, retain: false } });
     await connect(B, { protocolVersion: 5, clientId: 'w-delayed', clean: false, properties: { sessionExpiryInterval: 300 }, will: will('delayed', 3) });
     await connect(B, { protocolVersion: 5, clientId: 'w-back', clean: false, properties: { sessionExpiryInterval: 300 }, will: will('back', 2) });
     await c.killNode(B);

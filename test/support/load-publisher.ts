@@ -1,7 +1,10 @@
 // Publishes numbered messages at QoS 1 or 2 with a bounded number in flight, and records which were
 // acknowledged (reason code 0) and which were refused, so a test can demand that every acknowledged
-// one arrives. Bounded in count; stop() ends it early.
+// one arrives. Bounded in count; stop() ends it early. A refused publish makes its worker back off
+// briefly, as a client told "unavailable" would, so an outage does not use up the count.
 import { TestClient, type TestClientOptions } from './mqtt-clients.js';
+
+const REFUSED_BACKOFF_MS = 20;
 
 export class LoadPublisher {
   readonly acked = new Set<string>();
@@ -32,12 +35,14 @@ export class LoadPublisher {
     const worker = async (): Promise<void> => {
       while (!this.#stopped && this.#sent < count) {
         const payload = `${this.#prefix}-${this.#sent++}`;
+        let ok = false;
         try {
-          const code = await this.#client.publish(this.#topic, payload, { qos: this.#qos });
-          (code === 0 ? this.acked : this.refused).add(payload);
+          ok = (await this.#client.publish(this.#topic, payload, { qos: this.#qos })) === 0;
         } catch {
-          this.refused.add(payload);
+          ok = false;
         }
+        (ok ? this.acked : this.refused).add(payload);
+        if (!ok) await new Promise((r) => setTimeout(r, REFUSED_BACKOFF_MS));
       }
     };
     this.#done = Promise.all(Array.from({ length: window }, worker)).then(() => undefined);

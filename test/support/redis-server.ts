@@ -69,8 +69,10 @@ export class RedisServer {
 
   /** A client for inspecting what the broker wrote (commands fail while the server is down). */
   admin(): Redis {
-    this.#admin ??= new Redis({ host: this.host, port: this.port, lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(50 * n, 500) });
-    this.#admin.on('error', () => { /* reconnects by itself; the awaiting command reports the failure */ });
+    if (this.#admin === undefined) {
+      this.#admin = new Redis({ host: this.host, port: this.port, lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(50 * n, 500) });
+      this.#admin.on('error', () => { /* reconnects by itself; the awaiting command reports the failure */ });
+    }
     return this.#admin;
   }
 

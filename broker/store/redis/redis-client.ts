@@ -66,16 +66,19 @@ function failFast(store: StoreConfig): RedisOptions {
     retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
     // A demoted master answers READONLY: reconnect (Sentinel finds the new one) without resending.
     reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 1 : false),
-    enableAutoPipelining: true,
   };
 }
 
-/** Builds the client (not connected yet: see connectRedis). */
-export function createRedisConnection(store: StoreConfig): RedisConnection {
+/**
+ * Builds the client (not connected yet: see connectRedis). `onError` hears every connection error
+ * (the commands that fail report themselves; the journal logs the store's state once per change).
+ */
+export function createRedisConnection(store: StoreConfig, onError: (err: Error) => void = () => undefined): RedisConnection {
   const base = { ...failFast(store), ...urlOptions(store.redisUrl) };
   let client: Redis | Cluster;
   let target: string;
   if (store.redisClusterNodes.length > 0) {
+    // A batch's writes go to several masters: ioredis pipelines them per node within the turn.
     const options: ClusterOptions = {
       lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, redisOptions: base,
       clusterRetryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
@@ -98,6 +101,7 @@ export function createRedisConnection(store: StoreConfig): RedisConnection {
     ['mqDeleteIf', 1, DELETE_IF_SCRIPT],
   ];
   for (const [name, numberOfKeys, lua] of scripts) client.defineCommand(name, { numberOfKeys, lua });
+  client.on('error', onError);
   return { redis: client as unknown as ScriptedRedis, client, target };
 }
 

@@ -6,6 +6,7 @@ import { encodeMessage, encodeRecord } from '../store-codec.js';
 import { StoreError } from '../store.js';
 import type { AcquireRequest, AcquireResult, BatchOutcome, NodeRegistry, SessionState, Store, StoreBatch } from '../store.js';
 import { decodeState, encodeFill, encodeWrites, type Arg } from './redis-args.js';
+import { Cluster } from 'ioredis';
 import type { RedisConnection, ScriptedRedis } from './redis-client.js';
 import { RedisKeys, type SessionKeys } from './redis-keys.js';
 import { RedisNodeRegistry } from './redis-nodes.js';
@@ -21,6 +22,9 @@ export interface RedisStoreOptions {
 }
 
 const FENCED = 0;
+
+/** One write of a batch, made on the client (Cluster) or on a pipeline (single Redis, Sentinel). */
+type Call = (target: ScriptedRedis) => unknown;
 
 function sessionKeyList(k: SessionKeys): string[] {
   return [k.record, k.subscriptions, k.queue, k.inflight, k.incoming];
@@ -47,45 +51,77 @@ export class RedisStore implements Store {
   get connection(): RedisConnection { return this.#connection; }
 
   async commit(batch: StoreBatch): Promise<BatchOutcome> {
-    const r = this.#redis;
-    const sessionCalls: Array<Promise<number>> = [];
+    const { retainedMessages: m, retainedExpiry: x, retainedChildrenPrefix: c } = this.keys;
+    // Every write of the batch, in order: sessions, retained, then discards and index writes.
+    const calls: Call[] = [];
     for (const w of batch.sessions) {
       const args: Arg[] = sessionKeyList(this.keys.session(w.clientId));
       try {
         encodeWrites(w, args);
-        sessionCalls.push(r.mqApply(...args));
+        calls.push((t) => t.mqApply(...args));
       } catch (err) {
-        sessionCalls.push(Promise.reject(err as Error));
+        calls.push(() => { throw err; });
       }
     }
-    const other: Array<Promise<unknown>> = [];
-    for (const d of batch.discards) other.push(r.mqDiscard(...sessionKeyList(this.keys.session(d.clientId)), String(d.before)));
-    const retainedCalls: Array<Promise<number>> = [];
-    const { retainedMessages: m, retainedExpiry: x, retainedChildrenPrefix: c } = this.keys;
     for (const w of batch.retained) {
-      retainedCalls.push(w.message === undefined ? r.mqRetainDelete(m, x, c, w.topic) : r.mqRetainPut(m, x, c, w.topic, encodeMessage(w.message), String(w.message.expiresAt)));
+      calls.push(w.message === undefined
+        ? (t) => t.mqRetainDelete(m, x, c, w.topic)
+        : (t) => t.mqRetainPut(m, x, c, w.topic, encodeMessage(w.message!), String(w.message!.expiresAt)));
     }
-    for (const i of batch.index) other.push(i.add ? r.sadd(this.keys.sessionIndex(i.owner), i.clientId) : r.srem(this.keys.sessionIndex(i.owner), i.clientId));
-    const replicated = this.#options.minReplicas > 0 ? this.#wait() : undefined;
-    const [sessions, retained, rest, replicas] = await Promise.all([
-      Promise.allSettled(sessionCalls), Promise.allSettled(retainedCalls), Promise.allSettled(other), replicated ?? Promise.resolve(undefined),
-    ]);
+    for (const d of batch.discards) calls.push((t) => t.mqDiscard(...sessionKeyList(this.keys.session(d.clientId)), String(d.before)));
+    for (const i of batch.index) calls.push((t) => (i.add ? t.sadd(this.keys.sessionIndex(i.owner), i.clientId) : t.srem(this.keys.sessionIndex(i.owner), i.clientId)));
+    if (this.#options.minReplicas > 0) calls.push((t) => t.wait(this.#options.minReplicas, this.#options.replicaTimeoutMs));
+    const results = await this.#send(calls);
     const fenced: string[] = [];
     const failedSessions: string[] = [];
     const failedRetained: string[] = [];
-    let error: Error | undefined = replicas ?? undefined;
-    sessions.forEach((s, i) => {
-      const id = batch.sessions[i]!.clientId;
-      if (s.status === 'rejected') { failedSessions.push(id); error ??= s.reason as Error; } else if (s.value === FENCED) fenced.push(id);
+    let error: Error | undefined;
+    const nSessions = batch.sessions.length;
+    const nRetained = batch.retained.length;
+    results.forEach((r, i) => {
+      if (i < nSessions) {
+        const id = batch.sessions[i]!.clientId;
+        if (r.error !== undefined) { failedSessions.push(id); error ??= r.error; } else if (r.value === FENCED) fenced.push(id);
+      } else if (i < nSessions + nRetained) {
+        if (r.error !== undefined) { failedRetained.push(batch.retained[i - nSessions]!.topic); error ??= r.error; }
+      } else if (r.error !== undefined) {
+        error ??= r.error;
+      }
     });
-    retained.forEach((s, i) => { if (s.status === 'rejected') { failedRetained.push(batch.retained[i]!.topic); error ??= s.reason as Error; } });
-    for (const s of rest) if (s.status === 'rejected') error ??= s.reason as Error;
-    if (replicas !== undefined) {
-      // Not on enough replicas: a failover could lose it, so none of it counts.
-      for (const w of batch.sessions) if (!failedSessions.includes(w.clientId) && !fenced.includes(w.clientId)) failedSessions.push(w.clientId);
-      for (const w of batch.retained) if (!failedRetained.includes(w.topic)) failedRetained.push(w.topic);
+    if (this.#options.minReplicas > 0) {
+      const last = results[results.length - 1];
+      const got = typeof last?.value === 'number' ? last.value : 0;
+      if (last?.error === undefined && got < this.#options.minReplicas) error = new StoreError(`write reached ${got} of the ${this.#options.minReplicas} replicas required (store.minReplicas)`);
+      if (last?.error !== undefined || got < this.#options.minReplicas) {
+        // Not on enough replicas: a failover could lose it, so none of it counts.
+        for (const w of batch.sessions) if (!failedSessions.includes(w.clientId) && !fenced.includes(w.clientId)) failedSessions.push(w.clientId);
+        for (const w of batch.retained) if (!failedRetained.includes(w.topic)) failedRetained.push(w.topic);
+      }
     }
     return { fenced, failedSessions, failedRetained, error };
+  }
+
+  /**
+   * Sends the calls in one round trip: an explicit pipeline (one write) on a single Redis or
+   * Sentinel; on a Cluster one command each, which ioredis pipelines per node within the turn.
+   */
+  async #send(calls: readonly Call[]): Promise<Array<{ value?: unknown; error?: Error }>> {
+    const r = this.#redis;
+    if (this.#connection.client instanceof Cluster) {
+      const settled = await Promise.allSettled(calls.map(async (call) => await call(r)));
+      return settled.map((s) => (s.status === 'fulfilled' ? { value: s.value } : { error: s.reason as Error }));
+    }
+    const pipeline = r.pipeline() as unknown as ScriptedRedis;
+    const early: Array<Error | undefined> = calls.map((call) => {
+      try { call(pipeline); return undefined; } catch (err) { return err as Error; }
+    });
+    const replies = (await (pipeline as unknown as { exec(): Promise<Array<[Error | null, unknown]> | null> }).exec()) ?? [];
+    let k = 0;
+    return early.map((e) => {
+      if (e !== undefined) return { error: e };
+      const [err, value] = replies[k++] ?? [new StoreError('no reply from the store'), undefined];
+      return err === null ? { value } : { error: err };
+    });
   }
 
   /** Resolves undefined once `minReplicas` replicas hold everything written on this connection, else the error. */
@@ -152,8 +188,13 @@ export class RedisStore implements Store {
     return await this.#redis.mqRetainExpire(m, x, c, String(now), String(limit));
   }
 
+  /** Answers only when a write would count: with replicas required, when enough are in sync (WAIT). */
   async ping(): Promise<void> {
     await this.#redis.ping();
+    if (this.#options.minReplicas > 0) {
+      const missing = await this.#wait();
+      if (missing !== undefined) throw missing;
+    }
   }
 
   async close(): Promise<void> {
