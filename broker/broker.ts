@@ -102,6 +102,9 @@ const SWEEP_INTERVAL_MS = 250;
 const COUNTER_FLUSH_MS = 250;
 /** Sockets beyond limits.maxConnections that may still be answered with a refusing CONNACK. */
 const REFUSAL_HEADROOM = 64;
+/** How often expired retained messages are dropped; the store's copies every few sweeps. */
+const RETAINED_SWEEP_MS = 1000;
+const STORE_RETAINED_SWEEP_EVERY = 2;
 /** At most one line per this interval about publishes a peer did not take. */
 const REFUSAL_LOG_MS = 5000;
 /** How long stop() lets connected subscribers receive and acknowledge what they are owed. */
@@ -129,6 +132,8 @@ class MeshBroker implements Broker {
   readonly #stats: TrafficStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, inByQos: [0, 0, 0], outByQos: [0, 0, 0] };
   readonly #flushed: TrafficStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, inByQos: [0, 0, 0], outByQos: [0, 0, 0] };
   #counterFlush: NodeJS.Timeout | undefined;
+  #retainedSweep: NodeJS.Timeout | undefined;
+  #retainedSweeps = 0;
   #listeners: Listener[] = [];
   #sweep: PeriodicSweep<Connection> | undefined;
   #sys: SysPublisher | undefined;
@@ -205,6 +210,8 @@ class MeshBroker implements Broker {
     this.#sweep = new PeriodicSweep<Connection>(SWEEP_INTERVAL_MS, (c, now, tick) => c.checkTimeouts(now, tick, SWEEP_INTERVAL_MS), this.#now);
     this.#counterFlush = setInterval(() => this.#flushCounters(), COUNTER_FLUSH_MS);
     this.#counterFlush.unref();
+    this.#retainedSweep = setInterval(() => this.#sweepRetained(), RETAINED_SWEEP_MS);
+    this.#retainedSweep.unref();
     const accept = (stream: Duplex, kind: ListenerKind, peer: PeerAddress, cn: string | undefined): void => this.#accept(stream, kind, peer, cn);
     const { listeners, bind } = config;
     try {
@@ -257,6 +264,7 @@ class MeshBroker implements Broker {
     await listenersClosed;
     this.#sweep?.close();
     clearInterval(this.#counterFlush);
+    clearInterval(this.#retainedSweep);
     this.#flushCounters();
     this.#registry.close();
     await this.#journal.close();
@@ -470,7 +478,17 @@ class MeshBroker implements Broker {
   /** Retained messages come back from a durable store; its sessions are adopted by NodeLiveness. */
   async #restore(store: Store): Promise<void> {
     if (!store.durable) return;
-    await store.loadRetained((messages) => { for (const m of messages) this.#retained.set(m.topic, m); });
+    await store.loadRetained((messages) => { for (const m of messages) this.#dispatcher.applyRetained(m); });
+  }
+
+  /** Expired retained messages go from memory every sweep, and from a durable store every few (by its expiry index). */
+  #sweepRetained(): void {
+    const now = this.#now();
+    this.#dispatcher.expireRetained(now);
+    const { store, logger } = this.#deps;
+    if (store.durable && ++this.#retainedSweeps % STORE_RETAINED_SWEEP_EVERY === 0 && this.#journal.up) {
+      store.expireRetained(now, 1000).catch((err: unknown) => logger.debug('retained expiry in the store failed (tried again later)', { err }));
+    }
   }
 
   #info(c: Connection): ClientInfo {

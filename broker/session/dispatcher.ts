@@ -39,6 +39,8 @@ const NO_SHARED_GROUPS: ReadonlySet<string> = new Set();
 
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
+  /** Retained messages with a Message Expiry Interval: topic -> expiresAt (the sweep looks at these only). */
+  readonly #expiringRetained = new Map<string, number>();
   // State of the fan-out in progress, so that the match visitor is one bound method.
   #message: Message | undefined;
   #cache: EncodingCache | undefined;
@@ -167,16 +169,33 @@ export class Dispatcher {
     this.#count++;
   }
 
+  /**
+   * Drops retained messages whose expiry passed [MQTT-3.3.2-5]; the store drops its copies itself
+   * (Store.expireRetained). Returns how many went.
+   */
+  expireRetained(now: number): number {
+    let n = 0;
+    for (const [topic, at] of this.#expiringRetained) {
+      if (at > now) continue;
+      this.#expiringRetained.delete(topic);
+      if (this.#deps.retained.get(topic)?.expiresAt === at) { this.#deps.retained.delete(topic); n++; }
+    }
+    return n;
+  }
+
   /** `store`: the change is this node's to write (a local publish), in the journal with its ack. */
   #retain(message: Message, store: boolean): void {
     const { retained, journal } = this.#deps;
     if (message.payload.length === 0) {
       // [MQTT-3.3.1-6/7] an empty retained payload deletes the retained message
+      this.#expiringRetained.delete(message.topic);
       if (retained.delete(message.topic) && store) journal.retained(message.topic, undefined);
       return;
     }
     const copy = createMessage({ ...message, payload: Buffer.from(message.payload) });
     retained.set(message.topic, copy);
+    if (copy.expiresAt !== 0) this.#expiringRetained.set(copy.topic, copy.expiresAt);
+    else this.#expiringRetained.delete(copy.topic);
     if (store) journal.retained(message.topic, copy);
   }
 }
