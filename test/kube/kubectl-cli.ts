@@ -18,10 +18,11 @@ export interface Kubectl {
   spawn(...args: string[]): { child: ChildProcess; output(): string; exited: Promise<number | null> };
 }
 
-export function createKubectl(kubeconfig: string, timeoutMs = 20_000): Kubectl {
+/** `binary`: another kubectl than the one on PATH (the 1.33 of test/support/kube-tools.ts). */
+export function createKubectl(kubeconfig: string, timeoutMs = 20_000, binary = 'kubectl'): Kubectl {
   const kubectl = async (...args: string[]): Promise<KubectlResult> => {
     try {
-      const { stdout, stderr } = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: timeoutMs });
+      const { stdout, stderr } = await run(binary, ['--kubeconfig', kubeconfig, ...args], { timeout: timeoutMs });
       return { stdout, stderr, code: 0 };
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; code?: number };
@@ -29,7 +30,7 @@ export function createKubectl(kubeconfig: string, timeoutMs = 20_000): Kubectl {
     }
   };
   kubectl.spawn = (...args: string[]) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, ['--kubeconfig', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -8,6 +8,8 @@ import { silentLogger, type Logger } from '../../../broker/log/logger.js';
 import { toKubeConfig, writeKubeconfigFile, type KubeconfigTarget } from '../kubeconfig.js';
 import { createAdmission } from './admission.js';
 import { ApiError, internalError, unauthorized } from './api-error.js';
+import { auditResponse } from './audit-http.js';
+import { AuditLog, type AuditReader } from './audit-log.js';
 import { CrdController } from './crd-controller.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { mediaType, parseBody, readBody, sendError, sendJson } from './http-io.js';
@@ -24,6 +26,7 @@ import { createInitialNamespaces, createKubernetesService } from './initial-obje
 import { coreVersions, group, groupList, resourceList, versionDocument } from './discovery.js';
 import type { PodLogSource } from './pod-logs.js';
 import { parseApiPath } from './request-path.js';
+import { createProtobufBodyDecoder } from './protobuf/protobuf-body.js';
 import { openApiV2, openApiV3 } from './openapi.js';
 
 export interface ApiServerOptions {
@@ -42,12 +45,16 @@ export interface ApiServerOptions {
   now?: () => number;
   /** Where `pods/{name}/log` reads from (the kubelet's log files); without it log requests get 503. */
   podLogs?: PodLogSource;
+  /** Requests the audit log keeps (the oldest go first). Default 10000. */
+  auditLogSize?: number;
 }
 
 export interface ApiServer {
   readonly url: string;
   writeKubeconfig(path: string, options?: { token?: string; namespace?: string }): Promise<void>;
   kubeConfig(options?: { token?: string }): KubeConfig;
+  /** Every request served: `audit.entries({ user: 'operator', writes: true })`. */
+  readonly audit: AuditReader;
   close(): Promise<void>;
 }
 
@@ -56,6 +63,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const logger = (options.logger ?? silentLogger).child({ component: 'kube-apiserver' });
   const now = options.now ?? Date.now;
   const store = new ObjectStore(options.watchCacheSize ?? 1000);
+  const audit = new AuditLog(options.auditLogSize ?? 10_000);
   const registry = new ResourceRegistry();
   const crds = new CrdController(store, registry, logger, now);
   const admission = createAdmission(crds.hooks, new ServiceIpAllocator(store), [crds.validateDefinition]);
@@ -90,6 +98,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     podLogs: options.podLogs,
     track: (end) => { streams.add(end); return () => { streams.delete(end); }; },
   });
+  // kubectl's generators, Helm and client-go send built-in objects as protobuf.
+  const protobuf = createProtobufBodyDecoder();
   const cert = options.tls === false ? undefined : await createServingCert(host);
   const tokens = options.tokens;
   let serverAddress = '';
@@ -97,8 +107,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const started = Date.now();
+    let user = '';
+    auditResponse(audit, req, res, now, () => user);
     try {
-      const user = authenticate(req, tokens);
+      user = authenticate(req, tokens);
       const path = parseApiPath(url.pathname);
       const method = req.method ?? 'GET';
       if (!path) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -124,7 +136,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         case 'resource': {
           const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
           const contentType = mediaType(req.headers['content-type']);
-          const body = parseBody(raw, contentType);
+          const body = parseBody(raw, contentType, protobuf);
           await handler.handle(req, res, { path, method, query: url.searchParams, body, contentType, user });
           return;
         }
@@ -158,6 +170,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     url,
     writeKubeconfig: (path, o = {}) => writeKubeconfigFile(path, target(o.token, o.namespace)),
     kubeConfig: (o = {}) => toKubeConfig(target(o.token)),
+    audit,
     close: async () => {
       for (const end of [...streams]) end();
       for (const t of graceTimers.values()) clearTimeout(t);

@@ -122,9 +122,10 @@ export function applyBuiltinDefaults(storeKey: string, obj: JsonObject): void {
       const s = spec();
       setDefault(s, 'replicas', 1);
       setDefault(s, 'podManagementPolicy', 'OrderedReady');
-      setDefault(s, 'updateStrategy', { type: 'RollingUpdate' });
-      const us = s['updateStrategy'];
-      if (isObject(us) && us['type'] === 'RollingUpdate') setDefault(childObject(us, 'rollingUpdate'), 'partition', 0);
+      // An empty strategy object (what Go clients send for the zero struct) gets its type too.
+      const us = childObject(s, 'updateStrategy');
+      setDefault(us, 'type', 'RollingUpdate');
+      if (us['type'] === 'RollingUpdate') setDefault(childObject(us, 'rollingUpdate'), 'partition', 0);
       setDefault(s, 'revisionHistoryLimit', 10);
       setDefault(s, 'persistentVolumeClaimRetentionPolicy', { whenDeleted: 'Retain', whenScaled: 'Retain' });
       defaultTemplate(s);
@@ -133,9 +134,9 @@ export function applyBuiltinDefaults(storeKey: string, obj: JsonObject): void {
     case 'apps/deployments': {
       const s = spec();
       setDefault(s, 'replicas', 1);
-      setDefault(s, 'strategy', { type: 'RollingUpdate' });
-      const st = s['strategy'];
-      if (isObject(st) && st['type'] === 'RollingUpdate') {
+      const st = childObject(s, 'strategy');
+      setDefault(st, 'type', 'RollingUpdate');
+      if (st['type'] === 'RollingUpdate') {
         const ru = childObject(st, 'rollingUpdate');
         setDefault(ru, 'maxUnavailable', '25%');
         setDefault(ru, 'maxSurge', '25%');

@@ -7,6 +7,8 @@ import { CoalescedPass } from './coalesced-pass.js';
 import type { FieldError } from './api-error.js';
 import { normalizeCustomResource } from './crd-schema-normalize.js';
 import { validateAgainstSchema } from './crd-schema-validate.js';
+import { CelRules } from './crd-cel.js';
+import { checkDefaults } from './crd-default-check.js';
 import { checkStructural } from './crd-structural.js';
 import { clone, isObject, metadataOf, objectsIn, stringAt, type JsonObject, type JsonValue } from './json.js';
 import { kubeTime } from './object-meta.js';
@@ -50,7 +52,7 @@ export function typesOfCrd(crd: JsonObject): ResourceType[] {
 }
 
 /** ValidateCustomResourceDefinition, limited to names, versions and structural schemas. */
-export function validateCrd(crd: JsonObject): FieldError[] {
+export function validateCrd(crd: JsonObject, cel: CelRules = new CelRules()): FieldError[] {
   const errors: FieldError[] = [];
   const spec = isObject(crd['spec']) ? crd['spec'] : {};
   const names = isObject(spec['names']) ? spec['names'] : {};
@@ -74,7 +76,13 @@ export function validateCrd(crd: JsonObject): FieldError[] {
   }
   versions.forEach((v, i) => {
     const schema = isObject(v['schema']) ? v['schema']['openAPIV3Schema'] : undefined;
-    errors.push(...checkStructural(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
+    const structural = checkStructural(schema, `spec.versions[${i}].schema.openAPIV3Schema`);
+    errors.push(...structural);
+    // Defaults are only checked on a schema that is structural, as the apiserver does.
+    if (structural.length === 0 && isObject(schema)) {
+      errors.push(...checkDefaults(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
+      errors.push(...cel.compile(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
+    }
   });
   return errors;
 }
@@ -85,6 +93,7 @@ export class CrdController {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #pass: CoalescedPass;
+  readonly #cel = new CelRules();
 
   constructor(store: ObjectStore, registry: ResourceRegistry, logger: Logger, now: () => number) {
     this.#store = store;
@@ -96,11 +105,16 @@ export class CrdController {
 
   readonly hooks: CustomResourceHooks = {
     normalize: (type, obj) => { if (type.schema) normalizeCustomResource(type.schema, obj); },
-    validate: (type, obj) => (type.schema ? validateAgainstSchema(type.schema, obj) : []),
+    validate: (type, obj, old) => {
+      if (!type.schema) return [];
+      const errors = validateAgainstSchema(type.schema, obj);
+      // CEL rules see well-typed values only: they run once the schema itself holds.
+      return errors.length > 0 ? errors : this.#cel.evaluate(type.schema, obj, old);
+    },
   };
 
   /** Extra validation the writer runs for every kind: CRDs check themselves here. */
-  readonly validateDefinition = (type: ResourceType, obj: JsonObject): FieldError[] => (type.storeKey === CRD_STORE_KEY ? validateCrd(obj) : []);
+  readonly validateDefinition = (type: ResourceType, obj: JsonObject): FieldError[] => (type.storeKey === CRD_STORE_KEY ? validateCrd(obj, this.#cel) : []);
 
   /** Read-time view: custom resources report the requested version and get read-time defaults. */
   readonly present = (type: ResourceType, obj: JsonObject): JsonObject => {

@@ -16,6 +16,18 @@ export function normalizeCustomResource(schema: JsonObject, obj: JsonObject): vo
   applyDefaults(schema, obj, true);
 }
 
+/** One value pruned under its schema (undefined: nothing of it is kept), without defaulting. */
+export function pruneValue(s: JsonObject, v: JsonValue): JsonValue | undefined {
+  return normalizeValue(s, clone(v));
+}
+
+/** One value with the defaults of its schema's fields applied (the value itself is not replaced). */
+export function defaultValue(s: JsonObject, v: JsonValue): JsonValue {
+  const out = clone(v);
+  applyDefaults(s, out);
+  return out;
+}
+
 function normalizeValue(s: JsonObject, v: JsonValue): JsonValue | undefined {
   // Non-nullable nulls are dropped so that defaults can fill them [CRD defaulting and nullable].
   if (v === null) return s['nullable'] === true || s['x-kubernetes-preserve-unknown-fields'] === true ? null : undefined;

@@ -39,7 +39,21 @@ const FORMATS: Record<string, RegExp> = {
 export function validateAgainstSchema(schema: JsonObject, value: JsonValue, path = ''): Errors {
   const errors: Errors = [];
   visit(schema, value, path, errors);
+  if (path === '' && isObject(value)) checkRootMetadata(schema, value, errors);
   return errors;
+}
+
+/** The only metadata a CRD schema may restrict, name and generateName, are validated with it. */
+function checkRootMetadata(schema: JsonObject, value: JsonObject, errors: Errors): void {
+  const props = isObject(schema['properties']) ? schema['properties'] : {};
+  const metaSchema = props['metadata'];
+  const meta = value['metadata'];
+  if (!isObject(metaSchema) || !isObject(metaSchema['properties']) || !isObject(meta)) return;
+  for (const key of ['name', 'generateName']) {
+    const s = metaSchema['properties'][key];
+    const v = meta[key];
+    if (isObject(s) && typeof v === 'string') visit(s, v, `metadata.${key}`, errors);
+  }
 }
 
 function child(path: string, key: string): string {

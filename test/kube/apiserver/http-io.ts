@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from './api-error.js';
 import type { JsonValue } from './json.js';
+import { PROTOBUF_MEDIA_TYPE, type ProtobufBodyDecoder } from './protobuf/protobuf-body.js';
 
 const MAX_BODY = 3 * 1024 * 1024; // the apiserver's 3 MiB request limit
 
@@ -22,10 +23,11 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-/** Parses a JSON or YAML body; empty bodies are undefined. */
-export function parseBody(raw: Buffer, contentType: string): JsonValue | undefined {
+/** Parses a JSON, YAML or Kubernetes protobuf body; empty bodies are undefined. */
+export function parseBody(raw: Buffer, contentType: string, protobuf: ProtobufBodyDecoder): JsonValue | undefined {
+  if (contentType === PROTOBUF_MEDIA_TYPE && raw.length > 0) return protobuf.decode(raw);
   if (contentType.includes('protobuf') || contentType.includes('cbor')) {
-    // Only JSON/YAML bodies are understood; say so as the apiserver does for unknown encodings.
+    // Other binary encodings are not understood; say so as the apiserver does for unknown encodings.
     throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${contentType})`, {});
   }
   const text = raw.toString('utf8');

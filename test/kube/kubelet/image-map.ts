@@ -28,15 +28,18 @@ export function repositoryRoot(): string {
 
 /**
  * The default map: `meshmq/broker:*` (any registry prefix, any tag) is the built broker
- * (`dist/broker/main.js`, from `npm run build`); `meshmq/test-image:*` and `busybox:*` are the
- * small test container (`dist/test/kube/kubelet/test-image.js`).
+ * (`dist/broker/main.js`, from `npm run build`), `meshmq/operator:*` the built operator
+ * (`dist/operator/main.js`, as the Dockerfile's operator target); `meshmq/test-image:*` and
+ * `busybox:*` are the small test container (`dist/test/kube/kubelet/test-image.js`).
  */
 export function defaultImageMap(root = repositoryRoot()): ImageMap {
   const node = process.execPath;
   const broker = [node, path.join(root, 'dist/broker/main.js')];
+  const operator = [node, path.join(root, 'dist/operator/main.js')];
   const testImage = [node, path.join(root, 'dist/test/kube/kubelet/test-image.js')];
   return [
     { pattern: /^(?:[^/]+\/)*meshmq\/broker(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?$/, entry: { entrypoint: broker, cmd: [], binaries: { meshmq: broker, node: [node] } } },
+    { pattern: /^(?:[^/]+\/)*meshmq\/operator(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?$/, entry: { entrypoint: operator, cmd: [], binaries: { 'meshmq-operator': operator, node: [node] } } },
     { pattern: /^(?:[^/]+\/)*(?:meshmq\/test-image|busybox)(?::[\w.-]+)?$/, entry: { entrypoint: testImage, cmd: [], binaries: { 'test-image': testImage, node: [node], sh: ['/bin/sh'] } } },
   ];
 }

@@ -76,6 +76,26 @@ describe('NetnsNetwork', () => {
     expect(await connectFrom(nw, 'default/b-0', ips.get('default/a-1') as string)).toBe('ok');
   });
 
+  itRoot('keeps a pod recreated under the same name cut off until heal (the cable is still cut)', async () => {
+    const nw = network as NetnsNetwork;
+    const a = (await nw.attach('default/c-0')).ip;
+    let b = (await nw.attach('default/c-1')).ip;
+    children.push(startServer(nw, 'default/c-0', a));
+    await waitFor(() => connectFromHost(a), { what: 'c-0 listening' });
+    await nw.partition(['c-0'], ['c-1']);
+    expect(await connectFrom(nw, 'default/c-1', a)).toBe('timeout');
+    await nw.detach('default/c-1');
+    // A pod taking c-1's old address is not cut off: the rules follow names, not addresses.
+    const bystander = (await nw.attach('default/bystander')).ip;
+    if (bystander === b) expect(await connectFrom(nw, 'default/bystander', a)).toBe('ok');
+    b = (await nw.attach('default/c-1')).ip;
+    expect(await connectFrom(nw, 'default/c-1', a)).toBe('timeout');
+    await nw.heal();
+    expect(await connectFrom(nw, 'default/c-1', a)).toBe('ok');
+    expect(b).toMatch(/^10\.244\./);
+    await nw.detach('default/bystander');
+  });
+
   itRoot('gives pods no route to the outside', async () => {
     const nw = network as NetnsNetwork;
     await nw.attach('default/lonely');

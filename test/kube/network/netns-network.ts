@@ -42,8 +42,13 @@ export class NetnsNetwork implements PodNetwork {
   readonly #names: ReturnType<typeof netnsNames>;
   readonly #pool = new AddressPool(2, 254);
   readonly #pods = new Map<string, AttachedPod>();
-  /** Drop rules added by partitions: [receiving pod's netns, sender ip]. */
+  /** Drop rules in force: [receiving pod's netns, sender ip]. */
   #cuts: Array<[string, string]> = [];
+  /**
+   * Cut pod pairs (`a|b`, keys sorted), kept by pod identity: a pod recreated with the same name
+   * (a new namespace, maybe a new address) is cut off again, as a cable that is still cut would.
+   */
+  readonly #cutPairs = new Set<string>();
   #closed = false;
 
   private constructor(slot: number, runIp: RunIp, logger: Logger) {
@@ -105,16 +110,35 @@ export class NetnsNetwork implements PodNetwork {
     }
     const pod = { host, netns, attachment: { ip, netns } };
     this.#pods.set(podKey, pod);
+    for (const pair of this.#cutPairs) {
+      const [a, b] = pair.split('|') as [string, string];
+      if (a === podKey || b === podKey) await this.#cutBetween(a, b);
+    }
     return pod.attachment;
+  }
+
+  /** Drop rules both ways between two attached pods (idempotent; a no-op while one is not attached). */
+  async #cutBetween(keyA: string, keyB: string): Promise<void> {
+    const a = this.#pods.get(keyA);
+    const b = this.#pods.get(keyB);
+    if (a === undefined || b === undefined) return;
+    for (const [sender, receiver] of [[a, b], [b, a]] as const) {
+      const ip = sender.attachment.ip;
+      if (this.#cuts.some(([n, s]) => n === receiver.netns && s === ip)) continue;
+      await this.#runIp(dropRule('add', ip), { netns: receiver.netns });
+      this.#cuts.push([receiver.netns, ip]);
+    }
   }
 
   async detach(podKey: string): Promise<void> {
     const pod = this.#pods.get(podKey);
     if (!pod) return;
     this.#pods.delete(podKey);
-    // Rules in other namespaces naming this pod's address stay until heal(): a new pod may get
-    // the address only after the pool wrapped around, and heal() removes them all.
-    this.#cuts = this.#cuts.filter(([netns]) => netns !== pod.netns);
+    // Rules naming this pod's address go too: another pod may get the address next. The cut
+    // pairs stay, so the pod is cut off again if it comes back.
+    const stale = this.#cuts.filter(([netns, ip]) => netns !== pod.netns && ip === pod.attachment.ip);
+    this.#cuts = this.#cuts.filter(([netns, ip]) => netns !== pod.netns && ip !== pod.attachment.ip);
+    for (const [netns, ip] of stale) await this.#runIp(dropRule('del', ip), { netns }).catch(() => undefined);
     // Deleting the namespace destroys eth0 and with it the host end of the veth pair.
     await this.#runIp(['netns', 'del', pod.netns]);
     this.#pool.release(pod.host);
@@ -132,19 +156,18 @@ export class NetnsNetwork implements PodNetwork {
    * Drops, inside each pod's namespace, every packet arriving from the other group: silently, as
    * a cut cable does (connects time out, established connections stall). Locally generated
    * packets and the host (bridge address) are untouched, so the test still reaches every pod.
+   * Calls add up (three groups are three pairwise calls) until heal(); a pod that is deleted and
+   * recreated under the same name is cut off again.
    */
   async partition(groupA: readonly string[], groupB: readonly string[]): Promise<void> {
     const keys = [...this.#pods.keys()];
-    const a = resolvePodKeys(groupA, keys).map((k) => this.#pods.get(k) as AttachedPod);
-    const b = resolvePodKeys(groupB, keys).map((k) => this.#pods.get(k) as AttachedPod);
-    for (const [senders, receivers] of [[a, b], [b, a]] as const) {
-      for (const receiver of receivers) {
-        for (const sender of senders) {
-          const ip = sender.attachment.ip;
-          if (sender === receiver || this.#cuts.some(([n, s]) => n === receiver.netns && s === ip)) continue;
-          await this.#runIp(dropRule('add', ip), { netns: receiver.netns });
-          this.#cuts.push([receiver.netns, ip]);
-        }
+    const a = resolvePodKeys(groupA, keys);
+    const b = resolvePodKeys(groupB, keys);
+    for (const keyA of a) {
+      for (const keyB of b) {
+        if (keyA === keyB) continue;
+        this.#cutPairs.add([keyA, keyB].sort().join('|'));
+        await this.#cutBetween(keyA, keyB);
       }
     }
     this.#logger.info('network partitioned', { groupA, groupB });
@@ -153,6 +176,7 @@ export class NetnsNetwork implements PodNetwork {
   async heal(): Promise<void> {
     const cuts = this.#cuts;
     this.#cuts = [];
+    this.#cutPairs.clear();
     for (const [netns, ip] of cuts) await this.#runIp(dropRule('del', ip), { netns });
     this.#logger.info('network healed', { rules: cuts.length });
   }
