@@ -150,8 +150,9 @@ function clusterAdmin(getNode: () => ClusterNode | undefined): ClusterAdminTarge
 async function createStore(config: Config, logger: Logger): Promise<Store> {
   if (config.store.type === 'memory') return createMemoryStore();
   const storeLog = logger.child({ component: 'store' });
-  const connection = createRedisConnection(config.store, (err) => storeLog.debug('redis connection error', { err }));
+  let connection;
   try {
+    connection = createRedisConnection(config.store, (err) => storeLog.debug('redis connection error', { err }));
     await connectRedis(connection, config.store.connectTimeoutMs);
   } catch (err) {
     process.stderr.write(`meshmq: store.type=redis: ${(err as Error).message}\n`);

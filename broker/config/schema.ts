@@ -68,6 +68,10 @@ export const configSchema = z.strictObject({
     redisSentinelName: z.string().min(1).optional(),
     /** Redis Cluster seed nodes (host:port). */
     redisClusterNodes: z.array(hostPort).default([]),
+    /** Password of the Redis servers (with Sentinel or Cluster, where there is no URL to carry it); wins over the URL's. */
+    redisPassword: z.string().min(1).optional(),
+    /** CA bundle (PEM) that verifies the Redis servers' certificates with rediss:// (default: the system's CAs). */
+    redisTlsCaFile: z.string().min(1).optional(),
     /** Prefix of every key, so several brokers' clusters can share one Redis. */
     keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1 to 64)').default('meshmq'),
     /** A Redis command not answered within this fails (the publish it carries is refused, not acknowledged). */

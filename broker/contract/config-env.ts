@@ -41,6 +41,8 @@ export const CONFIG_ENV_VARS: readonly ConfigEnvVar[] = [
   row('MESHMQ_REDIS_SENTINELS', 'store.redisSentinels', 'list', 'Redis Sentinel addresses host:port,host:port (instead of a URL host)'),
   row('MESHMQ_REDIS_SENTINEL_NAME', 'store.redisSentinelName', 'string', 'master name the Sentinels watch'),
   row('MESHMQ_REDIS_CLUSTER_NODES', 'store.redisClusterNodes', 'list', 'Redis Cluster seed nodes host:port,host:port (instead of a URL host)'),
+  row('MESHMQ_REDIS_TLS_CA_FILE', 'store.redisTlsCaFile', 'string', 'CA bundle verifying the Redis servers with rediss:// (default: the system CAs)'),
+  row('MESHMQ_REDIS_PASSWORD', 'store.redisPassword', 'string', 'Redis password, for Sentinel and Cluster nodes (wins over the URL\'s)', true),
   row('MESHMQ_ALLOW_ANONYMOUS', 'auth.allowAnonymous', 'boolean', 'accept clients without credentials (default true)'),
   row('MESHMQ_LOG_LEVEL', 'log.level', 'string', 'debug, info, warn or error (default info)'),
   // Further settings.

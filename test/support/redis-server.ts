@@ -24,19 +24,26 @@ export interface RedisServerOptions {
   readonly name?: string;
   /** The data directory (a fresh temporary one by default). */
   readonly dir?: string;
+  /** A TLS port as well (the plain one stays, for the readiness probe and inspection). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** requirepass: clients must authenticate. */
+  readonly password?: string;
 }
 
 export class RedisServer {
   readonly host: string;
   readonly port: number;
+  /** The TLS port when started with `tls`, else 0. */
+  readonly tlsPort: number;
   readonly dir: string;
   readonly #options: RedisServerOptions;
   #process: SpawnedProcess;
   #admin: Redis | undefined;
 
-  private constructor(host: string, port: number, dir: string, options: RedisServerOptions, child: SpawnedProcess) {
+  private constructor(host: string, port: number, tlsPort: number, dir: string, options: RedisServerOptions, child: SpawnedProcess) {
     this.host = host;
     this.port = port;
+    this.tlsPort = tlsPort;
     this.dir = dir;
     this.#options = options;
     this.#process = child;
@@ -45,15 +52,18 @@ export class RedisServer {
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? await freePort(host);
+    const tlsPort = options.tls === undefined ? 0 : await freePort(host);
     const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'meshmq-redis-'));
-    const server = new RedisServer(host, port, dir, options, RedisServer.#spawn(host, port, dir, options));
+    const server = new RedisServer(host, port, tlsPort, dir, options, RedisServer.#spawn(host, port, tlsPort, dir, options));
     await server.#waitReady();
     return server;
   }
 
-  static #spawn(host: string, port: number, dir: string, options: RedisServerOptions): SpawnedProcess {
+  static #spawn(host: string, port: number, tlsPort: number, dir: string, options: RedisServerOptions): SpawnedProcess {
     const fsync = options.appendfsync ?? 'always';
-    const args = [
+    const tls = options.tls === undefined ? [] : ['--tls-port', String(tlsPort), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile, '--tls-auth-clients', 'no'];
+    const auth = options.password === undefined ? [] : ['--requirepass', options.password];
+    const args = [...tls, ...auth,
       '--port', String(port), '--bind', host, '--dir', dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'no',
       '--appendonly', fsync === 'off' ? 'no' : 'yes', ...(fsync === 'off' ? [] : ['--appendfsync', fsync]),
       '--maxmemory-policy', 'noeviction', '--enable-debug-command', 'yes', '--loglevel', 'warning',
@@ -70,14 +80,14 @@ export class RedisServer {
   /** A client for inspecting what the broker wrote (commands fail while the server is down). */
   admin(): Redis {
     if (this.#admin === undefined) {
-      this.#admin = new Redis({ host: this.host, port: this.port, lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(50 * n, 500) });
+      this.#admin = new Redis({ host: this.host, port: this.port, lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(50 * n, 500), ...(this.#options.password === undefined ? {} : { password: this.#options.password }) });
       this.#admin.on('error', () => { /* reconnects by itself; the awaiting command reports the failure */ });
     }
     return this.#admin;
   }
 
   async #waitReady(timeoutMs = 10000): Promise<void> {
-    const probe = new Redis({ host: this.host, port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const probe = new Redis({ host: this.host, port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, ...(this.#options.password === undefined ? {} : { password: this.#options.password }) });
     probe.on('error', () => { /* not up yet */ });
     try {
       await this.#process.waitWhileRunning(async () => {
@@ -105,7 +115,7 @@ export class RedisServer {
   /** Starts it again on the same port and directory (it reloads its AOF). */
   async restart(): Promise<void> {
     if (this.#process.exitStatus === undefined) await this.#process.kill();
-    this.#process = RedisServer.#spawn(this.host, this.port, this.dir, this.#options);
+    this.#process = RedisServer.#spawn(this.host, this.port, this.tlsPort, this.dir, this.#options);
     await this.#waitReady();
   }
 
@@ -115,7 +125,7 @@ export class RedisServer {
 
   /** DEBUG SLEEP: Redis blocks for `seconds` (a slow Redis); resolves when it answers again. */
   async sleep(seconds: number): Promise<void> {
-    const c = new Redis({ host: this.host, port: this.port, maxRetriesPerRequest: 0 });
+    const c = new Redis({ host: this.host, port: this.port, maxRetriesPerRequest: 0, ...(this.#options.password === undefined ? {} : { password: this.#options.password }) });
     try { await c.call('DEBUG', 'SLEEP', String(seconds)); } finally { c.disconnect(); }
   }
 

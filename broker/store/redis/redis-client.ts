@@ -1,6 +1,7 @@
 // The ioredis client the Redis store uses, built from the configuration: one Redis (URL), Sentinel
 // or Redis Cluster. Set up to fail fast rather than buffer: no offline queue, no resend of commands
 // cut by a disconnect, a timeout per command, so a write that cannot be made is refused at once.
+import fs from 'node:fs';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { Config } from '../../config/schema.js';
@@ -41,13 +42,13 @@ function parseHostPort(value: string): { host: string; port: number } {
 }
 
 /** Credentials, TLS and database from the URL (the only source of them with Sentinel or Cluster). */
-function urlOptions(url: string | undefined): RedisOptions {
+function urlOptions(url: string | undefined, ca: Buffer | undefined): RedisOptions {
   if (url === undefined) return {};
   const u = new URL(url);
   const out: RedisOptions = {};
   if (u.username !== '') out.username = decodeURIComponent(u.username);
   if (u.password !== '') out.password = decodeURIComponent(u.password);
-  if (u.protocol === 'rediss:') out.tls = { servername: u.hostname };
+  if (u.protocol === 'rediss:') out.tls = { servername: u.hostname.replace(/^\[|\]$/g, ''), ...(ca === undefined ? {} : { ca }) };
   const db = u.pathname.replace(/^\//, '');
   if (db !== '') out.db = Number(db);
   return out;
@@ -73,8 +74,14 @@ function failFast(store: StoreConfig): RedisOptions {
  * Builds the client (not connected yet: see connectRedis). `onError` hears every connection error
  * (the commands that fail report themselves; the journal logs the store's state once per change).
  */
-export function createRedisConnection(store: StoreConfig, onError: (err: Error) => void = () => undefined): RedisConnection {
-  const base = { ...failFast(store), ...urlOptions(store.redisUrl) };
+export function createRedisConnection(store: StoreConfig, onError: (err: Error) => void = () => undefined, readFile: (path: string) => Buffer = (p) => fs.readFileSync(p)): RedisConnection {
+  let ca: Buffer | undefined;
+  if (store.redisTlsCaFile !== undefined) {
+    try { ca = readFile(store.redisTlsCaFile); } catch (err) {
+      throw new StoreError(`store.redisTlsCaFile (MESHMQ_REDIS_TLS_CA_FILE)=${store.redisTlsCaFile}: cannot be read (${(err as Error).message})`, { cause: err });
+    }
+  }
+  const base = { ...failFast(store), ...urlOptions(store.redisUrl, ca), ...(store.redisPassword === undefined ? {} : { password: store.redisPassword }) };
   let client: Redis | Cluster;
   let target: string;
   if (store.redisClusterNodes.length > 0) {
