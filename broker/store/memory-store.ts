@@ -35,6 +35,7 @@ export class MemoryStore implements Store {
   /** Each node's session index, written by the batches' index writes as in Redis. */
   readonly #index = new Map<string, Set<string>>();
   readonly #now: () => number;
+  #lastFence = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -76,7 +77,9 @@ export class MemoryStore implements Store {
     const old = this.#live(clientId);
     if (mode.kind === 'adopt' && (old === undefined || old.owner === request.owner || (old.owner !== mode.fromNode && !old.owner.startsWith(`${mode.fromNode}#`)))) return { acquired: false };
     const renew = mode.kind === 'expect' && old !== undefined && old.fence === mode.fence && mode.replaceWith === undefined;
-    const fence = renew ? (old as Entry).fence : nextFence(old?.fence ?? 0, this.#now() * 1000);
+    // Microseconds as Redis's TIME gives them; never below one already issued by this store.
+    const fence = renew ? (old as Entry).fence : nextFence(Math.max(old?.fence ?? 0, this.#lastFence), this.#now() * 1000 + (performance.now() % 1) * 1000);
+    this.#lastFence = Math.max(this.#lastFence, fence);
     const entry: Entry = old ?? {
       fence, seq: 0, owner: request.owner, record: undefined, expiresAt: 0, subscriptions: new Map(), queue: [], inflight: new Map(), incomingQos2: new Set(),
     };

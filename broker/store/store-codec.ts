@@ -39,39 +39,74 @@ function decodeProperties(bytes: Buffer): MessageProperties {
   return out;
 }
 
-/** One encoding for a queued delivery (`packetId` undefined), an inflight entry, or a retained message. */
-function encodeEntry(m: Message, d: StoredDelivery | undefined, inflight: StoredInflight | undefined): Buffer {
+/** What writing one entry needs, measured once: its size, and the lengths of its strings. */
+interface EntryPlan {
+  readonly size: number;
+  readonly props: Buffer | undefined;
+  readonly topicLen: number;
+  readonly originLen: number;
+  readonly nodeLen: number;
+  readonly shareLen: number;
+}
+
+function planEntry(m: Message, d: StoredDelivery | undefined): EntryPlan {
   const props = m.properties === undefined ? undefined : encodeProperties(m.properties);
   const ids = d?.subscriptionIds;
-  const share = d?.shareGroup;
   const topicLen = strBytes(m.topic);
   const originLen = strBytes(m.originClientId);
   const nodeLen = strBytes(m.originNode);
+  const shareLen = d?.shareGroup === undefined ? -1 : strBytes(d.shareGroup);
   let size = HEADER + 6 + topicLen + originLen + nodeLen + 4 + m.payload.length;
   if (ids !== undefined) size += 2 + 4 * ids.length;
-  if (share !== undefined) size += 2 + strBytes(share);
+  if (shareLen >= 0) size += 2 + shareLen;
   if (props !== undefined) size += 4 + props.length;
-  const out = Buffer.allocUnsafe(size);
-  out[0] = FORMAT;
-  out.writeDoubleBE(m.expiresAt, EXPIRES_AT_OFFSET);
-  out.writeDoubleBE(m.receivedAt, 9);
-  out[17] = m.qos | (m.retain ? F_RETAIN : 0) | (props ? F_PROPS : 0) | ((d?.qos ?? 0) << 4) | (d?.retain === true ? F_DELIVERY_RETAIN : 0) | (inflight ? F_INFLIGHT : 0);
-  out[18] = (ids !== undefined ? X_SUB_IDS : 0) | (share !== undefined ? X_SHARE : 0) | (inflight?.state === 'pubrel' ? X_PUBREL : 0);
-  out.writeUInt16BE(inflight?.packetId ?? 0, 19);
-  let o = HEADER;
-  o = writeStr(out, o, m.topic, topicLen);
-  o = writeStr(out, o, m.originClientId, originLen);
-  o = writeStr(out, o, m.originNode, nodeLen);
+  return { size, props, topicLen, originLen, nodeLen, shareLen };
+}
+
+/** Writes an entry at `at` (plan.size bytes free); returns where it ends. */
+function writeEntry(out: Buffer, at: number, plan: EntryPlan, m: Message, d: StoredDelivery | undefined, inflight: StoredInflight | undefined): number {
+  const { props } = plan;
+  const ids = d?.subscriptionIds;
+  const share = d?.shareGroup;
+  out[at] = FORMAT;
+  out.writeDoubleBE(m.expiresAt, at + EXPIRES_AT_OFFSET);
+  out.writeDoubleBE(m.receivedAt, at + 9);
+  out[at + 17] = m.qos | (m.retain ? F_RETAIN : 0) | (props ? F_PROPS : 0) | ((d?.qos ?? 0) << 4) | (d?.retain === true ? F_DELIVERY_RETAIN : 0) | (inflight ? F_INFLIGHT : 0);
+  out[at + 18] = (ids !== undefined ? X_SUB_IDS : 0) | (share !== undefined ? X_SHARE : 0) | (inflight?.state === 'pubrel' ? X_PUBREL : 0);
+  out.writeUInt16BE(inflight?.packetId ?? 0, at + 19);
+  let o = at + HEADER;
+  o = writeStr(out, o, m.topic, plan.topicLen);
+  o = writeStr(out, o, m.originClientId, plan.originLen);
+  o = writeStr(out, o, m.originNode, plan.nodeLen);
   if (ids !== undefined) {
     out.writeUInt16BE(ids.length, o);
     o += 2;
     for (const id of ids) { out.writeUInt32BE(id, o); o += 4; }
   }
-  if (share !== undefined) o = writeStr(out, o, share, strBytes(share));
+  if (share !== undefined) o = writeStr(out, o, share, plan.shareLen);
   if (props !== undefined) { out.writeUInt32BE(props.length, o); props.copy(out, o + 4); o += 4 + props.length; }
   out.writeUInt32BE(m.payload.length, o);
   m.payload.copy(out, o + 4);
+  return o + 4 + m.payload.length;
+}
+
+/** One encoding for a queued delivery (`inflight` undefined), an inflight entry, or a retained message. */
+function encodeEntry(m: Message, d: StoredDelivery | undefined, inflight: StoredInflight | undefined): Buffer {
+  const plan = planEntry(m, d);
+  const out = Buffer.allocUnsafe(plan.size);
+  writeEntry(out, 0, plan, m, d, inflight);
   return out;
+}
+
+/**
+ * Appends an entry to a growing byte buffer (the Redis store's write batches) without a buffer of
+ * its own; `reserve(n)` makes room for n more bytes and returns where they start.
+ */
+export function appendEntry(reserve: (n: number) => { buf: Buffer; at: number }, d: StoredDelivery, inflight: StoredInflight | undefined): number {
+  const plan = planEntry(d.message, d);
+  const { buf, at } = reserve(plan.size);
+  writeEntry(buf, at, plan, d.message, d, inflight);
+  return plan.size;
 }
 
 function writeStr(out: Buffer, o: number, s: string, len: number): number {

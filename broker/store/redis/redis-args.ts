@@ -1,29 +1,98 @@
 // Session writes as the arguments of the Redis scripts (redis-scripts.ts), and a session's state
 // back from a script's reply. Entries are binary (store-codec.ts): Redis strings are byte strings.
-import { decodeDelivery, decodeInflight, decodeRecord, decodeSubscription, encodeDelivery, encodeInflight, encodeRecord, encodeSubscription } from '../store-codec.js';
-import type { SessionState, SessionWrites } from '../store.js';
+import { appendEntry, decodeDelivery, decodeInflight, decodeRecord, decodeSubscription, encodeDelivery, encodeInflight, encodeRecord, encodeSubscription, StoreCodecError } from '../store-codec.js';
+import type { SessionState, SessionWrites, StoredDelivery, StoredInflight } from '../store.js';
 
 export type Arg = string | Buffer;
 
-/** fence, seq, then one op code and its operands per op (APPLY_SCRIPT). */
-export function encodeWrites(w: SessionWrites, out: Arg[]): void {
-  out.push(String(w.fence), String(w.seq));
-  for (const op of w.ops) {
-    switch (op.k) {
-      case 'push': out.push('P', encodeDelivery(op.delivery)); break;
-      case 'inflight': out.push('I', String(op.entry.packetId), encodeInflight(op.entry)); break;
-      case 'inflightDel': out.push('i', String(op.packetId)); break;
-      case 'shift': out.push('S', String(op.count)); break;
-      case 'incoming': out.push('N', String(op.packetId)); break;
-      case 'incomingDel': out.push('n', String(op.packetId)); break;
-      case 'sub': out.push('B', op.sub.filter, encodeSubscription(op.sub)); break;
-      case 'unsub': out.push('b', op.filter); break;
-      case 'clearQueue': out.push('C'); break;
-      case 'expireQueue': out.push('X', String(op.now)); break;
-      case 'record': out.push('R', encodeRecord(op.record), String(op.expiresAt)); break;
-      case 'replace': out.push('F', encodeRecord(op.state.record), String(op.expiresAt)); encodeFill(op.state, out); break;
-      case 'delete': out.push('D'); break;
+/** A byte buffer that grows, reused from batch to batch (its bytes are copied out per session). */
+class OpWriter {
+  buf = Buffer.allocUnsafe(64 << 10);
+  len = 0;
+
+  reserve = (n: number): { buf: Buffer; at: number } => {
+    if (this.len + n > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
     }
+    const at = this.len;
+    this.len += n;
+    return { buf: this.buf, at };
+  };
+
+  u8(v: number): void { const { buf, at } = this.reserve(1); buf[at] = v; }
+  u16(v: number): void { const { buf, at } = this.reserve(2); buf.writeUInt16BE(v, at); }
+  u32(v: number): void { const { buf, at } = this.reserve(4); buf.writeUInt32BE(v, at); }
+  f64(v: number): void { const { buf, at } = this.reserve(8); buf.writeDoubleBE(v, at); }
+
+  /** A string with a u16 or u32 length prefix. */
+  str(s: string, wide: boolean): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    if (!wide && n > 0xffff) throw new StoreCodecError(`string of ${n} bytes is too long to store`);
+    if (wide) this.u32(n); else this.u16(n);
+    const { buf, at } = this.reserve(n);
+    buf.write(s, at, n, 'utf8');
+  }
+
+  /** A delivery or inflight entry with its u32 length. */
+  entry(d: StoredDelivery, inflight: StoredInflight | undefined): void {
+    const lengthAt = this.len;
+    this.u32(0);
+    const n = appendEntry(this.reserve, d, inflight);
+    this.buf.writeUInt32BE(n, lengthAt);
+  }
+
+  /** The bytes written since `from`, copied (the buffer is reused). */
+  take(from: number): Buffer {
+    const out = Buffer.from(this.buf.subarray(from, this.len));
+    this.len = from;
+    return out;
+  }
+}
+
+const writer = new OpWriter();
+
+/** Op codes of the APPLY script (the byte values of these letters). */
+const OP = { push: 0x70, inflight: 0x68, inflightDel: 0x64, shift: 0x53, incoming: 0x4e, incomingDel: 0x6e, sub: 0x42, unsub: 0x62, clearQueue: 0x43, expireQueue: 0x58, record: 0x52, replace: 0x46, delete: 0x44 } as const;
+
+/** fence, seq, and every op of the batch in one binary argument (APPLY_SCRIPT): no argument or buffer per op. */
+export function encodeWrites(w: SessionWrites, out: Arg[]): void {
+  const from = writer.len;
+  try {
+    for (const op of w.ops) {
+      writer.u8(OP[op.k]);
+      switch (op.k) {
+        case 'push': writer.entry(op.delivery, undefined); break;
+        case 'inflight': writer.u16(op.entry.packetId); writer.entry(op.entry, op.entry); break;
+        case 'inflightDel': writer.u16(op.packetId); break;
+        case 'shift': writer.u32(op.count); break;
+        case 'incoming': case 'incomingDel': writer.u16(op.packetId); break;
+        case 'sub': writer.str(op.sub.filter, false); writer.str(encodeSubscription(op.sub), true); break;
+        case 'unsub': writer.str(op.filter, false); break;
+        case 'clearQueue': case 'delete': break;
+        case 'expireQueue': writer.f64(op.now); break;
+        case 'record': writer.str(encodeRecord(op.record), true); writer.f64(op.expiresAt); break;
+        case 'replace': {
+          const { state } = op;
+          writer.str(encodeRecord(state.record), true);
+          writer.f64(op.expiresAt);
+          writer.u32(state.subscriptions.length);
+          for (const sub of state.subscriptions) { writer.str(sub.filter, false); writer.str(encodeSubscription(sub), true); }
+          writer.u32(state.queue.length);
+          for (const d of state.queue) writer.entry(d, undefined);
+          writer.u32(state.inflight.length);
+          for (const e of state.inflight) { writer.u16(e.packetId); writer.entry(e, e); }
+          writer.u32(state.incomingQos2.length);
+          for (const id of state.incomingQos2) writer.u16(id);
+          break;
+        }
+      }
+    }
+    out.push(String(w.fence), String(w.seq), writer.take(from));
+  } catch (err) {
+    writer.len = from;
+    throw err;
   }
 }
 

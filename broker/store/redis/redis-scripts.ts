@@ -39,32 +39,61 @@ end
 `;
 
 /**
- * ARGV: fence, seq, then ops (see redis-store.ts encodeOps). 0: fenced (another owner), 2: this
- * batch was applied already (a resend), 1: applied. The session's keys then expire with it.
+ * ARGV: fence, seq, and the batch's ops in one binary string (redis-args.ts encodeWrites): one
+ * byte per op code, then its operands (u16/u32 big-endian, f64, length-prefixed strings). Runs of
+ * queue pushes, inflight puts and deletes become one command each. 0: fenced (another owner),
+ * 2: this batch was applied already (a resend), 1: applied. The session's keys expire with it.
  */
 export const APPLY_SCRIPT = `${SESSION_PRELUDE}
 local cur = redis.call('HMGET', KEYS[1], 'fence', 'seq')
 if cur[1] ~= ARGV[1] then return 0 end
 if tonumber(cur[2] or '0') >= tonumber(ARGV[2]) then return 2 end
-local i, n, persist = 3, #ARGV, false
-while i <= n do
-  local op = ARGV[i]
-  if op == 'P' then redis.call('RPUSH', KEYS[3], ARGV[i + 1]); i = i + 2
-  elseif op == 'I' then redis.call('HSET', KEYS[4], ARGV[i + 1], ARGV[i + 2]); i = i + 3
-  elseif op == 'i' then redis.call('HDEL', KEYS[4], ARGV[i + 1]); i = i + 2
-  elseif op == 'S' then redis.call('LTRIM', KEYS[3], ARGV[i + 1], -1); i = i + 2
-  elseif op == 'N' then redis.call('SADD', KEYS[5], ARGV[i + 1]); i = i + 2
-  elseif op == 'n' then redis.call('SREM', KEYS[5], ARGV[i + 1]); i = i + 2
-  elseif op == 'B' then redis.call('HSET', KEYS[2], ARGV[i + 1], ARGV[i + 2]); i = i + 3
-  elseif op == 'b' then redis.call('HDEL', KEYS[2], ARGV[i + 1]); i = i + 2
-  elseif op == 'C' then redis.call('DEL', KEYS[3]); i = i + 1
-  elseif op == 'X' then expireQueue(tonumber(ARGV[i + 1])); i = i + 2
-  elseif op == 'R' then redis.call('HSET', KEYS[1], 'rec', ARGV[i + 1], 'exp', ARGV[i + 2]); persist = true; i = i + 3
-  elseif op == 'F' then
-    clear(); redis.call('HSET', KEYS[1], 'rec', ARGV[i + 1], 'exp', ARGV[i + 2]); persist = true; i = fill(i + 3)
-  elseif op == 'D' then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]); return 1
-  else return redis.error_reply('meshmq: unknown store op ' .. tostring(op)) end
+local b = ARGV[3]
+local pos, len, persist = 1, #b, false
+local function u16() local v; v, pos = struct.unpack('>I2', b, pos); return v end
+local function u32() local v; v, pos = struct.unpack('>I4', b, pos); return v end
+local function f64() local v; v, pos = struct.unpack('>d', b, pos); return v end
+local function str(l) local s = string.sub(b, pos, pos + l - 1); pos = pos + l; return s end
+local run, runN, runOp = {}, 0, 0
+local function flush()
+  if runN == 0 then return end
+  local cmd, key = 'RPUSH', KEYS[3]
+  if runOp == 104 then cmd, key = 'HSET', KEYS[4] elseif runOp == 100 then cmd, key = 'HDEL', KEYS[4] end
+  for j = 1, runN, 4000 do redis.call(cmd, key, unpack(run, j, math.min(j + 3999, runN))) end
+  run, runN, runOp = {}, 0, 0
 end
+while pos <= len do
+  local op = string.byte(b, pos)
+  pos = pos + 1
+  if op == 112 or op == 104 or op == 100 then
+    if runOp ~= op then flush(); runOp = op end
+    if op == 104 or op == 100 then runN = runN + 1; run[runN] = u16() end
+    if op ~= 100 then runN = runN + 1; run[runN] = str(u32()) end
+  else
+    flush()
+    if op == 83 then redis.call('LTRIM', KEYS[3], u32(), -1)
+    elseif op == 78 then redis.call('SADD', KEYS[5], u16())
+    elseif op == 110 then redis.call('SREM', KEYS[5], u16())
+    elseif op == 66 then local f = str(u16()); redis.call('HSET', KEYS[2], f, str(u32()))
+    elseif op == 98 then redis.call('HDEL', KEYS[2], str(u16()))
+    elseif op == 67 then redis.call('DEL', KEYS[3])
+    elseif op == 88 then expireQueue(f64())
+    elseif op == 82 or op == 70 then
+      if op == 70 then clear() end
+      local r = str(u32())
+      redis.call('HSET', KEYS[1], 'rec', r, 'exp', string.format('%.0f', f64()))
+      persist = true
+      if op == 70 then
+        for j = 1, u32() do local f = str(u16()); redis.call('HSET', KEYS[2], f, str(u32())) end
+        for j = 1, u32() do redis.call('RPUSH', KEYS[3], str(u32())) end
+        for j = 1, u32() do local id = u16(); redis.call('HSET', KEYS[4], id, str(u32())) end
+        for j = 1, u32() do redis.call('SADD', KEYS[5], u16()) end
+      end
+    elseif op == 68 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]); return 1
+    else return redis.error_reply('meshmq: unknown store op ' .. tostring(op)) end
+  end
+end
+flush()
 redis.call('HSET', KEYS[1], 'seq', ARGV[2])
 ttl(tonumber(redis.call('HGET', KEYS[1], 'exp') or '0'), persist)
 return 1
