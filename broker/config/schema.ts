@@ -80,6 +80,11 @@ export const configSchema = z.strictObject({
     connectTimeoutMs: duration.min(100).default(10000),
     /** Replicas that must hold each write before it counts (Redis WAIT; single Redis or Sentinel). */
     minReplicas: z.number().int().min(0).max(16).default(0),
+    /**
+     * How long a write batch waits before it goes when none is in flight: a message its subscriber
+     * acknowledges meanwhile is never written (the QoS 1/2 ack waits this much longer at low load).
+     */
+    batchLingerMs: duration.max(100).default(1),
     /** A node that has not renewed its lease for this long is dead: survivors adopt its sessions and publish its wills. */
     leaseMs: duration.min(300).default(10000),
   }).prefault({}),

@@ -80,5 +80,6 @@ export const CONFIG_ENV_VARS: readonly ConfigEnvVar[] = [
   row('MESHMQ_REDIS_COMMAND_TIMEOUT_MS', 'store.commandTimeoutMs', 'integer', 'a Redis write not answered in this time fails (default 2000)'),
   row('MESHMQ_REDIS_CONNECT_TIMEOUT_MS', 'store.connectTimeoutMs', 'integer', 'how long the start waits for Redis (default 10000)'),
   row('MESHMQ_REDIS_MIN_REPLICAS', 'store.minReplicas', 'integer', 'replicas that must hold a write before it is acknowledged (Redis WAIT; default 0)'),
+  row('MESHMQ_STORE_BATCH_LINGER_MS', 'store.batchLingerMs', 'integer', 'how long a write batch waits when none is in flight (default 1; 0: end of turn)'),
   row('MESHMQ_STORE_LEASE_MS', 'store.leaseMs', 'integer', 'a node silent in the store this long is dead and its sessions adopted (default 10000)'),
 ];

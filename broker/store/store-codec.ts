@@ -98,14 +98,19 @@ function encodeEntry(m: Message, d: StoredDelivery | undefined, inflight: Stored
   return out;
 }
 
-/**
- * Appends an entry to a growing byte buffer (the Redis store's write batches) without a buffer of
- * its own; `reserve(n)` makes room for n more bytes and returns where they start.
- */
-export function appendEntry(reserve: (n: number) => { buf: Buffer; at: number }, d: StoredDelivery, inflight: StoredInflight | undefined): number {
+/** A growing byte buffer an entry can be appended to: `ensure(n)` makes room for n bytes at `len`. */
+export interface EntrySink {
+  buf: Buffer;
+  len: number;
+  ensure(n: number): void;
+}
+
+/** Appends an entry to a sink (the Redis store's write batches) without a buffer of its own; returns its size. */
+export function appendEntry(sink: EntrySink, d: StoredDelivery, inflight: StoredInflight | undefined): number {
   const plan = planEntry(d.message, d);
-  const { buf, at } = reserve(plan.size);
-  writeEntry(buf, at, plan, d.message, d, inflight);
+  sink.ensure(plan.size);
+  writeEntry(sink.buf, sink.len, plan, d.message, d, inflight);
+  sink.len += plan.size;
   return plan.size;
 }
 

@@ -11,12 +11,13 @@ export interface StoreJournalWiring {
   readonly logger: Logger;
   readonly now: () => number;
   readonly hooks: JournalHooks;
+  readonly lingerMs: number;
 }
 
 export function createStoreJournal(w: StoreJournalWiring): WriteJournal {
   const { metrics } = w;
   const journal = new WriteJournal({
-    store: w.store, logger: w.logger, now: w.now, hooks: w.hooks,
+    store: w.store, logger: w.logger, now: w.now, hooks: w.hooks, lingerMs: w.lingerMs,
     metrics: {
       batch(result, writes, seconds) {
         metrics.storeBatches.inc({ result });

@@ -92,6 +92,14 @@ describe('WriteJournal', () => {
       expect(batches).toEqual(['ok']);
       expect(await evalCalls() - before).toBe(3);
       expect((await store.loadSession('b'))?.state.queue).toHaveLength(300);
+      // A batch far larger than the encoder's first buffer (64 KiB) comes out whole.
+      const big = Buffer.alloc(2000, 0x62).toString();
+      const mark2 = journal.mark();
+      for (let i = 0; i < 200; i++) journal.push(subjects.get('c')!, delivery(`${i}:${big}`));
+      await journal.since(mark2);
+      const queue = (await store.loadSession('c'))?.state.queue ?? [];
+      expect(queue).toHaveLength(500);
+      expect(queue[499]?.message.payload.toString()).toBe(`199:${big}`);
       await journal.close();
     } finally {
       await store.close();

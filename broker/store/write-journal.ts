@@ -38,6 +38,8 @@ export interface WriteJournalDeps {
   readonly metrics?: JournalMetrics;
   /** Dirty sessions rewritten per batch besides those the batch touches. */
   readonly resyncPerBatch?: number;
+  /** How long a batch waits before it goes when none is in flight (0: at the end of the turn). */
+  readonly lingerMs?: number;
 }
 
 interface Batch {
@@ -191,8 +193,12 @@ export class WriteJournal {
   #schedule(): void {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
-    // After this turn's I/O callbacks: everything they queued goes in one batch.
-    setImmediate(() => { this.#scheduled = false; this.#flush(); });
+    const flush = (): void => { this.#scheduled = false; this.#flush(); };
+    // After this turn's I/O callbacks: everything they queued goes in one batch. With a linger the
+    // batch waits a little longer when nothing is in flight, so that a message its subscriber
+    // acknowledges meanwhile (a loopback or LAN round trip) is never written at all.
+    const linger = this.#d.lingerMs ?? 0;
+    if (linger > 0) setTimeout(flush, linger); else setImmediate(flush);
   }
 
   #newBatch(): Batch {
@@ -343,6 +349,7 @@ export class WriteJournal {
       for (const l of slot.listeners) l(outcome);
     }
     if (error === undefined && fenced.length === 0) batch.resolve?.();
-    else batch.reject?.(error ?? new StoreError(`the store refused writes of ${fenced.join(', ')}: another node owns them now`));
+    else if (error !== undefined) batch.reject?.(error instanceof StoreError ? error : new StoreError(`a store write failed: ${error.message}`, { cause: error }));
+    else batch.reject?.(new StoreError(`the store refused writes of ${fenced.join(', ')}: another node owns them now`));
   }
 }

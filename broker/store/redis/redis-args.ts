@@ -1,45 +1,44 @@
 // Session writes as the arguments of the Redis scripts (redis-scripts.ts), and a session's state
 // back from a script's reply. Entries are binary (store-codec.ts): Redis strings are byte strings.
-import { appendEntry, decodeDelivery, decodeInflight, decodeRecord, decodeSubscription, encodeDelivery, encodeInflight, encodeRecord, encodeSubscription, StoreCodecError } from '../store-codec.js';
+import { appendEntry, type EntrySink, decodeDelivery, decodeInflight, decodeRecord, decodeSubscription, encodeDelivery, encodeInflight, encodeRecord, encodeSubscription, StoreCodecError } from '../store-codec.js';
 import type { SessionState, SessionWrites, StoredDelivery, StoredInflight } from '../store.js';
 
 export type Arg = string | Buffer;
 
 /** A byte buffer that grows, reused from batch to batch (its bytes are copied out per session). */
-class OpWriter {
+class OpWriter implements EntrySink {
   buf = Buffer.allocUnsafe(64 << 10);
   len = 0;
 
-  reserve = (n: number): { buf: Buffer; at: number } => {
-    if (this.len + n > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-      this.buf.copy(bigger, 0, 0, this.len);
-      this.buf = bigger;
-    }
-    const at = this.len;
-    this.len += n;
-    return { buf: this.buf, at };
-  };
+  /** Room for n more bytes at `len` (no object per call: the hot path writes a few fields per op). */
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
 
-  u8(v: number): void { const { buf, at } = this.reserve(1); buf[at] = v; }
-  u16(v: number): void { const { buf, at } = this.reserve(2); buf.writeUInt16BE(v, at); }
-  u32(v: number): void { const { buf, at } = this.reserve(4); buf.writeUInt32BE(v, at); }
-  f64(v: number): void { const { buf, at } = this.reserve(8); buf.writeDoubleBE(v, at); }
+  u8(v: number): void { this.ensure(1); this.buf[this.len++] = v; }
+  u16(v: number): void { this.ensure(2); this.buf.writeUInt16BE(v, this.len); this.len += 2; }
+  u32(v: number): void { this.ensure(4); this.buf.writeUInt32BE(v, this.len); this.len += 4; }
+  f64(v: number): void { this.ensure(8); this.buf.writeDoubleBE(v, this.len); this.len += 8; }
 
   /** A string with a u16 or u32 length prefix. */
   str(s: string, wide: boolean): void {
     const n = Buffer.byteLength(s, 'utf8');
     if (!wide && n > 0xffff) throw new StoreCodecError(`string of ${n} bytes is too long to store`);
     if (wide) this.u32(n); else this.u16(n);
-    const { buf, at } = this.reserve(n);
-    buf.write(s, at, n, 'utf8');
+    this.ensure(n);
+    this.buf.write(s, this.len, n, 'utf8');
+    this.len += n;
   }
 
   /** A delivery or inflight entry with its u32 length. */
   entry(d: StoredDelivery, inflight: StoredInflight | undefined): void {
     const lengthAt = this.len;
     this.u32(0);
-    const n = appendEntry(this.reserve, d, inflight);
+    // Measured first: appending may move the bytes to a larger buffer.
+    const n = appendEntry(this, d, inflight);
     this.buf.writeUInt32BE(n, lengthAt);
   }
 
