@@ -22,8 +22,10 @@ import type { ConnectionContext, ListenerKind, TrafficStats } from './protocol/c
 import { ReasonCode } from './protocol/reason-codes.js';
 import type { BrokerClusterHooks, SessionSnapshot, SessionTakeOver } from './session/cluster-seam.js';
 import { Dispatcher } from './session/dispatcher.js';
+import { SessionHandoff } from './session/session-handoff.js';
+import { BrokerDrainSide } from './broker-drain-side.js';
 import { SessionRegistry } from './session/session-registry.js';
-import type { Session, SessionContext } from './session/session.js';
+import type { SessionContext } from './session/session.js';
 import { adoptSession } from './session/session-adoption.js';
 import { NodeLiveness } from './session/node-liveness.js';
 import type { Store } from './store/store.js';
@@ -76,6 +78,8 @@ export interface Broker {
   getClient(clientId: string): ClientInfo | undefined;
   kickClient(clientId: string): boolean;
   listSubscriptions(): Array<{ clientId: string; filter: string; qos: QoS }>;
+  /** Up to `limit` distinct filters subscribed here, and how many there are (a single node's routes). */
+  localFilters(limit: number): { filters: string[]; total: number };
   /**
    * A message a peer forwarded: local non-shared subscribers, and only the shared groups listed.
    * Returns the wait for what it wrote for persistent sessions (the peer's ack waits on it), or undefined.
@@ -94,6 +98,9 @@ export interface Broker {
   applyRetainedFromPeer(message: Message): void;
   /** Every retained message held here (for a joining node's snapshot). */
   retainedMessages(): Iterable<Message>;
+
+  /** What a drain (broker/drain) and the cluster's session hand-off do with this broker. */
+  readonly drainSide: BrokerDrainSide;
 }
 
 /** Keep-alive and connect-timeout resolution. */
@@ -139,6 +146,8 @@ class MeshBroker implements Broker {
   #sys: SysPublisher | undefined;
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #startedAt = 0;
+  readonly #handoff: SessionHandoff;
+  readonly drainSide: BrokerDrainSide;
 
   constructor(deps: BrokerDeps) {
     this.#deps = deps;
@@ -179,12 +188,19 @@ class MeshBroker implements Broker {
       table: this.#table, sessions: this.#registry, retained: this.#retained, authorizer, metrics, journal: this.#journal, remoteRouter,
       logger, now: this.#now, ...(cluster === undefined ? {} : { retainedChanged: (m: Message) => cluster.retainedChanged(m) }),
     });
+    this.#handoff = new SessionHandoff({
+      nodeName: this.nodeName, registry: this.#registry, metrics, logger: logger.child({ component: 'handoff' }), now: this.#now,
+      transport: () => cluster?.handoff,
+    });
     this.#ctx = {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
       logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, journal: this.#journal, storeOwner: this.#storeOwner, table: this.#table,
       registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, refusalLog: new LogThrottle(REFUSAL_LOG_MS), lingering: lingerBudgetFor(config.limits.maxConnections), tick: () => this.#sweep?.tick ?? 0,
-      connectionClosed: (c) => this.#connectionClosed(c),
+      connectionClosed: (c) => this.#connectionClosed(c), handoff: this.#handoff, admission: { refuseReason: undefined, disconnectReason: undefined },
     };
+    this.drainSide = new BrokerDrainSide({
+      ctx: this.#ctx, handoff: this.#handoff, flushConnected: (ms) => this.#drainConnectedSessions(Math.min(ms, STOP_DRAIN_MS), true),
+    });
     metrics.gauge('meshmq_connections', 'Connected MQTT clients', () => this.#ctx.clients.size);
     metrics.gauge('meshmq_sessions', 'Sessions held by this node (connected or not)', () => this.#registry.size);
     metrics.gauge('meshmq_subscriptions', 'Subscriptions of local sessions', () => this.#table.size);
@@ -252,7 +268,7 @@ class MeshBroker implements Broker {
     }
     // What connected subscribers are already owed (queued behind their inflight window, or sent
     // and not yet acknowledged) gets a bounded moment to reach them before they are told to go.
-    await this.#drainConnectedSessions(STOP_DRAIN_MS);
+    await this.#drainConnectedSessions(STOP_DRAIN_MS, false);
     // A durable store keeps every session as it is now, wills included; this node lets go of them.
     if (this.#deps.store.durable) this.#registry.releaseAllForShutdown();
     // [MQTT-3.14] v5 clients learn why: 0x8B Server shutting down.
@@ -267,6 +283,7 @@ class MeshBroker implements Broker {
     clearInterval(this.#retainedSweep);
     this.#flushCounters();
     this.#registry.close();
+    this.#handoff.close();
     await this.#journal.close();
     // Survivors adopt at once what this node held (its lease ends now rather than lapsing).
     await this.#liveness?.stop().catch((err: unknown) => this.#deps.logger.warn('ending the store lease failed (it lapses by itself)', { err }));
@@ -282,12 +299,14 @@ class MeshBroker implements Broker {
     return this.#journal.up;
   }
 
-  async #drainConnectedSessions(timeoutMs: number): Promise<void> {
+  /** `onlyEnding`: only sessions that end with their connection (a drain hands the others over). */
+  async #drainConnectedSessions(timeoutMs: number, onlyEnding: boolean): Promise<void> {
     const deadline = this.#now() + timeoutMs;
     const owed = (): boolean => {
       for (const c of this.#ctx.clients.values()) {
         const s = c.session;
-        if (s !== undefined && s.connected && (s.queuedCount > 0 || s.inflightCount > 0)) return true;
+        if (s === undefined || (onlyEnding && s.persistent)) continue;
+        if (s.connected && (s.queuedCount > 0 || s.inflightCount > 0)) return true;
       }
       return false;
     };
@@ -333,6 +352,15 @@ class MeshBroker implements Broker {
     return [...this.#table.all()].map((s) => ({ clientId: s.clientId, filter: s.filter, qos: s.qos }));
   }
 
+  localFilters(limit: number): { filters: string[]; total: number } {
+    const filters = new Set<string>();
+    for (const s of this.#table.all()) {
+      if (filters.size >= limit) break;
+      filters.add(s.filter);
+    }
+    return { filters: [...filters].sort(), total: this.#table.filterCount };
+  }
+
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined {
     const mark = this.#journal.mark();
     this.#dispatcher.deliverFromPeer(message, options?.sharedGroups);
@@ -363,22 +391,27 @@ class MeshBroker implements Broker {
     return await this.#evictNow(clientId);
   }
 
-  async takeOverSession(clientId: string, claimant: string | undefined): Promise<SessionTakeOver> {
+  async takeOverSession(clientId: string, claimant: string | undefined, claimantNode?: string): Promise<SessionTakeOver> {
     await new Promise<void>((resolve) => setImmediate(resolve)); // as in evictSession
     // A client id does not let one user act as another, across nodes as on one (handle-connect.ts):
     // decided and acted on in one turn, so the connection checked is the one closed.
     const connection = this.#ctx.clients.get(clientId);
     if (connection !== undefined && connection.username !== claimant) return { refused: true };
-    return { refused: false, live: connection !== undefined, snapshot: await this.#evictNow(clientId) };
+    return { refused: false, live: connection !== undefined, snapshot: await this.#evictNow(clientId, claimantNode) };
   }
 
-  async #evictNow(clientId: string): Promise<SessionSnapshot | null> {
+  async #evictNow(clientId: string, claimantNode?: string): Promise<SessionSnapshot | null> {
     const connection = this.#ctx.clients.get(clientId);
     if (connection !== undefined) {
       // Counted by the cluster node (takeovers{scope="cluster"}), once per session given up, live or not.
       // As a local takeover: the will goes out if the session ends with this connection [MQTT-3.1.4-3].
-      connection.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', true);
+      // A draining node moves its clients rather than losing them to another connection: v5 0x8B/0x9C.
+      const drainReason = this.#ctx.admission.disconnectReason;
+      if (drainReason === undefined) connection.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', true);
+      else connection.disconnect(drainReason, 'draining', true);
     }
+    // A node that takes relays gets one: nothing that still reaches this node for the session is lost.
+    if (claimantNode !== undefined && this.#handoff.canRelayTo(claimantNode)) return await this.#handoff.relayOut(clientId, claimantNode);
     return await this.#registry.handOver(clientId);
   }
 
@@ -447,7 +480,8 @@ class MeshBroker implements Broker {
 
   #publishWill(will: Message, username: string | undefined): void {
     // The will is published now, as a message of its client [MQTT-3.1.2-8].
-    const message = createMessage({ ...will, receivedAt: this.#now() });
+    // Published by this node now (it may have come here with its session): numbered as this node's.
+    const message = createMessage({ ...will, receivedAt: this.#now(), originNode: this.nodeName, originSeq: this.#dispatcher.nextOriginSeq() });
     const identity = { clientId: will.originClientId, username };
     if (!this.#deps.authorizer.canPublish(identity, will.topic)) return;
     this.#dispatcher.publish(message).forwarded?.catch((err: unknown) => this.#deps.logger.warn('will forwarding failed', { err }));

@@ -11,16 +11,21 @@ import { createBroker, type Broker, type BrokerDeps } from './broker.js';
 import { createBrokerCallbacks, createClusterHooks, type ClusterBrokerSide, type ClusterHooks } from './cluster/broker-cluster-hooks.js';
 import { ClusterConfigError, ClusterNode } from './cluster/cluster-node.js';
 import { clusterSysExtras } from './cluster/cluster-sys-values.js';
+import { createNodeIdentity } from './cluster/node-identity.js';
 import { defaultNodeName } from './cluster/node-name.js';
 import { runShutdown } from './cli/graceful-shutdown.js';
 import { PASSWD_USAGE, UsageError, runPasswd } from './cli/passwd.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { CONFIG_ENV_VARS, CONFIG_FILE_ENV } from './contract/config-env.js';
 import type { Config } from './config/schema.js';
+import { DrainController } from './drain/drain-controller.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { ApiError } from './http/api-error.js';
 import { createClusterRoutes, type ClusterAdminTarget } from './http/cluster-routes.js';
+import { createDrainRoutes } from './http/drain-routes.js';
 import { HttpServer } from './http/http-server.js';
+import { createLocalClusterTarget } from './http/local-cluster-target.js';
+import { decideReadiness } from './http/readiness.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createBrokerMetrics } from './metrics/broker-metrics.js';
 import { createMemoryStore } from './store/memory-store.js';
@@ -31,8 +36,11 @@ import type { Store } from './store/store.js';
 
 const USAGE = 'usage: meshmq [start] [--config FILE]\n       meshmq passwd [--user NAME] < password\n' +
   'Configuration: a YAML/JSON file (--config or MESHMQ_CONFIG) and MESHMQ_* variables (listed below with --help).';
-/** Kubernetes waits 30 s by default before SIGKILL; finish well inside it. */
-const SHUTDOWN_TIMEOUT_MS = 20000;
+/**
+ * After the drain (drain.timeoutMs), what stopping the broker may take: owed messages (2 s), sockets
+ * flushing (3 s), the rest. Kubernetes waits 30 s by default before SIGKILL: 20 s + 8 s fit.
+ */
+const STOP_AFTER_DRAIN_MS = 8000;
 const EXIT_CONFIG = 2;
 /** The configured store cannot be reached at start. */
 const EXIT_STORE = 3;
@@ -97,26 +105,44 @@ async function start(argv: readonly string[]): Promise<void> {
     } : {}),
   };
   const broker = createBroker(deps);
-
+  const drain = new DrainController({
+    nodeName: config.nodeName, broker: broker.drainSide, cluster: () => node, logger: logger.child({ component: 'drain' }), metrics, now: Date.now,
+    timeoutMs: config.drain.timeoutMs,
+  });
+  const shutdown = { started: false };
   const http = config.listeners.http.enabled
     ? new HttpServer({
       host: config.bind, port: config.listeners.http.port, nodeName: config.nodeName,
-      isReady: () => broker.isReady() && (!clustered || (node?.joined() ?? false)) && broker.storeAvailable(),
-      notReadyReason: () => (broker.isReady() && !broker.storeAvailable() ? 'store_unavailable' : undefined),
+      readiness: () => decideReadiness({
+        shuttingDown: shutdown.started, drain: drain.state, listening: broker.isReady(),
+        cluster: clustered ? { joined: node?.joined() ?? false, waiting: node?.joinWaiting() ?? [] } : undefined,
+        storeUp: broker.storeAvailable(),
+      }),
       metrics: metrics.registry,
-      routes: [...createAdminRoutes(broker), ...(clustered ? createClusterRoutes(clusterAdmin(() => node)) : [])],
+      routes: [
+        ...createAdminRoutes(broker),
+        ...createClusterRoutes(clustered ? clusterAdmin(() => node) : createLocalClusterTarget({
+          ...createNodeIdentity(config.nodeName, Date.now()), draining: () => drain.state !== 'serving',
+          sessions: () => broker.drainSide.sessionCount(), localFilters: (limit) => broker.localFilters(limit),
+        })),
+        ...createDrainRoutes(drain, (err) => logger.error('drain failed', { err })),
+      ],
       apiToken: config.auth.apiToken, logger: logger.child({ component: 'http' }),
     })
     : undefined;
 
-  installSignalHandlers(logger, broker, () => node, http, store);
+  installSignalHandlers({ logger, broker, node: () => node, http, store, drain, shutdown, stopTimeoutMs: config.drain.timeoutMs + STOP_AFTER_DRAIN_MS });
   try {
     // HTTP first: /healthz answers while the listeners come up, /readyz says 503 until they are (and joined).
     const httpAddress = await http?.start();
     if (clustered) {
       const clusterBroker = broker as unknown as ClusterBrokerSide;
       const callbacks = createBrokerCallbacks(() => clusterBroker, (seam) => logger.error('the broker lacks a cluster seam; that cluster feature is off', { seam }));
-      node = await ClusterNode.start({ config, logger, metrics, now: Date.now, ...callbacks, refuseUnreachable: store.durable });
+      node = await ClusterNode.start({
+        config, logger, metrics, now: Date.now, ...callbacks, handoffBroker: () => broker.drainSide, refuseUnreachable: store.durable,
+        localStatus: () => ({ draining: drain.state !== 'serving', sessions: broker.drainSide.sessionCount() }),
+        onHandoffRefused: (peer, clientIds) => drain.refused(peer, clientIds),
+      });
       await broker.start();
       node.retained.seed(clusterBroker.retainedMessages?.() ?? []);
     } else {
@@ -166,24 +192,35 @@ async function createStore(config: Config, logger: Logger): Promise<Store> {
   });
 }
 
-function installSignalHandlers(logger: Logger, broker: Broker, node: () => ClusterNode | undefined, http: HttpServer | undefined, store: Store): void {
+interface ShutdownParts {
+  logger: Logger; broker: Broker; node: () => ClusterNode | undefined; http: HttpServer | undefined; store: Store;
+  drain: DrainController; shutdown: { started: boolean }; stopTimeoutMs: number;
+}
+
+/**
+ * SIGTERM/SIGINT: a serving node drains first (sessions to the other nodes, then it leaves the mesh);
+ * a node already drained (POST /api/v1/drain) stops at once. Then the broker, HTTP and store stop.
+ */
+function installSignalHandlers(p: ShutdownParts): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
-      logger.warn('second signal: exiting now', { signal });
+      p.logger.warn('second signal: exiting now', { signal });
       process.exit(EXIT_SIGNAL_BASE + os.constants.signals[signal]);
     }
     stopping = true;
-    logger.info('shutting down', { signal, timeoutMs: SHUTDOWN_TIMEOUT_MS });
+    p.logger.info('shutting down', { signal, drain: p.drain.state, timeoutMs: p.stopTimeoutMs });
     void runShutdown([
-      { name: 'drain', run: () => http?.setDraining() },
-      // Peers drop this node (and its routes) at once instead of suspecting it for seconds.
-      { name: 'cluster', run: () => node()?.leave() },
-      { name: 'broker', run: () => broker.stop() },
-      { name: 'http', run: () => http?.close() },
-      { name: 'store', run: () => store.close() },
-    ], SHUTDOWN_TIMEOUT_MS, logger).then((result) => {
-      if (result.ok) logger.info('stopped');
+      // Ends when drained: immediately when it already was, else once sessions are handed over (bounded).
+      { name: 'drain', run: () => p.drain.start('signal') },
+      { name: 'readiness', run: () => { p.shutdown.started = true; } },
+      // Already left when drained; a node whose drain failed still tells its peers it goes.
+      { name: 'cluster', run: () => p.node()?.leave() },
+      { name: 'broker', run: () => p.broker.stop() },
+      { name: 'http', run: () => p.http?.close() },
+      { name: 'store', run: () => p.store.close() },
+    ], p.stopTimeoutMs, p.logger).then((result) => {
+      if (result.ok) p.logger.info('stopped');
       process.exit(result.ok ? 0 : 1);
     });
   };

@@ -4,6 +4,7 @@
 // may be created first: each call goes through a getter of the other.
 import type { Message } from '../routing/message.js';
 import type { RemoteRouter } from '../routing/remote-router.js';
+import type { StoredDelivery } from '../store/store.js';
 import type { ClusterNode } from './cluster-node.js';
 import type { PeerDelivery } from './forwarder.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
@@ -20,6 +21,12 @@ export interface ClusterHooks {
   claimSession(clientId: string, username: string | undefined): Promise<SessionClaimResult>;
   releaseSession(clientId: string): void;
   retainedChanged(message: Message): void;
+  /** Relays and import acknowledgements (the broker's HandoffTransport, session-handoff.ts). */
+  readonly handoff: {
+    relayCapable(node: string): boolean;
+    sendRelay(node: string, clientId: string, delivery: StoredDelivery, hops: number): boolean;
+    imported(clientId: string, from: string, relay: number): void;
+  };
 }
 
 /** What the cluster calls on the broker (broker.ts additions for the cluster). */
@@ -28,7 +35,7 @@ export interface ClusterBrokerSide {
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined | void;
   evictSession?(clientId: string): Promise<SessionSnapshotLike | null>;
   /** Refuses a claim of another user than a live connection's, else evicts (broker.ts takeOverSession). */
-  takeOverSession?(clientId: string, claimant: string | undefined): Promise<SessionTakeOverLike>;
+  takeOverSession?(clientId: string, claimant: string | undefined, claimantNode?: string): Promise<SessionTakeOverLike>;
   applyRetainedFromPeer?(message: Message): void;
   retainedMessages?(): Iterable<Message>;
 }
@@ -59,13 +66,18 @@ export function createClusterHooks(getNode: () => ClusterNode | undefined): Clus
     },
     releaseSession: (clientId) => node('releaseSession').takeover.release(clientId),
     retainedChanged: (message) => node('retainedChanged').retained.localChanged(message),
+    handoff: {
+      relayCapable: (n) => getNode()?.handoff.relayCapable(n) ?? false,
+      sendRelay: (n, clientId, delivery, hops) => getNode()?.handoff.sendRelay(n, clientId, delivery, hops) ?? false,
+      imported: (clientId, from, relay) => getNode()?.handoff.imported(clientId, from, relay),
+    },
   };
 }
 
 /** The ClusterNode callbacks that reach the broker; `missing` reports a seam the broker lacks, once per name. */
 export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undefined, missing: (seam: string) => void): {
   onMessage(message: Message, delivery: PeerDelivery): Promise<void> | undefined | void;
-  evictSession(clientId: string, claimant: string | null): Promise<EvictResult>;
+  evictSession(clientId: string, claimant: string | null, claimantNode: string): Promise<EvictResult>;
   applyRetained(message: Message): void;
 } {
   const reported = new Set<string>();
@@ -81,10 +93,10 @@ export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undef
       if (delivery.sharedGroups.size === 0) return broker.deliverFromPeer(message);
       return broker.deliverFromPeer(message, { sharedGroups: [...delivery.sharedGroups] });
     },
-    async evictSession(clientId, claimant) {
+    async evictSession(clientId, claimant, claimantNode) {
       const broker = getBroker();
       if (broker?.takeOverSession !== undefined) {
-        const result = await broker.takeOverSession(clientId, claimant ?? undefined);
+        const result = await broker.takeOverSession(clientId, claimant ?? undefined, claimantNode);
         if (result.refused) return result;
         return { refused: false, live: result.live, snapshot: result.snapshot === null ? null : encodeSnapshot(result.snapshot) };
       }

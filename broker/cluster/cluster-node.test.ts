@@ -30,12 +30,13 @@ function makeConfig(name: string, host: string, port: number, cluster: Record<st
   return { ...parsed, nodeName: name };
 }
 
-async function startNode(name: string, host: string, port: number, cluster: Record<string, unknown>, tuning: Partial<ClusterTuning> = {}): Promise<TestNode> {
+async function startNode(name: string, host: string, port: number, cluster: Record<string, unknown>, tuning: Partial<ClusterTuning> = {}, status?: () => { draining: boolean; sessions: number }): Promise<TestNode> {
   const inbox: Array<[Message, PeerDelivery]> = [];
   const metrics = createBrokerMetrics({ defaultMetrics: false });
   const node = await ClusterNode.start({
     config: makeConfig(name, host, port, cluster), logger: silentLogger, metrics, now: Date.now,
     onMessage: (m, d) => { inbox.push([m, d]); }, tuning: { reconnectBaseMs: 20, reconnectMaxMs: 200, ...tuning },
+    ...(status ? { localStatus: status } : {}),
   });
   started.push(node);
   return { node, inbox, metrics, host };
@@ -175,7 +176,7 @@ describe('ClusterNode', () => {
     const total = 8000;
     const deadline = Date.now() + 20000;
     for (let i = 0; i < total && Date.now() < deadline; i++) {
-      n0!.node.router.forward(publish('load', 0, { payload }));
+      void n0!.node.router.forward(publish('load', 0, { payload }));
       // Paced by the fast peer only, as a publisher is by its own socket: the slow one must not matter.
       if (i % 50 === 49) { await toFast.whenWritable(); await new Promise((r) => setImmediate(r)); }
     }
@@ -184,5 +185,28 @@ describe('ClusterNode', () => {
     expect(dropped).toBeGreaterThan(0);
     expect(slow!.inbox.length).toBeLessThan(total);
     expect(n0!.node.peerConnection('n1')!.bufferedBytes).toBeLessThan(soft + 2048);
+  });
+
+  it('heartbeats carry joined, draining and sessions into every view; a draining or excluded peer takes no sessions', async () => {
+    const hosts = ['127.0.3.80', '127.0.3.81', '127.0.3.82'];
+    const port = await freePort(hosts[0]);
+    const seeds = hosts.map((h) => `${h}:${port}`);
+    const state = [{ draining: false, sessions: 3 }, { draining: false, sessions: 0 }, { draining: false, sessions: 7 }];
+    const nodes = await Promise.all(hosts.map((h, i) => startNode(`n${i}`, h, port, { discovery: 'static', seeds }, {}, () => state[i]!)));
+    await waitFor(fullMesh(nodes), { what: 'full mesh' });
+    const entry = (viewer: number, node: string) => nodes[viewer]!.node.view().nodes.find((e) => e.node === node);
+    await waitFor(() => entry(0, 'n2')?.sessions === 7 && entry(0, 'n2')?.joined === true, { what: "n2's state in n0's view" });
+    expect(entry(0, 'n0')).toMatchObject({ self: true, joined: true, draining: false, sessions: 3 });
+    expect(nodes[0]!.node.handoffCandidates(new Set()).sort()).toEqual(['n1', 'n2']);
+    expect(nodes[0]!.node.handoffCandidates(new Set(['n1']))).toEqual(['n2']);
+    // n2 starts draining: announced at once, not at the next heartbeat.
+    state[2] = { draining: true, sessions: 7 };
+    nodes[2]!.node.announceStatus();
+    await waitFor(() => entry(0, 'n2')?.draining === true && entry(1, 'n2')?.draining === true, { what: 'n2 draining in the views' });
+    expect(nodes[0]!.node.handoffCandidates(new Set())).toEqual(['n1']);
+    // It leaves: gone from the others' views, and its own view is itself alone.
+    await nodes[2]!.node.leave({ waitForPeersMs: 2000 });
+    await waitFor(() => entry(0, 'n2') === undefined && entry(1, 'n2') === undefined, { what: 'n2 gone' });
+    expect(nodes[2]!.node.view().nodes.map((e) => e.node)).toEqual(['n2']);
   });
 });

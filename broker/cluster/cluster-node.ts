@@ -13,7 +13,9 @@ import type { Discovery } from './discovery.js';
 import { DnsDiscovery } from './dns-discovery.js';
 import { encodeControl, FRAME_KIND, FrameError } from './frame-codec.js';
 import { Forwarder, type PeerDelivery } from './forwarder.js';
-import { Membership } from './membership.js';
+import { HandoffLink, type HandoffBroker } from './handoff-link.js';
+import { LeaveHandshake } from './leave-handshake.js';
+import { Membership, type NodeStatus } from './membership.js';
 import { Mesh, type MeshTls } from './mesh.js';
 import { createNodeIdentity, type NodeIdentity } from './node-identity.js';
 import type { PeerConnection } from './peer-connection.js';
@@ -25,6 +27,7 @@ import { SessionTakeover } from './session-takeover.js';
 import type { EvictResult } from './takeover-machine.js';
 import { SharedRoutePolicy } from './shared-route-policy.js';
 import { StaticDiscovery } from './static-discovery.js';
+import { parseDelivery } from '../session/session-snapshot.js';
 
 export class ClusterConfigError extends Error {
   constructor(message: string, options?: ErrorOptions) { super(message, options); this.name = 'ClusterConfigError'; }
@@ -42,11 +45,18 @@ export interface ClusterNodeDeps {
   /**
    * Session takeover by a claim of user `claimant` (null: anonymous): refused when a live local
    * connection belongs to another user, else close it (0x8E), drop the session and return its snapshot.
+   * `claimantNode`: where the session goes (a node that takes relays gets one, session-handoff.ts).
    */
-  readonly evictSession?: (clientId: string, claimant: string | null) => EvictResult | PromiseLike<EvictResult>;
+  readonly evictSession?: (clientId: string, claimant: string | null, claimantNode: string) => EvictResult | PromiseLike<EvictResult>;
   /** A peer's retained set/delete (empty payload) won last-writer-wins: apply it without replicating it again. */
   readonly applyRetained?: (message: Message) => void;
   readonly onMembershipChange?: (peer: NodeIdentity, state: PeerState | 'gone', previous: PeerState | undefined) => void;
+  /** The broker's side of session hand-off (relays, adopting a drained node's sessions). */
+  readonly handoffBroker?: () => HandoffBroker | undefined;
+  /** What this node says of itself besides being joined: draining, sessions held (heartbeats, view). */
+  readonly localStatus?: () => Omit<NodeStatus, 'joined'>;
+  /** A peer refused sessions this node asked it to take (the drain tries another). */
+  readonly onHandoffRefused?: (node: string, clientIds: string[]) => void;
   /** Overrides the discovery built from the config (tests, embedders). */
   readonly discovery?: Discovery;
   /** Tuning, defaults in parentheses. */
@@ -63,12 +73,13 @@ export interface ClusterTuning {
   reconnectMaxMs: number; // (10000)
   snapshotChunk: number; // (5000) filters per snapshot frame
   joinTimeoutMs: number; // (5000) a discovered peer unreachable this long after start does not hold back readiness
+  barrierTimeoutMs: number; // (5000) a route barrier (hand-off) waits this long for a silent peer
 }
 
 const DEFAULT_TUNING: ClusterTuning = {
   handshakeTimeoutMs: 5000, ackTimeoutMs: 10000, takeoverTimeoutMs: 3000, softLimitBytes: 8 << 20,
   hardLimitBytes: 64 << 20, reconnectBaseMs: 200, reconnectMaxMs: 10000, snapshotChunk: 5000,
-  joinTimeoutMs: 5000,
+  joinTimeoutMs: 5000, barrierTimeoutMs: 5000,
 };
 
 export class ClusterNode {
@@ -77,6 +88,7 @@ export class ClusterNode {
   readonly router: ClusterRemoteRouter;
   readonly takeover: SessionTakeover;
   readonly retained: RetainedSync;
+  readonly handoff: HandoffLink;
   readonly #mesh: Mesh;
   readonly #discovery: Discovery;
   readonly #membership: Membership;
@@ -87,8 +99,9 @@ export class ClusterNode {
   readonly #joinTimeoutMs: number;
   #joined = false;
   #closed = false;
+  readonly #leaving = new LeaveHandshake();
 
-  private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: { routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover; router: ClusterRemoteRouter; retained: RetainedSync }, log: Logger, now: () => number, joinTimeoutMs: number) {
+  private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: { routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover; router: ClusterRemoteRouter; retained: RetainedSync; handoff: HandoffLink }, log: Logger, now: () => number, joinTimeoutMs: number) {
     this.identity = identity;
     this.#mesh = mesh;
     this.#discovery = discovery;
@@ -99,6 +112,7 @@ export class ClusterNode {
     this.takeover = parts.takeover;
     this.router = parts.router;
     this.retained = parts.retained;
+    this.handoff = parts.handoff;
     this.#log = log;
     this.#now = now;
     this.#joinTimeoutMs = joinTimeoutMs;
@@ -118,6 +132,7 @@ export class ClusterNode {
 
     // Parts refer to each other through these late-bound references; all are set before the mesh starts.
     let mesh: Mesh | undefined;
+    let self: ClusterNode | undefined;
     const routes = new RouteTable();
     const connection = (name: string): PeerConnection | undefined => mesh?.get(name);
     const connected = (): PeerConnection[] => (mesh ? [...mesh.connections()] : []);
@@ -129,21 +144,35 @@ export class ClusterNode {
       evict: deps.evictSession ?? (() => ({ refused: false, snapshot: null, live: false })),
       onEvicted: () => metrics.takeovers.inc({ scope: 'cluster' }),
       onEvictError: (clientId, err) => log.error('evicting a session for a takeover failed; granted without it', { clientId, err }),
+      onHandedOn: (clientId, to) => deps.handoffBroker?.()?.handedOn(clientId, to),
     });
     const retained = new RetainedSync({ self: identity.name, logger: log, now, peers: connected, apply: deps.applyRetained ?? (() => undefined) });
+    const localStatus = (): NodeStatus => ({ joined: self?.joined() ?? false, draining: false, sessions: 0, ...deps.localStatus?.() });
     const membership = new Membership(
-      { identity, address, timings: c, now, logger: log },
+      { identity, address, timings: c, now, logger: log, status: localStatus },
       {
         onStateChange: (peer, state, previous) => deps.onMembershipChange?.(peer, state, previous),
         onLifeEnded: (peer, why) => {
           const dropped = sync.dropOwner(peer.name);
-          forwarder.peerDown(peer.name);
+          // A leaver still answers what it was sent before its leave (it waits for our bye): those
+          // forwards fail only if the connection closes first (onPeerDown).
+          if (why !== 'left') forwarder.peerDown(peer.name);
           takeover.peerDown(peer.name);
           log.info('dropped what a node owned', { peer: peer.name, incarnation: peer.incarnation, why, routes: dropped });
           if (why !== 'restarted') deps.onMembershipChange?.(peer, 'gone', undefined);
         },
       },
     );
+    const handoff = new HandoffLink({
+      self: identity.name, connection, connected, takeover, logger: log, now, barrierTimeoutMs: t.barrierTimeoutMs,
+      isCapable: (n) => membership.statusOf(n) !== undefined,
+      isRouteSynced: (n) => sync.isSynced(n),
+      isDraining: () => localStatus().draining,
+      broker: deps.handoffBroker ?? (() => undefined),
+      parseDelivery,
+      ...(deps.onHandoffRefused ? { onRefused: deps.onHandoffRefused } : {}),
+      onBye: (n) => self?.byeFrom(n),
+    });
     const shared = new SharedRoutePolicy(identity.name);
     const router = new ClusterRemoteRouter({ self: identity.name, table: routes, sync, forwarder, shared, metrics, isReachable: (n) => connection(n) !== undefined });
     mesh = await Mesh.start({
@@ -152,16 +181,25 @@ export class ClusterNode {
       backoff: { baseMs: t.reconnectBaseMs, maxMs: t.reconnectMaxMs }, logger: log, metrics, now,
     }, {
       onPeerUp: (conn) => { membership.peerUp(conn); sync.peerUp(conn); retained.peerUp(conn); },
-      onPeerDown: (peer) => { membership.peerDown(peer); sync.peerDown(peer.name); retained.peerDown(peer.name); forwarder.peerDown(peer.name); takeover.peerDown(peer.name); },
+      onPeerDown: (peer) => {
+        membership.peerDown(peer); sync.peerDown(peer.name); retained.peerDown(peer.name); forwarder.peerDown(peer.name); takeover.peerDown(peer.name);
+        handoff.peerDown(peer.name); self?.byeFrom(peer.name);
+      },
       onFrame: (conn, kind, body) => {
         if (kind === FRAME_KIND.forward) { forwarder.handleForward(conn, body); return; }
         if (kind === FRAME_KIND.forwardAck) { forwarder.handleAcks(conn, body); return; }
         if (kind === FRAME_KIND.forwardNack) { forwarder.handleNacks(conn, body); return; }
         const frame = parseControl(body);
-        if (sync.handle(conn, frame) || retained.handle(conn, frame)) return;
+        if (sync.handle(conn, frame) || retained.handle(conn, frame) || handoff.handle(conn, frame)) return;
         switch (frame.t) {
-          case 'hb': return;
-          case 'leave': membership.peerLeft(conn.peer); return;
+          case 'hb': membership.peerStatus(conn.peer, frame); return;
+          case 'leave': {
+            const capable = membership.statusOf(conn.peer.name) !== undefined;
+            membership.peerLeft(conn.peer);
+            // Its routes are gone from here: nothing sent after this bye was meant for it (handoff-link.ts).
+            if (capable) conn.send(encodeControl({ t: 'bye' }));
+            return;
+          }
           case 'tk-claim': case 'tk-grant': case 'tk-reject': takeover.receive(conn.peer.name, frame); return;
           default: throw new FrameError('malformed_frame', `unexpected ${frame.t} frame after the handshake`);
         }
@@ -171,7 +209,8 @@ export class ClusterNode {
     metrics.gauge('meshmq_cluster_routes', 'Routes (filter, node) in the replicated table, this node included', () => routes.routeCount);
     metrics.gauge('meshmq_cluster_route_filters', 'Distinct filters in the replicated route table', () => routes.filterCount);
     metrics.gauge('meshmq_cluster_retained_messages', 'Retained messages replicated cluster-wide, as this node holds them', () => retained.size);
-    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router, retained }, log, now, t.joinTimeoutMs);
+    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router, retained, handoff }, log, now, t.joinTimeoutMs);
+    self = node;
     await discovery.start((addresses) => mesh.setTargets(addresses));
     log.info('cluster node started', { incarnation: identity.incarnation, port: mesh.port, discovery: c.discovery });
     return node;
@@ -179,7 +218,30 @@ export class ClusterNode {
 
   /** The mesh port actually bound (differs from the config only when it asked for 0). */
   get port(): number { return this.#mesh.port; }
-  view(): ClusterView { return this.#membership.view(); }
+  /** This node's view; itself alone once it has left the mesh. */
+  view(): ClusterView { return this.#closed ? this.#membership.selfView() : this.#membership.view(); }
+  /** Heartbeats now, so peers learn a change of this node's state (draining) at once. */
+  announceStatus(): void { if (!this.#closed) this.#membership.broadcastStatus(); }
+
+  /**
+   * Peers a draining node may hand sessions to: up, connected, speaking the hand-off protocol, joined,
+   * not draining themselves (as their heartbeats say), and not in `exclude`.
+   */
+  handoffCandidates(exclude: ReadonlySet<string>): string[] {
+    const out: string[] = [];
+    for (const entry of this.#membership.view().nodes) {
+      if (entry.self || entry.state !== 'up' || exclude.has(entry.node)) continue;
+      const status = this.#membership.statusOf(entry.node);
+      if (status === undefined || !status.joined || status.draining || this.#mesh.get(entry.node) === undefined) continue;
+      out.push(entry.node);
+    }
+    return out;
+  }
+
+  /** Asks `node` to take these sessions (a drain); false when it cannot be asked. */
+  requestHandoff(node: string, sessions: ReadonlyArray<{ clientId: string; username: string | undefined }>): boolean {
+    return !this.#closed && this.handoff.requestHandoff(node, sessions);
+  }
   /** Drops a peer that is not up and everything it owned; false when it is unknown or up. */
   forget(name: string): boolean { return this.#membership.forget(name); }
   peerConnection(name: string): PeerConnection | undefined { return this.#mesh.get(name); }
@@ -219,11 +281,42 @@ export class ClusterNode {
     return this.#joined;
   }
 
-  /** Graceful stop (SIGTERM): tell every peer we leave, so they drop us at once, then close. */
-  async leave(): Promise<void> {
+  /** Who the join decision still waits for (readiness message); empty once joined. */
+  joinWaiting(): string[] {
+    if (this.joined() || this.#closed) return [];
+    return decideJoined({
+      targets: this.#mesh.targets(), now: this.#now(), startedAt: this.identity.startedAt, joinTimeoutMs: this.#joinTimeoutMs,
+      isSynced: (peer) => this.#sync.isSynced(peer) && this.retained.isSynced(peer),
+    }).waiting;
+  }
+
+  /**
+   * Graceful stop: tell every peer we leave, so they drop us at once, then close. With `waitForPeersMs`,
+   * first wait (that long at most) for every peer that speaks the hand-off protocol to answer `bye`:
+   * what they sent before it (forwards of publishes already on their way) is still taken and relayed.
+   */
+  async leave(options: { waitForPeersMs?: number } = {}): Promise<void> {
     if (this.#closed) return;
-    for (const conn of this.#mesh.connections()) conn.send(encodeControl({ t: 'leave' }));
+    const awaited: string[] = [];
+    for (const conn of this.#mesh.connections()) {
+      conn.send(encodeControl({ t: 'leave' }));
+      if (this.#membership.statusOf(conn.peer.name) !== undefined) awaited.push(conn.peer.name);
+    }
+    const waitMs = options.waitForPeersMs ?? 0;
+    if (waitMs > 0 && awaited.length > 0) {
+      this.#leaving.expect(awaited);
+      const missing = await this.#leaving.wait(waitMs);
+      if (missing.length > 0) this.#log.warn('leaving without every peer answering', { missing });
+      // Acks of the forwards received before the byes go out next turn (forwarder.ts): let them.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     await this.close();
+  }
+
+  /** A peer answered our leave, or its connection closed: it sends us nothing more. */
+  byeFrom(node: string): void {
+    this.#leaving.answered(node);
   }
 
   async close(): Promise<void> {
@@ -232,6 +325,7 @@ export class ClusterNode {
     this.#discovery.close();
     this.#membership.close();
     this.takeover.close();
+    this.handoff.close();
     this.#forwarder.close();
     await this.#mesh.close();
     this.#log.info('cluster node stopped');

@@ -64,7 +64,7 @@ export class ClusterRemoteRouter implements RemoteRouter {
   #shared: Map<string, string[]> | undefined;
   readonly #visit = (node: string, filter: string): void => {
     if (filter.charCodeAt(0) === DOLLAR && filter.startsWith(SHARE_PREFIX)) {
-      const shared = (this.#shared ??= new Map());
+      const shared = (this.#shared ??= new Map<string, string[]>());
       const list = shared.get(filter);
       if (list) list.push(node); else shared.set(filter, [node]);
     } else if (node !== this.#d.self && !this.#nodes.includes(node)) {

@@ -17,8 +17,16 @@ export const helloFrame = z.object({
 });
 export const proofFrame = z.object({ t: z.literal('proof'), mac: z.string().regex(/^[0-9a-f]{64}$/) });
 export const refuseFrame = z.object({ t: z.literal('refuse'), reason: z.string().max(200) });
-export const heartbeatFrame = z.object({ t: z.literal('hb'), at: z.number() });
+/**
+ * `j`/`d`/`s`: the sender's own state, for every node's view (joined, draining, sessions held). A node
+ * that sends them also speaks the hand-off frames below; one that does not (older) is never sent them.
+ */
+export const heartbeatFrame = z.object({
+  t: z.literal('hb'), at: z.number(), j: z.boolean().optional(), d: z.boolean().optional(), s: z.number().int().min(0).optional(),
+});
 export const leaveFrame = z.object({ t: z.literal('leave') });
+/** The answer to `leave`: sent once the sender dropped the leaver, so nothing it sends the leaver comes after. */
+export const byeFrame = z.object({ t: z.literal('bye') });
 /** Route deltas of the sender's own entries: ops[i] has sequence number `seq + i`; '+' adds, '-' removes. */
 export const routesFrame = z.object({ t: z.literal('routes'), inc: incarnation, seq, ops: z.array(z.string().min(2)) });
 /** Ask the receiver for its own entries; `have` is the last sequence applied for `inc`, if any. */
@@ -59,10 +67,26 @@ export const retainedFrame = z.object({ t: z.literal('ret'), entries: z.array(re
 /** The sender's whole retained set has been sent on this connection. */
 export const retainedDoneFrame = z.object({ t: z.literal('ret-done'), count: z.number().int().min(0) });
 
+// Session hand-off (handoff-link.ts, INVARIANTS.md "Hand-off"): only between nodes whose heartbeats
+// carry their state (above).
+const username = z.string().max(65535).nullable();
+/** A draining node asks the receiver to take these sessions (it claims each, as for a CONNECT). */
+export const handoffRequestFrame = z.object({ t: z.literal('ho-req'), s: z.array(z.object({ c: clientId, u: username })).max(100_000) });
+/** The receiver will not take them (it drains too): ask another node. */
+export const handoffRefuseFrame = z.object({ t: z.literal('ho-refuse'), c: z.array(clientId).max(100_000) });
+/** The sender holds these sessions, which left the receiver with relay `r`, and its routes are known to every peer: those relays can end. */
+export const handoffAckFrame = z.object({ t: z.literal('ho-ack'), s: z.array(z.object({ c: clientId, r: z.number().int().min(0) })).max(100_000) });
+/** One delivery for a session the receiver now owns, relayed by the node it left; `h`: relays so far. */
+export const relayFrame = z.object({ t: z.literal('relay'), c: clientId, h: z.number().int().min(1).max(16), d: z.unknown() });
+/** Route barrier: answered once the receiver has applied every route change the sender made before it. */
+export const syncRequestFrame = z.object({ t: z.literal('sync-req'), id: z.number().int().min(0) });
+export const syncAckFrame = z.object({ t: z.literal('sync-ack'), id: z.number().int().min(0) });
+
 export const controlFrame = z.discriminatedUnion('t', [
-  helloFrame, proofFrame, refuseFrame, heartbeatFrame, leaveFrame, routesFrame,
+  helloFrame, proofFrame, refuseFrame, heartbeatFrame, leaveFrame, byeFrame, routesFrame,
   snapshotRequestFrame, snapshotBeginFrame, snapshotChunkFrame, snapshotEndFrame, snapshotCurrentFrame,
   takeoverClaimFrame, takeoverGrantFrame, takeoverRejectFrame, retainedFrame, retainedDoneFrame,
+  handoffRequestFrame, handoffRefuseFrame, handoffAckFrame, relayFrame, syncRequestFrame, syncAckFrame,
 ]);
 export type ControlFrame = z.infer<typeof controlFrame>;
 export type ControlFrameOf<T extends ControlFrame['t']> = Extract<ControlFrame, { t: T }>;

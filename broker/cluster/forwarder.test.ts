@@ -1,6 +1,7 @@
 // The forwarder's failure rules (INVARIANTS.md "Forwarding"): a QoS 1/2 forward settles only on the
 // peer's ack, rejects with ForwardError when the peer never acks, refuses it, or its link drops;
-// QoS 0 is dropped past the soft bound; one encoding serves every peer with its own ack id.
+// QoS 0 is dropped past the soft bound; one encoding serves every peer, its ack id the message's
+// origin sequence number (one id per message cluster-wide; numbered above 2^31 when it has none).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { createMessage, type Message, type QoS } from '../routing/message.js';
@@ -34,7 +35,7 @@ class FakeLink {
   }
 }
 
-const publish = (qos: QoS, topic = 't'): Message => createMessage({ topic, payload: Buffer.from('x'), qos, retain: false, originClientId: 'c', originNode: 'a', receivedAt: Date.now() });
+const publish = (qos: QoS, topic = 't', originSeq = 0): Message => createMessage({ topic, payload: Buffer.from('x'), qos, retain: false, originClientId: 'c', originNode: 'a', receivedAt: Date.now(), originSeq });
 
 describe('Forwarder', () => {
   const forwarders: Forwarder[] = [];
@@ -49,23 +50,35 @@ describe('Forwarder', () => {
   };
   afterEach(() => { for (const f of forwarders.splice(0)) f.close(); });
 
-  it('encodes once and addresses each peer with its own ack id; settles when both ack', async () => {
+  it('sends each peer the message once under its origin sequence number; settles when both ack', async () => {
     const b = new FakeLink('b');
     const c = new FakeLink('c');
     const { f } = make([b, c]);
-    const first = f.forward(publish(1), ['b', 'c'])!;
+    const first = f.forward(publish(1, 't', 7), ['b', 'c'])!;
     first.catch(() => undefined); // still waiting for c when the forwarder closes
-    const settled = f.forward(publish(1), ['b', 'c'])!;
-    expect(b.ids()).toEqual([1, 2]);
-    expect(c.ids()).toEqual([1, 2]);
+    const settled = f.forward(publish(1, 't', 8), ['b', 'c'])!;
+    expect(b.ids()).toEqual([7, 8]);
+    expect(c.ids()).toEqual([7, 8]);
     let done = false;
     void settled.then(() => { done = true; });
-    f.handleAcks(b.asConnection(), encodeForwardAcks([1, 2]).subarray(5));
+    f.handleAcks(b.asConnection(), encodeForwardAcks([7, 8]).subarray(5));
     await Promise.resolve();
     expect(done).toBe(false);
-    f.handleAcks(c.asConnection(), encodeForwardAcks([2]).subarray(5));
+    f.handleAcks(c.asConnection(), encodeForwardAcks([8]).subarray(5));
     await settled;
-    expect(f.pendingCount()).toBe(1); // c's id 1 still waits
+    expect(f.pendingCount()).toBe(1); // c's 7 still waits
+  });
+
+  it('numbers a QoS 1/2 message without an origin sequence number above 2^31, one id for every peer', () => {
+    const b = new FakeLink('b');
+    const c = new FakeLink('c');
+    const { f } = make([b, c]);
+    f.forward(publish(2), ['b', 'c'])?.catch(() => undefined);
+    f.forward(publish(2), ['b'])?.catch(() => undefined);
+    expect(b.ids()).toEqual([0x80000000, 0x80000001]);
+    expect(c.ids()).toEqual([0x80000000]);
+    expect(f.forward(publish(0), ['b'])).toBeDefined();
+    expect(b.ids()[2]).toBe(0); // QoS 0 is never acked
   });
 
   it('rejects with ForwardError when the peer never acks within ackTimeoutMs', async () => {
@@ -103,7 +116,7 @@ describe('Forwarder', () => {
     const b = new FakeLink('b');
     const { f } = make([b], 60000, { refuseUnreachable: true });
     const result = f.forward(publish(1), ['b', 'gone'])!;
-    f.handleAcks(b.asConnection(), encodeForwardAcks([1]).subarray(5));
+    f.handleAcks(b.asConnection(), encodeForwardAcks(b.ids()).subarray(5));
     await expect(result).rejects.toMatchObject({ failedNodes: ['gone'] });
     expect(f.forward(publish(0), ['gone'])).toBeUndefined();
   });
@@ -120,23 +133,25 @@ describe('Forwarder', () => {
       g.close();
       return sender.frames[sender.frames.length - 1]!.subarray(5);
     };
-    f.handleForward(link.asConnection(), frame(1));
+    const first = frame(1);
+    f.handleForward(link.asConnection(), first);
     await new Promise((r) => setImmediate(r));
     expect(link.frames).toEqual([]); // not stored yet: no ack
     store!.resolve();
     await waitFor(() => link.frames.length === 1);
-    expect([link.frames[0]![4], link.frames[0]!.readUInt32BE(5)]).toEqual([FRAME_KIND.forwardAck, 1]);
-    f.handleForward(link.asConnection(), frame(2));
+    expect([link.frames[0]![4], link.frames[0]!.readUInt32BE(5)]).toEqual([FRAME_KIND.forwardAck, decodeForward(first).id]);
+    const second = frame(2);
+    f.handleForward(link.asConnection(), second);
     store!.reject(new Error('store down'));
     await waitFor(() => link.frames.length === 2);
-    expect([link.frames[1]![4], link.frames[1]!.readUInt32BE(5)]).toEqual([FRAME_KIND.forwardNack, 2]);
+    expect([link.frames[1]![4], link.frames[1]!.readUInt32BE(5)]).toEqual([FRAME_KIND.forwardNack, decodeForward(second).id]);
   });
 
   it('a nack fails the forward as a dropped link would', async () => {
     const b = new FakeLink('b');
     const { f } = make([b]);
     const result = f.forward(publish(1), ['b'])!;
-    f.handleNacks(b.asConnection(), encodeForwardAcks([1], FRAME_KIND.forwardNack).subarray(5));
+    f.handleNacks(b.asConnection(), encodeForwardAcks(b.ids(), FRAME_KIND.forwardNack).subarray(5));
     await expect(result).rejects.toMatchObject({ failedNodes: ['b'] });
     expect(f.pendingCount()).toBe(0);
   });

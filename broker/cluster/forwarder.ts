@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Message } from '../routing/message.js';
-import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, FORWARD_ID_OFFSET, forwardFrameBound, FRAME_KIND, writeForward } from './frame-codec.js';
+import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, forwardFrameBound, FRAME_KIND, writeForward } from './frame-codec.js';
 import { OVERFLOW, type PeerConnection } from './peer-connection.js';
 
 /** How a forwarded message is to be delivered on the receiving node. */
@@ -50,7 +50,6 @@ export interface ForwarderOptions {
 interface Fanout { remaining: number; failed: string[] | undefined; startedAt: number; resolve(): void; reject(err: Error): void }
 type PeerCounter = ReturnType<Counter<'peer'>['labels']>;
 interface PeerState {
-  nextId: number;
   readonly pending: Map<number, Fanout>;
   readonly acks: number[];
   readonly nacks: number[];
@@ -67,6 +66,9 @@ const NO_GROUP_LIST: readonly string[] = [];
 const EVERY_GROUP_ELSEWHERE: PeerDelivery = Object.freeze({ sharedGroups: NO_GROUPS });
 /** The scratch buffer every forward frame is encoded into (grown for a larger message). */
 const SCRATCH_BYTES = 64 << 10;
+/** Ack ids of messages without an origin sequence number (Message.originSeq stays below): 2^31 .. 2^32-1. */
+const UNNUMBERED_FIRST = 0x80000000;
+const UNNUMBERED_LAST = 0xffffffff;
 
 export class Forwarder {
   readonly #o: ForwarderOptions;
@@ -74,6 +76,7 @@ export class Forwarder {
   readonly #sweeper: NodeJS.Timeout;
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   #countersScheduled = false;
+  #unnumbered = UNNUMBERED_FIRST - 1;
 
   constructor(options: ForwarderOptions) {
     this.#o = options;
@@ -85,8 +88,10 @@ export class Forwarder {
    * Sends `message` once to each node. `sharedGroups` says which shared groups each node must serve.
    * Nodes not connected are skipped (counted as dropped: `peer_unavailable`); see INVARIANTS.md.
    * The message is encoded once into a reused scratch buffer and copied into each peer's output
-   * slab (only the ack id differs, or the groups when a node serves shared ones). The caller may
-   * reuse `nodes` once this returns. Returns undefined when nothing was sent.
+   * slab (re-encoded only for a node that serves shared groups). A QoS 1/2 forward's ack id is the
+   * message's origin sequence number, the same to every peer: with the origin node it names the
+   * message cluster-wide (a relayed copy is recognised by it). The caller may reuse `nodes` once
+   * this returns. Returns undefined when nothing was sent.
    */
   forward(message: Message, nodes: readonly string[], sharedGroups?: ReadonlyMap<string, readonly string[]>): Promise<void> | undefined {
     const needsAck = message.qos > 0;
@@ -96,6 +101,8 @@ export class Forwarder {
     let sent = 0;
     const props = encodeForwardProperties(message.properties);
     let length = 0; // of the frame without groups in the scratch buffer; 0 until encoded
+    let id = 0;
+    if (needsAck) id = message.originSeq !== undefined && message.originSeq > 0 ? message.originSeq : this.#nextUnnumbered();
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
       const conn = this.#o.connection(node);
@@ -108,17 +115,11 @@ export class Forwarder {
         continue;
       }
       const peer = this.#peer(node);
-      let id = 0;
-      if (needsAck) {
-        if (fanout === undefined) promise = new Promise<void>((resolve, reject) => { fanout = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject }; });
-        id = peer.nextId;
-        peer.nextId = peer.nextId >= 0xffffffff ? 1 : peer.nextId + 1;
-      }
+      if (needsAck && fanout === undefined) promise = new Promise<void>((resolve, reject) => { fanout = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject }; });
       const groups = sharedGroups?.get(node);
       let frameLength: number;
       if (groups === undefined || groups.length === 0) {
         if (length === 0) length = this.#encode(message, id, NO_GROUP_LIST, props);
-        else if (needsAck) this.#scratch.writeUInt32BE(id, FORWARD_ID_OFFSET);
         frameLength = length;
       } else {
         frameLength = this.#encode(message, id, groups, props);
@@ -150,7 +151,7 @@ export class Forwarder {
     this.#countersChanged();
     const message: Message = {
       topic: f.topic, payload: f.payload, qos: f.qos, retain: f.retain, properties: f.properties, expiresAt: f.expiresAt,
-      originClientId: f.originClientId, originNode: conn.peer.name, receivedAt: f.receivedAt,
+      originClientId: f.originClientId, originNode: conn.peer.name, receivedAt: f.receivedAt, originSeq: f.id,
     };
     const stored = this.#o.onMessage(message, f.sharedGroups.length === 0 ? EVERY_GROUP_ELSEWHERE : { sharedGroups: new Set(f.sharedGroups) });
     if (f.id === 0) return;
@@ -231,9 +232,14 @@ export class Forwarder {
     if (!p) {
       const m = this.#o.metrics;
       const counters = { sent: m.forwardedMessages.labels(node), sentBytes: m.forwardedBytes.labels(node), received: m.receivedFromPeerMessages.labels(node), receivedBytes: m.receivedFromPeerBytes.labels(node) };
-      this.#peers.set(node, (p = { nextId: 1, pending: new Map(), acks: [], nacks: [], ackScheduled: false, sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, counters }));
+      this.#peers.set(node, (p = { pending: new Map(), acks: [], nacks: [], ackScheduled: false, sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, counters }));
     }
     return p;
+  }
+
+  #nextUnnumbered(): number {
+    this.#unnumbered = this.#unnumbered >= UNNUMBERED_LAST ? UNNUMBERED_FIRST : this.#unnumbered + 1;
+    return this.#unnumbered;
   }
 
   /** Encodes into the scratch buffer, growing it for a message larger than it. */

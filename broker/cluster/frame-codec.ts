@@ -258,7 +258,7 @@ export function propertiesFromJson(raw: unknown): MessageProperties {
     const props: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(up)) {
       if (typeof v === 'string') props[k] = v;
-      else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) props[k] = v as string[];
+      else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) props[k] = v;
       else throw new FrameError('malformed_frame', `user property ${k} is not a string or string list`);
     }
     out.userProperties = props;

@@ -9,6 +9,9 @@ import type { PeerConnection } from './peer-connection.js';
 
 export interface MembershipTimings { readonly heartbeatMs: number; readonly suspectAfterMs: number; readonly downAfterMs: number }
 
+/** What a node says of itself in its heartbeats (and the view shows): a safe scale-down reads it. */
+export interface NodeStatus { readonly joined: boolean; readonly draining: boolean; readonly sessions: number }
+
 export interface MembershipEvents {
   /** A peer's state changed (also on first sight: previous is undefined). */
   onStateChange?(peer: NodeIdentity, state: PeerState, previous: PeerState | undefined): void;
@@ -16,7 +19,11 @@ export interface MembershipEvents {
   onLifeEnded(peer: NodeIdentity, why: 'restarted' | 'left' | 'forgotten'): void;
 }
 
-interface Member { identity: NodeIdentity; state: PeerState; since: number; address: string; conn: PeerConnection | undefined; lastSeenAt: number }
+interface Member {
+  identity: NodeIdentity; state: PeerState; since: number; address: string; conn: PeerConnection | undefined; lastSeenAt: number;
+  /** As its last heartbeat said; undefined until one carried it (an older node never does). */
+  status: NodeStatus | undefined;
+}
 
 /** The pure state rule: silence (or no connection) makes a peer suspect, long silence down. */
 export function decidePeerState(silentMs: number, connected: boolean, t: MembershipTimings): PeerState {
@@ -34,9 +41,11 @@ export class Membership {
   readonly #members = new Map<string, Member>();
   readonly #timer: NodeJS.Timeout;
   readonly #selfAddress: string;
+  readonly #localStatus: () => NodeStatus;
 
-  constructor(options: { identity: NodeIdentity; address: string; timings: MembershipTimings; now: () => number; logger: Logger }, events: MembershipEvents) {
+  constructor(options: { identity: NodeIdentity; address: string; timings: MembershipTimings; now: () => number; logger: Logger; status: () => NodeStatus }, events: MembershipEvents) {
     this.#self = options.identity;
+    this.#localStatus = options.status;
     this.#selfAddress = options.address;
     this.#timings = options.timings;
     this.#now = options.now;
@@ -62,11 +71,27 @@ export class Membership {
       member.lastSeenAt = now;
       this.#setState(member, 'up', now);
     } else {
-      const fresh: Member = { identity: conn.peer, state: 'up', since: now, address: conn.address, conn, lastSeenAt: now };
+      const fresh: Member = { identity: conn.peer, state: 'up', since: now, address: conn.address, conn, lastSeenAt: now, status: undefined };
       this.#members.set(conn.peer.name, fresh);
       this.#events.onStateChange?.(conn.peer, 'up', undefined);
     }
-    conn.send(encodeControl({ t: 'hb', at: now }));
+    conn.send(this.#heartbeat(now));
+  }
+
+  /** A heartbeat of `peer`'s: what it says of itself. */
+  peerStatus(peer: NodeIdentity, frame: { j?: boolean | undefined; d?: boolean | undefined; s?: number | undefined }): void {
+    const member = this.#members.get(peer.name);
+    if (!member || member.identity.incarnation !== peer.incarnation || frame.j === undefined) return;
+    member.status = { joined: frame.j, draining: frame.d ?? false, sessions: frame.s ?? 0 };
+  }
+
+  /** What `name` last said of itself; undefined when unknown (or an older node). */
+  statusOf(name: string): NodeStatus | undefined { return this.#members.get(name)?.status; }
+
+  /** Sends a heartbeat now (this node's state changed: peers must know before the next tick). */
+  broadcastStatus(): void {
+    const hb = this.#heartbeat(this.#now());
+    for (const m of this.#members.values()) if (m.conn && !m.conn.closed) m.conn.send(hb);
   }
 
   peerDown(peer: NodeIdentity): void {
@@ -102,14 +127,23 @@ export class Membership {
   view(): ClusterView {
     const self: ClusterViewEntry = {
       node: this.#self.name, incarnation: this.#self.incarnation, startedAt: this.#self.startedAt,
-      state: 'up', since: this.#self.startedAt, address: this.#selfAddress, self: true,
+      state: 'up', since: this.#self.startedAt, address: this.#selfAddress, self: true, ...this.#localStatus(),
     };
     const nodes = [self];
     for (const m of this.#members.values()) {
-      nodes.push({ node: m.identity.name, incarnation: m.identity.incarnation, startedAt: m.identity.startedAt, state: m.state, since: m.since, address: m.address, self: false });
+      nodes.push({
+        node: m.identity.name, incarnation: m.identity.incarnation, startedAt: m.identity.startedAt, state: m.state, since: m.since,
+        address: m.address, self: false, ...m.status,
+      });
     }
     nodes.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-    return { node: this.#self.name, incarnation: this.#self.incarnation, nodes };
+    return { node: this.#self.name, incarnation: this.#self.incarnation, clustered: true, nodes };
+  }
+
+  /** This node alone (it left the mesh): its own entry. */
+  selfView(): ClusterView {
+    const view = this.view();
+    return { ...view, nodes: view.nodes.filter((n) => n.self) };
   }
 
   countByState(): Map<PeerState, number> {
@@ -121,7 +155,7 @@ export class Membership {
   /** Sends heartbeats and re-evaluates every peer (also called by the interval timer). */
   tick(): void {
     const now = this.#now();
-    const hb = encodeControl({ t: 'hb', at: now });
+    const hb = this.#heartbeat(now);
     for (const m of this.#members.values()) {
       if (m.conn && !m.conn.closed) {
         m.conn.send(hb, true);
@@ -132,6 +166,12 @@ export class Membership {
   }
 
   close(): void { clearInterval(this.#timer); }
+
+  /** One frame for every peer: the time and this node's state (a few dozen bytes). */
+  #heartbeat(now: number): Buffer {
+    const status = this.#localStatus();
+    return encodeControl({ t: 'hb', at: now, j: status.joined, d: status.draining, s: status.sessions });
+  }
 
   #update(m: Member, now: number): void {
     this.#setState(m, decidePeerState(now - m.lastSeenAt, m.conn !== undefined && !m.conn.closed, this.#timings), now);

@@ -78,7 +78,7 @@ export class Mesh {
       : net.createServer();
     const mesh = new Mesh(options, events, server);
     server.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => mesh.#accept(socket));
-    if (options.tls) server.on('tlsClientError', (err) => mesh.#countFailure('tls', err));
+    if (options.tls) server.on('tlsClientError', (err: Error) => mesh.#countFailure('tls', err));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.bind, () => { server.off('error', reject); resolve(); });

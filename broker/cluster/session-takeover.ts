@@ -12,11 +12,13 @@ export interface SessionTakeoverDeps {
    * Refuse when a live local connection of `clientId` belongs to another user than `claimant` (null:
    * anonymous); else close it with v5 reason 0x8E, drop the session and return its snapshot (null if none).
    */
-  readonly evict: (clientId: string, claimant: string | null) => EvictResult | PromiseLike<EvictResult>;
+  readonly evict: (clientId: string, claimant: string | null, claimantNode: string) => EvictResult | PromiseLike<EvictResult>;
   readonly timeoutMs: number;
   /** A session given up to another node (not called for a refusal): `takeovers{scope="cluster"}`. */
   readonly onEvicted?: (clientId: string) => void;
   readonly onEvictError?: (clientId: string, err: unknown) => void;
+  /** A snapshot this node held while claiming went on to the claim that won (`to`). */
+  readonly onHandedOn?: (clientId: string, to: string) => void;
 }
 
 export class SessionTakeover {
@@ -28,12 +30,13 @@ export class SessionTakeover {
     this.#d = deps;
     this.#machine = new TakeoverMachine({
       self: deps.self,
-      evict: (clientId, claimant) => {
+      evict: (clientId, claimant, claimantNode) => {
         const counted = (r: EvictResult): EvictResult => { if (!r.refused) deps.onEvicted?.(clientId); return r; };
-        const result = deps.evict(clientId, claimant);
+        const result = deps.evict(clientId, claimant, claimantNode);
         return 'then' in result ? Promise.resolve(result).then(counted) : counted(result);
       },
       ...(deps.onEvictError ? { onEvictError: deps.onEvictError } : {}),
+      ...(deps.onHandedOn ? { onHandedOn: deps.onHandedOn } : {}),
       send: (to, frame) => { deps.sendTo(to, encodeControl(frame)); },
       settle: (clientId, outcome) => {
         const w = this.#waiters.get(clientId);

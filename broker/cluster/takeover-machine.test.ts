@@ -104,15 +104,15 @@ describe('TakeoverMachine', () => {
       const sim = simulate(names, 'n0');
       const [x, y] = random() < 0.5 ? ['n1', 'n2'] : ['n2', 'n3'];
       const delay = Math.floor(random() * 6);
-      sim.machines.get(x!)!.claim('c', names.filter((n) => n !== x));
-      run(sim, random, (step) => { if (step === delay) sim.machines.get(y!)!.claim('c', names.filter((n) => n !== y)); });
+      sim.machines.get(x)!.claim('c', names.filter((n) => n !== x));
+      run(sim, random, (step) => { if (step === delay) sim.machines.get(y)!.claim('c', names.filter((n) => n !== y)); });
       const owners = names.filter((n) => sim.machines.get(n)!.owns('c'));
       expect(owners).toHaveLength(1);
       const winner = owners[0]!;
       // The session moved intact to the survivor (possibly through the other claimant, if it won first).
       expect(sim.held.get(winner)).toEqual({ origin: 'n0', queued: ['m1', 'm2'] });
       expect([...sim.held.keys()]).toEqual([winner]);
-      const loser = winner === x ? y! : x!;
+      const loser = winner === x ? y : x;
       const lost = sim.outcomes.get(loser)!;
       if (lost.won) expect(sim.evicted).toEqual(['n0', loser]); // sequential: the loser owned it, then was taken over
       else expect(sim.evicted).toEqual(['n0']);
@@ -241,14 +241,14 @@ describe('TakeoverMachine', () => {
         const random = seeded(seed);
         const sim = simulate(names, 'n0', 'alice');
         const [alice, bob] = random() < 0.5 ? ['n1', 'n2'] : ['n2', 'n1'];
-        const [first, second] = random() < 0.5 ? [[alice!, 'alice'], [bob!, 'bob']] as const : [[bob!, 'bob'], [alice!, 'alice']] as const;
+        const [first, second] = random() < 0.5 ? [[alice, 'alice'], [bob, 'bob']] as const : [[bob, 'bob'], [alice, 'alice']] as const;
         const delay = Math.floor(random() * 6);
         claimAs(sim, first[0], first[1], names);
         run(sim, random, (step) => { if (step === delay) claimAs(sim, second[0], second[1], names); });
         const owners = names.filter((n) => sim.machines.get(n)!.owns('c'));
         expect(owners).toEqual([alice]);
-        expect(sim.outcomes.get(alice!)).toMatchObject({ won: true, snapshot: { origin: 'n0', queued: ['m1', 'm2'] } });
-        expect(sim.outcomes.get(bob!)).toMatchObject({ won: false });
+        expect(sim.outcomes.get(alice)).toMatchObject({ won: true, snapshot: { origin: 'n0', queued: ['m1', 'm2'] } });
+        expect(sim.outcomes.get(bob)).toMatchObject({ won: false });
         expect(sim.evicted).toEqual(['n0']);
         expect([...sim.held.keys()]).toEqual([alice]);
       }

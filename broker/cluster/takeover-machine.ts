@@ -22,13 +22,15 @@ export interface TakeoverMachineDeps {
   /**
    * Asked when a claim outranks this node's ownership: refuse it when a live local connection of
    * `clientId` belongs to another user than `claimant` (null: anonymous); else close that connection
-   * (v5 0x8E), drop the session and return its snapshot. May answer with a promise: the claim is
-   * answered when it settles, and ownership holds meanwhile.
+   * (v5 0x8E), drop the session and return its snapshot. `claimantNode` is the node the session goes
+   * to. May answer with a promise: the claim is answered when it settles, and ownership holds meanwhile.
    */
-  readonly evict: (clientId: string, claimant: string | null) => EvictResult | PromiseLike<EvictResult>;
+  readonly evict: (clientId: string, claimant: string | null, claimantNode: string) => EvictResult | PromiseLike<EvictResult>;
   /** An eviction that failed: the claimant is granted without a snapshot (the session is lost, not duplicated). */
   readonly onEvictError?: (clientId: string, err: unknown) => void;
   readonly send: (to: string, frame: TakeoverFrame) => void;
+  /** A session snapshot this node held (not owned) went on to `to`: what still arrives for it follows (session-handoff.ts). */
+  readonly onHandedOn?: (clientId: string, to: string) => void;
   readonly settle: (clientId: string, outcome: TakeoverOutcome) => void;
 }
 
@@ -187,6 +189,7 @@ export class TakeoverMachine {
     } else if (state.kind === 'holding') {
       this.#states.delete(clientId);
       this.#d.send(from, { t: 'tk-grant', clientId, fence, snapshot: state.snapshot });
+      this.#d.onHandedOn?.(clientId, from);
     } else if (state.kind === 'owned' || state.kind === 'evicting') {
       if (!outranks(claim, { from: this.#d.self, fence: state.fence })) {
         this.#rejectAsWinner(clientId, claim, state.fence, { settled: true });
@@ -219,7 +222,7 @@ export class TakeoverMachine {
     this.#states.set(clientId, state);
     let result: EvictResult | PromiseLike<EvictResult>;
     try {
-      result = this.#d.evict(clientId, claim.username);
+      result = this.#d.evict(clientId, claim.username, claim.from);
     } catch (err) {
       this.#evictFailed(clientId, state, err);
       return;
@@ -312,6 +315,7 @@ export class TakeoverMachine {
         const live = w === top && state.live && w.username === state.username;
         this.#d.send(w.from, { t: 'tk-grant', clientId, fence: w.fence, snapshot: w === top ? state.snapshot : null, ...(live ? { live: true } : {}) });
       }
+      if (top && state.snapshot !== null && state.snapshot !== undefined) this.#d.onHandedOn?.(clientId, top.from);
       // Lost to a claimant whose claim has not reached us yet, or refused: keep the snapshot for the next claim.
       if (!top && state.snapshot !== null && state.snapshot !== undefined) this.#states.set(clientId, { kind: 'holding', snapshot: state.snapshot });
       // Handed on to `top` (with the session and maybe a live connection's stand-in): a lower claim

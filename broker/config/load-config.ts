@@ -202,22 +202,7 @@ function checkCrossKeyRules(config: Config, origins: Map<string, Origin>): strin
   if (cluster.discovery === 'dns' && cluster.dnsName === undefined) {
     problems.push(`cluster.discovery=dns${src('cluster.discovery')} needs a name to resolve: set ${howToSet('cluster.dnsName')}`);
   }
-  if (store.type === 'redis') {
-    const sentinels = store.redisSentinels.length > 0;
-    const clusterNodes = store.redisClusterNodes.length > 0;
-    if (store.redisUrl === undefined && !sentinels && !clusterNodes) {
-      problems.push(`store.type=redis${src('store.type')} needs a Redis to use: set ${howToSet('store.redisUrl')}, or ${howToSet('store.redisSentinels')} with ${howToSet('store.redisSentinelName')}, or ${howToSet('store.redisClusterNodes')}`);
-    }
-    if (sentinels && clusterNodes) {
-      problems.push(`store.redisSentinels${src('store.redisSentinels')} and store.redisClusterNodes${src('store.redisClusterNodes')} are both set: use Sentinel or Redis Cluster, not both`);
-    }
-    if (sentinels && store.redisSentinelName === undefined) {
-      problems.push(`store.redisSentinels${src('store.redisSentinels')} needs the master's name: set ${howToSet('store.redisSentinelName')}`);
-    }
-    if (clusterNodes && store.minReplicas > 0) {
-      problems.push(`store.minReplicas=${store.minReplicas}${src('store.minReplicas')} is not supported with store.redisClusterNodes${src('store.redisClusterNodes')}: Redis Cluster writes are acknowledged by their master only`);
-    }
-  }
+  problems.push(...checkStoreRules(store, src, howToSet));
   for (const [prefix, tls] of [['listeners.tls', listeners.tls], ['cluster.tls', cluster.tls]] as const) {
     if (tls === undefined) continue;
     if (tls.certFile !== undefined && tls.keyFile === undefined) problems.push(`${prefix}.certFile${src(`${prefix}.certFile`)} is set without a key: set ${howToSet(`${prefix}.keyFile`)}`);
@@ -238,6 +223,27 @@ function checkCrossKeyRules(config: Config, origins: Map<string, Origin>): strin
     // Port 0 asks the kernel for a free port: several listeners may share it.
     if (other !== undefined && port !== 0) problems.push(`${key}=${port}${src(key)} is already used by ${other}: every listener needs its own port`);
     else seen.set(port, key);
+  }
+  return problems;
+}
+
+/** The Redis settings that only make sense together. */
+function checkStoreRules(store: Config['store'], src: (key: string) => string, howToSet: (key: string) => string): string[] {
+  const problems: string[] = [];
+  if (store.type !== 'redis') return problems;
+  const sentinels = store.redisSentinels.length > 0;
+  const clusterNodes = store.redisClusterNodes.length > 0;
+  if (store.redisUrl === undefined && !sentinels && !clusterNodes) {
+    problems.push(`store.type=redis${src('store.type')} needs a Redis to use: set ${howToSet('store.redisUrl')}, or ${howToSet('store.redisSentinels')} with ${howToSet('store.redisSentinelName')}, or ${howToSet('store.redisClusterNodes')}`);
+  }
+  if (sentinels && clusterNodes) {
+    problems.push(`store.redisSentinels${src('store.redisSentinels')} and store.redisClusterNodes${src('store.redisClusterNodes')} are both set: use Sentinel or Redis Cluster, not both`);
+  }
+  if (sentinels && store.redisSentinelName === undefined) {
+    problems.push(`store.redisSentinels${src('store.redisSentinels')} needs the master's name: set ${howToSet('store.redisSentinelName')}`);
+  }
+  if (clusterNodes && store.minReplicas > 0) {
+    problems.push(`store.minReplicas=${store.minReplicas}${src('store.minReplicas')} is not supported with store.redisClusterNodes${src('store.redisClusterNodes')}: Redis Cluster writes are acknowledged by their master only`);
   }
   return problems;
 }

@@ -130,6 +130,14 @@ export const configSchema = z.strictObject({
     compactHeap: z.boolean().default(true),
   }).prefault({}),
   sys: z.strictObject({ intervalMs: duration.default(10000) }).prefault({}),
+  drain: z.strictObject({
+    /**
+     * The bound on a drain (POST /api/v1/drain or SIGTERM): hand every persistent session over, then
+     * leave the mesh. Well inside Kubernetes' default 30 s termination grace; SIGTERM exits at most
+     * a few seconds after it (the broker's stop), so the pod's grace period must cover both.
+     */
+    timeoutMs: duration.min(1000).max(600_000).default(20_000),
+  }).prefault({}),
   log: z.strictObject({
     level: z.enum(LOG_LEVELS).default('info'),
     format: z.enum(['json', 'pretty']).default('json'),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 
 export const ADMIN_API_PREFIX = '/api/v1';
 
+/** The paths as strings and builders; the endpoint table (admin-endpoints.ts) is the full contract. */
 export const ADMIN_PATHS = {
   healthz: '/healthz',
   readyz: '/readyz',
@@ -12,12 +13,14 @@ export const ADMIN_PATHS = {
   clients: `${ADMIN_API_PREFIX}/clients`,
   client: (clientId: string) => `${ADMIN_API_PREFIX}/clients/${encodeURIComponent(clientId)}`,
   subscriptions: `${ADMIN_API_PREFIX}/subscriptions`,
-  /** This node's cluster view (cluster-view.ts); 404 on a node that is not clustered. */
+  /** This node's cluster view (cluster-view.ts); a one-node view on a node that is not clustered. */
   cluster: `${ADMIN_API_PREFIX}/cluster`,
   /** POST: drop a node that is not up and everything it owned (autoclean). 409 when up, 404 when unknown. */
   forgetNode: (node: string) => `${ADMIN_API_PREFIX}/cluster/nodes/${encodeURIComponent(node)}/forget`,
   /** The replicated route table: filter -> nodes (cluster-api.ts). */
   routes: `${ADMIN_API_PREFIX}/routes`,
+  /** POST starts a drain (drain-api.ts), GET reports its progress. */
+  drain: `${ADMIN_API_PREFIX}/drain`,
 } as const;
 
 /** Stable error codes: clients branch on these, never on messages. */
@@ -42,12 +45,29 @@ export const apiErrorSchema = z.object({
 export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
 
 export const healthSchema = z.object({ status: z.literal('ok'), node: z.string() });
+
+/**
+ * Why a node answers /readyz with 503, for machines (the operator branches on these; `message` is
+ * for people). The list is open: later versions add reasons (e.g. `no_majority`,
+ * `store_unavailable`), so a reader treats an unknown reason as "not ready, for a reason I do not know".
+ */
+export const READINESS_REASONS = ['starting', 'not_joined', 'draining', 'drained', 'shutting_down', 'store_unavailable'] as const;
+export type ReadinessReason = (typeof READINESS_REASONS)[number];
+
 export const readinessSchema = z.object({
   status: z.enum(['ready', 'not-ready']),
   node: z.string(),
-  /** Why the node is not ready (starting, shutting down, not joined yet). */
-  reason: z.string().optional(),
+  /** Absent when ready. One of READINESS_REASONS, or a newer reason this reader does not know. */
+  reason: z.string().min(1).optional(),
+  /** Human-readable detail (what is awaited, since when). */
+  message: z.string().optional(),
 });
+export type Readiness = z.infer<typeof readinessSchema>;
+
+/** True for a reason this version of the contract knows (an older reader meets newer ones). */
+export function isKnownReadinessReason(reason: string): reason is ReadinessReason {
+  return (READINESS_REASONS as readonly string[]).includes(reason);
+}
 
 export const LISTENER_KINDS = ['mqtt', 'tls', 'ws'] as const;
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);

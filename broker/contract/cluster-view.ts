@@ -1,5 +1,6 @@
 // GET /api/v1/cluster: one node's view of the cluster. Shared with the operator, which reads
-// every pod's view to decide autoclean and autoheal.
+// every pod's view to decide autoclean, autoheal and a safe scale-down. Fields are only ever
+// added (optional), never renamed: an older reader still parses a newer node's view.
 import { z } from 'zod';
 
 export const PEER_STATES = ['up', 'suspect', 'down'] as const;
@@ -19,6 +20,15 @@ export const clusterViewEntrySchema = z.object({
   address: z.string(),
   /** True for the entry describing the reporting node itself. */
   self: z.boolean(),
+  /**
+   * The node's own join decision (its /readyz cluster half: routes and retained set received from
+   * every peer). For a peer: as its last heartbeat said; absent when it never said (an older node).
+   */
+  joined: z.boolean().optional(),
+  /** The node is draining or drained: it takes no clients and no sessions. Absent as for `joined`. */
+  draining: z.boolean().optional(),
+  /** Sessions it holds: connected ones and offline persistent ones. Absent as for `joined`. */
+  sessions: z.number().int().min(0).optional(),
 });
 export type ClusterViewEntry = z.infer<typeof clusterViewEntrySchema>;
 
@@ -26,6 +36,8 @@ export const clusterViewSchema = z.object({
   /** The reporting node. */
   node: z.string().min(1),
   incarnation: z.string(),
+  /** False on a node started without cluster discovery (its view lists itself only). */
+  clustered: z.boolean().optional(),
   nodes: z.array(clusterViewEntrySchema),
 });
 export type ClusterView = z.infer<typeof clusterViewSchema>;

@@ -82,4 +82,5 @@ export const CONFIG_ENV_VARS: readonly ConfigEnvVar[] = [
   row('MESHMQ_REDIS_MIN_REPLICAS', 'store.minReplicas', 'integer', 'replicas that must hold a write before it is acknowledged (Redis WAIT; default 0)'),
   row('MESHMQ_STORE_BATCH_LINGER_MS', 'store.batchLingerMs', 'integer', 'how long a write batch waits when none is in flight (default 1; 0: end of turn)'),
   row('MESHMQ_STORE_LEASE_MS', 'store.leaseMs', 'integer', 'a node silent in the store this long is dead and its sessions adopted (default 10000)'),
+  row('MESHMQ_DRAIN_TIMEOUT_MS', 'drain.timeoutMs', 'integer', 'bound on a drain (POST /api/v1/drain, SIGTERM), ms (default 20000)'),
 ];

@@ -1,10 +1,10 @@
 // The /api/v1 cluster routes: this node's view, forgetting a node (the operator's autoclean), and
-// the replicated route table. Served only by a clustered node.
-import { ADMIN_API_PREFIX, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../contract/admin-api.js';
-import type { ForgetResult, RouteList } from '../contract/cluster-api.js';
+// the route table. A node that is not clustered serves them too, over itself alone.
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../contract/admin-api.js';
+import { ADMIN_ENDPOINTS } from '../contract/admin-endpoints.js';
 import type { ClusterView } from '../contract/cluster-view.js';
 import { ApiError } from './api-error.js';
-import { parseLimit, type Route } from './route.js';
+import { parseLimit, serve, type Route } from './route.js';
 
 /** What the cluster routes need from the cluster node (ClusterNode satisfies it through a small adapter). */
 export interface ClusterAdminTarget {
@@ -16,29 +16,22 @@ export interface ClusterAdminTarget {
 }
 
 export function createClusterRoutes(target: ClusterAdminTarget): Route[] {
-  const forget: Route['handle'] = ({ params }) => {
-    const node = params['name'] as string;
+  const forget = (node: string): { status: number; body: { node: string; forgotten: true } } => {
     const entry = target.view().nodes.find((n) => n.node === node);
     if (entry === undefined) throw new ApiError('not_found', `no node ${JSON.stringify(node)} in this node's view`);
     // Only a node that is not up may go: forgetting a live node would drop its routes under its clients.
     if (entry.self || entry.state === 'up') throw new ApiError('conflict', `node ${JSON.stringify(node)} is up; only a suspect or down node can be forgotten`);
     if (!target.forget(node)) throw new ApiError('conflict', `node ${JSON.stringify(node)} came back up; not forgotten`);
-    const body: ForgetResult = { node, forgotten: true };
-    return { status: 200, body };
+    return { status: 200, body: { node, forgotten: true } };
   };
   return [
-    { method: 'GET', path: `${ADMIN_API_PREFIX}/cluster`, handle: () => ({ status: 200, body: target.view() }) },
-    { method: 'POST', path: `${ADMIN_API_PREFIX}/cluster/nodes/:name/forget`, handle: forget },
-    // DESIGN.md names it `nodes/{name}/forget`: the same operation under that path.
-    { method: 'POST', path: `${ADMIN_API_PREFIX}/nodes/:name/forget`, handle: forget },
-    {
-      method: 'GET', path: `${ADMIN_API_PREFIX}/routes`,
-      handle: ({ query }) => {
-        const limit = parseLimit(query, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-        const { routes, total } = target.listRoutes(limit);
-        const body: RouteList = { routes, total, limit };
-        return { status: 200, body };
-      },
-    },
+    serve(ADMIN_ENDPOINTS.clusterView, () => ({ status: 200, body: target.view() })),
+    serve(ADMIN_ENDPOINTS.forgetNode, ({ params }) => forget(params.name)),
+    serve(ADMIN_ENDPOINTS.forgetNodeShort, ({ params }) => forget(params.name)),
+    serve(ADMIN_ENDPOINTS.listRoutes, ({ query }) => {
+      const limit = parseLimit(query, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+      const { routes, total } = target.listRoutes(limit);
+      return { status: 200, body: { routes, total, limit } };
+    }),
   ];
 }

@@ -10,6 +10,7 @@ import { silentLogger } from '../log/logger.js';
 import { createAdminRoutes } from './admin-routes.js';
 import type { AdminClientInfo, AdminTarget } from './admin-target.js';
 import { HttpServer, type HttpServerOptions } from './http-server.js';
+import type { ReadinessDecision } from './readiness.js';
 import type { Route } from './route.js';
 
 function clientInfo(clientId: string, username?: string): AdminClientInfo {
@@ -38,11 +39,11 @@ afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close()
 
 async function start(overrides: Partial<HttpServerOptions> = {}) {
   const target = fakeTarget();
-  let ready = true;
+  let readiness: ReadinessDecision = { ready: true };
   const metrics = createBrokerMetrics({ defaultMetrics: false });
   metrics.messagesIn.inc({ qos: '1' }, 3);
   const server = new HttpServer({
-    host: '127.0.0.1', port: 0, nodeName: 'node-1', isReady: () => ready, metrics: metrics.registry,
+    host: '127.0.0.1', port: 0, nodeName: 'node-1', readiness: () => readiness, metrics: metrics.registry,
     routes: createAdminRoutes(target), apiToken: undefined, logger: silentLogger, ...overrides,
   });
   servers.push(server);
@@ -53,25 +54,27 @@ async function start(overrides: Partial<HttpServerOptions> = {}) {
     const json = res.headers.get('content-type')?.startsWith('application/json') === true && text !== '' ? JSON.parse(text) as unknown : undefined;
     return { status: res.status, headers: res.headers, text, json };
   };
-  return { server, target, call, setReady: (r: boolean) => { ready = r; } };
+  return { server, target, call, setReadiness: (r: ReadinessDecision) => { readiness = r; } };
 }
 
 describe('probes and metrics', () => {
-  it('answers /healthz and /readyz, and turns readyz 503 when not ready or draining', async () => {
-    const { server, call, setReady } = await start();
+  it('answers /healthz and /readyz, and turns readyz 503 with the reason and message when not ready', async () => {
+    const { call, setReadiness } = await start();
     const health = await call('/healthz');
     expect(health.status).toBe(200);
     expect(healthSchema.parse(health.json)).toEqual({ status: 'ok', node: 'node-1' });
-    expect((await call('/readyz')).status).toBe(200);
-    setReady(false);
+    const ready = await call('/readyz');
+    expect(ready.status).toBe(200);
+    expect(readinessSchema.parse(ready.json)).toEqual({ status: 'ready', node: 'node-1' });
+    setReadiness({ ready: false, reason: 'starting' });
     const starting = await call('/readyz');
     expect(starting.status).toBe(503);
     expect(readinessSchema.parse(starting.json)).toEqual({ status: 'not-ready', node: 'node-1', reason: 'starting' });
-    setReady(true);
-    server.setDraining();
+    setReadiness({ ready: false, reason: 'draining', message: 'handing sessions over' });
     const draining = await call('/readyz');
     expect(draining.status).toBe(503);
-    expect(readinessSchema.parse(draining.json).reason).toBe('shutting down');
+    expect(readinessSchema.parse(draining.json)).toEqual({ status: 'not-ready', node: 'node-1', reason: 'draining', message: 'handing sessions over' });
+    expect((await call('/readyz', { method: 'HEAD' })).status).toBe(503);
     expect((await call('/healthz')).status).toBe(200);
   });
 
@@ -188,7 +191,7 @@ describe('lifecycle', () => {
     const { server } = await start();
     const port = server.address()?.port ?? 0;
     const clash = new HttpServer({
-      host: '127.0.0.1', port, nodeName: 'n', isReady: () => true, metrics: new Registry(), routes: [], apiToken: undefined, logger: silentLogger,
+      host: '127.0.0.1', port, nodeName: 'n', readiness: () => ({ ready: true }), metrics: new Registry(), routes: [], apiToken: undefined, logger: silentLogger,
     });
     await expect(clash.start()).rejects.toThrow(`HTTP listener cannot listen on 127.0.0.1:${port}`);
     await clash.close();

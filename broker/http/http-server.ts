@@ -4,9 +4,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_API_PREFIX, ADMIN_PATHS } from '../contract/admin-api.js';
+import { ADMIN_ENDPOINTS } from '../contract/admin-endpoints.js';
 import type { Logger } from '../log/logger.js';
 import { ApiError } from './api-error.js';
-import { matchRoute, type ApiResponse, type Route } from './route.js';
+import type { ReadinessDecision } from './readiness.js';
+import { matchRoute, serve, type ApiResponse, type Route } from './route.js';
 
 export interface MetricsSource {
   readonly contentType: string;
@@ -17,10 +19,8 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   nodeName: string;
-  /** Listeners up (and, in a cluster, joined); the server adds "not draining". */
-  isReady: () => boolean;
-  /** Why it is not ready, when isReady says no (default: starting), e.g. store_unavailable. */
-  notReadyReason?: () => string | undefined;
+  /** Whether /readyz answers 200, or why not (decideReadiness). */
+  readiness: () => ReadinessDecision;
   metrics: MetricsSource;
   routes: readonly Route[];
   /** Bearer token for /api/v1; open when undefined. */
@@ -34,11 +34,12 @@ export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #server: http.Server;
   readonly #tokenDigest: Buffer | undefined;
-  #draining = false;
+  readonly #routes: readonly Route[];
 
   constructor(options: HttpServerOptions) {
     this.#options = options;
     this.#tokenDigest = options.apiToken === undefined ? undefined : digest(options.apiToken);
+    this.#routes = [...probeRoutes(options), ...options.routes];
     this.#server = http.createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
         options.logger.error('http handler failed', { err, url: req.url });
@@ -68,11 +69,6 @@ export class HttpServer {
     return address !== null && typeof address === 'object' ? address : undefined;
   }
 
-  /** From now on /readyz answers 503, so load balancers stop sending clients here. */
-  setDraining(): void {
-    this.#draining = true;
-  }
-
   async close(): Promise<void> {
     if (!this.#server.listening) return;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -83,14 +79,6 @@ export class HttpServer {
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
-    const { nodeName } = this.#options;
-    if (url.pathname === ADMIN_PATHS.healthz) return sendProbe(res, method, 200, { status: 'ok', node: nodeName });
-    if (url.pathname === ADMIN_PATHS.readyz) {
-      const ready = !this.#draining && this.#options.isReady();
-      const reason = this.#draining ? 'shutting down' : (this.#options.notReadyReason?.() ?? 'starting');
-      const body = ready ? { status: 'ready', node: nodeName } : { status: 'not-ready', node: nodeName, reason };
-      return sendProbe(res, method, ready ? 200 : 503, body);
-    }
     if (url.pathname === ADMIN_PATHS.metrics) {
       if (method !== 'GET' && method !== 'HEAD') return sendError(res, new ApiError('method_not_allowed', `${method} is not allowed on ${url.pathname}`), { allow: 'GET, HEAD' });
       const text = await this.#options.metrics.metrics();
@@ -99,9 +87,22 @@ export class HttpServer {
       return;
     }
     try {
-      if (url.pathname === ADMIN_API_PREFIX || url.pathname.startsWith(`${ADMIN_API_PREFIX}/`)) this.#checkToken(req);
-      const response = await this.#dispatch(req, method, url);
-      sendJson(res, response.status, response.body);
+      // Probes answer HEAD as GET, without a body.
+      const found = matchRoute(this.#routes, method === 'HEAD' ? 'GET' : method, url.pathname);
+      const open = found.kind === 'found' && found.route.open === true;
+      // Under /api/v1 the token comes first: without it, not even which endpoints exist leaks.
+      if (!open && (url.pathname === ADMIN_API_PREFIX || url.pathname.startsWith(`${ADMIN_API_PREFIX}/`))) this.#checkToken(req);
+      if (method === 'HEAD' && found.kind === 'found' && !open) {
+        return sendError(res, new ApiError('method_not_allowed', `HEAD is not allowed on ${url.pathname}`), { allow: found.route.method });
+      }
+      if (found.kind === 'none') throw new ApiError('not_found', `no such endpoint: ${url.pathname}`);
+      if (found.kind === 'wrong-method') {
+        const allowed = found.allowed.includes('GET') ? [...found.allowed, 'HEAD'] : found.allowed;
+        return sendError(res, new ApiError('method_not_allowed', `${method} is not allowed on ${url.pathname}; allowed: ${allowed.join(', ')}`), { allow: allowed.join(', ') });
+      }
+      const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : parseBody(found.route, await readJsonBody(req));
+      const response: ApiResponse = await found.route.handle({ params: found.params, query: url.searchParams, body });
+      sendJson(res, response.status, method === 'HEAD' ? undefined : response.body);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       const headers: Record<string, string> = {};
@@ -118,14 +119,6 @@ export class HttpServer {
     if (match === null || !timingSafeEqual(digest(match[1] as string), this.#tokenDigest)) {
       throw new ApiError('unauthorized', match === null ? 'a bearer token is required' : 'the bearer token is not valid');
     }
-  }
-
-  async #dispatch(req: http.IncomingMessage, method: string, url: URL): Promise<ApiResponse> {
-    const found = matchRoute(this.#options.routes, method, url.pathname);
-    if (found.kind === 'none') throw new ApiError('not_found', `no such endpoint: ${url.pathname}`);
-    if (found.kind === 'wrong-method') throw new ApiError('method_not_allowed', `${method} is not allowed on ${url.pathname}; allowed: ${found.allowed.join(', ')}`);
-    const body = method === 'GET' || method === 'DELETE' ? undefined : await readJsonBody(req);
-    return await found.route.handle({ params: found.params, query: url.searchParams, body });
   }
 }
 
@@ -149,9 +142,27 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   }
 }
 
-function sendProbe(res: http.ServerResponse, method: string, status: number, body: unknown): void {
-  if (method !== 'GET' && method !== 'HEAD') return sendError(res, new ApiError('method_not_allowed', `${method} is not allowed on probes`), { allow: 'GET, HEAD' });
-  sendJson(res, status, method === 'HEAD' ? undefined : body);
+/** /healthz and /readyz: open, from the contract's table like every other route. */
+function probeRoutes(options: HttpServerOptions): Route[] {
+  const node = options.nodeName;
+  return [
+    serve(ADMIN_ENDPOINTS.health, () => ({ status: 200, body: { status: 'ok', node } })),
+    serve(ADMIN_ENDPOINTS.readiness, () => {
+      const decision = options.readiness();
+      if (decision.ready) return { status: 200, body: { status: 'ready', node } };
+      return { status: 503, body: { status: 'not-ready', node, reason: decision.reason, ...(decision.message === undefined ? {} : { message: decision.message }) } };
+    }),
+  ];
+}
+
+/** The request body as the route's schema parses it; 400 naming the first field that does not fit. */
+function parseBody(route: Route, body: unknown): unknown {
+  if (route.request === undefined) return body;
+  const parsed = route.request.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue === undefined || issue.path.length === 0 ? 'the body' : issue.path.map(String).join('.');
+  throw new ApiError('bad_request', `${where}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
 }
 
 function sendError(res: http.ServerResponse, err: ApiError, headers: Record<string, string> = {}): void {

@@ -1,8 +1,11 @@
-// Admin-API routes as data: method, a path pattern with `:params`, and a handler that returns
-// a status and a JSON body. Other parts (the cluster view) add their own route lists.
+// Admin-API routes as data: an endpoint of the contract's table (method, path pattern with
+// `:params`, request schema) and a handler that returns a status and a JSON body typed by the
+// endpoint's response schema. Other parts (cluster, drain) add their own route lists.
+import type { z } from 'zod';
+import type { AdminEndpoint, HttpMethod, PathParams } from '../contract/admin-endpoints.js';
 import { ApiError } from './api-error.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT';
+export type { HttpMethod } from '../contract/admin-endpoints.js';
 
 export interface ApiRequest {
   /** Decoded path parameters (`/clients/:id` with `%2F` gives an id containing `/`). */
@@ -21,7 +24,31 @@ export interface Route {
   readonly method: HttpMethod;
   /** e.g. `/api/v1/clients/:id`. */
   readonly path: string;
+  /** Parses the JSON body before `handle` sees it (400 naming the field when it does not fit). */
+  readonly request?: z.ZodType | undefined;
+  /** Served without the bearer token (probes). */
+  readonly open?: boolean;
   handle(request: ApiRequest): ApiResponse | Promise<ApiResponse>;
+}
+
+export interface EndpointRequest<E extends AdminEndpoint> {
+  readonly params: PathParams<E['path']>;
+  readonly query: URLSearchParams;
+  readonly body: E['request'] extends z.ZodType ? z.output<E['request']> : undefined;
+}
+
+export interface EndpointResponse<E extends AdminEndpoint> {
+  /** One of the endpoint's `statuses`. */
+  readonly status: number;
+  readonly body: z.input<E['response']>;
+}
+
+/** A route serving `endpoint` of the contract's table, its handler typed by the endpoint's schemas. */
+export function serve<E extends AdminEndpoint>(endpoint: E, handle: NoInfer<(request: EndpointRequest<E>) => EndpointResponse<E> | Promise<EndpointResponse<E>>>): Route {
+  return {
+    method: endpoint.method, path: endpoint.path, request: endpoint.request, open: endpoint.open,
+    handle: (request) => handle(request as unknown as EndpointRequest<E>),
+  };
 }
 
 export type RouteMatch =

@@ -26,7 +26,7 @@ export async function startTlsListener(host: string, port: number, files: TlsFil
     socket.setNoDelay(true);
     let commonName: string | undefined;
     if (socket.authorized) {
-      const cn = socket.getPeerCertificate().subject?.CN as string | string[] | undefined;
+      const cn = socket.getPeerCertificate().subject?.CN;
       commonName = Array.isArray(cn) ? cn[0] : cn;
     }
     accept(socket, 'tls', socket, commonName);

@@ -6,13 +6,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const DROP_REASONS = [
   'queue_full', 'expired', 'not_authorized', 'slow_client', 'packet_too_large', 'no_subscribers', 'receive_maximum',
   'peer_unavailable', 'slow_peer',
+  // A message for a session moving between nodes that could not follow it (QoS 0, or no link to its new owner).
+  'handoff',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export const CLOSE_REASONS = [
   'malformed_packet', 'protocol_error', 'packet_too_large', 'keepalive_timeout', 'connect_timeout',
   'not_authorized', 'session_taken_over', 'slow_client', 'kicked', 'server_shutdown', 'socket_error',
-  'forward_failed', 'store_unavailable',
+  'forward_failed', 'store_unavailable', 'draining',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -48,6 +50,16 @@ export interface BrokerMetrics {
   readonly storeOutages: Counter;
   /** Sessions taken from nodes found dead, and wills of theirs published. */
   readonly storeAdoptions: Counter<'what'>;
+  // session hand-off and drain
+  /** Deliveries passed on to the node a session moved to (session-handoff.ts). */
+  readonly handoffRelayed: Counter;
+  /** Copies of a message a moving session already had (arrived directly and relayed), not delivered twice. */
+  readonly handoffDuplicates: Counter;
+  /** Sessions a draining node handed to another node, or failed to. */
+  readonly drainSessionsHandedOver: Counter;
+  readonly drainSessionsFailed: Counter;
+  /** From the start of a drain to this node leaving the mesh. */
+  readonly drainDuration: Histogram;
   /** Register a gauge whose value is read from `read()` at scrape time. */
   gauge(name: string, help: string, read: () => number): void;
   /** Register a labelled gauge whose values are read at scrape time. */
@@ -98,6 +110,16 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
     storeFenced: counter('meshmq_store_fenced_sessions_total', 'Sessions dropped here because the store says another node owns them now'),
     storeOutages: counter('meshmq_store_outages_total', 'Times the store became unavailable'),
     storeAdoptions: counter('meshmq_store_adoptions_total', 'Sessions adopted from nodes found dead, and their wills published (what=session|will)', ['what']),
+    handoffRelayed: counter('meshmq_handoff_relayed_messages_total', 'Deliveries relayed to the node a session moved to'),
+    handoffDuplicates: counter('meshmq_handoff_duplicate_messages_total', 'Copies of a message a moving session already had, not delivered again'),
+    drainSessionsHandedOver: counter('meshmq_drain_sessions_handed_over_total', 'Persistent sessions a draining node handed to another node'),
+    drainSessionsFailed: counter('meshmq_drain_sessions_failed_total', 'Persistent sessions a draining node could not hand to any node'),
+    drainDuration: new Histogram({
+      name: 'meshmq_drain_duration_seconds',
+      help: 'Duration of a drain, from its start to leaving the mesh',
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60],
+      registers,
+    }),
     gauge(name, help, read) {
       new Gauge({ name, help, registers, collect() { this.set(read()); } });
     },

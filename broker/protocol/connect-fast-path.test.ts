@@ -15,7 +15,7 @@ function referenceDecode(frame: Buffer): Packet | Error {
   return packet;
 }
 
-const encode = (p: Omit<IConnectPacket, 'cmd'>): Buffer => mqttPacket.generate({ cmd: 'connect', ...p } as IConnectPacket, { protocolVersion: p.protocolVersion ?? 4 });
+const encode = (p: Omit<IConnectPacket, 'cmd'>): Buffer => mqttPacket.generate({ cmd: 'connect', ...p }, { protocolVersion: p.protocolVersion ?? 4 });
 
 /** Deterministic pseudo-random numbers (xorshift), so failures reproduce. */
 function rng(seed: number): () => number {

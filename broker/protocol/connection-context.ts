@@ -7,6 +7,7 @@ import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { SubscriptionTable } from '../routing/subscription-table.js';
 import type { BrokerClusterHooks } from '../session/cluster-seam.js';
 import type { Dispatcher } from '../session/dispatcher.js';
+import type { SessionHandoff } from '../session/session-handoff.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { Store } from '../store/store.js';
 import type { WriteJournal } from '../store/write-journal.js';
@@ -58,6 +59,13 @@ export interface ConnectionContext {
   readonly lingering: LingerBudget;
   /** Called once when a connection is fully closed. */
   connectionClosed(connection: Connection): void;
+  /** Sessions moving between nodes: an imported session checks for copies it already has. */
+  readonly handoff: SessionHandoff;
+  /**
+   * Set by a drain (broker-drain-side.ts): CONNECTs are refused with `refuseReason`; clients the node
+   * lets go (its sessions moved) are told `disconnectReason` instead of 0x8E.
+   */
+  readonly admission: { refuseReason: number | undefined; disconnectReason: number | undefined };
 }
 
 export type ListenerKind = 'mqtt' | 'tls' | 'ws';

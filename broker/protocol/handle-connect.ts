@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { createMessage } from '../routing/message.js';
-import type { MessageProperties, QoS } from '../routing/message.js';
+import type { MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
 import { acquireForConnect } from '../session/session-acquire.js';
 import { NEVER_EXPIRES } from '../session/session-registry.js';
@@ -24,27 +24,13 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if ((packet.protocolId === 'MQIsdp') !== (version === 3)) {
     throw new ProtocolError(ReasonCode.UnsupportedProtocolVersion, 'Protocol name and level do not match');
   }
+  // A draining node takes no clients: v5 0x9C Use another server, 3.1.1 return code 3 Server unavailable.
+  refuseWhileDraining(conn);
   // Refused before anything else happens: a bad CONNECT must not take over a live client first.
-  if (packet.properties?.receiveMaximum === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum 0'); // [MQTT-3.2.2-?]
-  if (packet.properties?.maximumPacketSize === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Maximum Packet Size 0');
-  if (packet.properties?.authenticationMethod !== undefined) {
-    throw new ProtocolError(ReasonCode.BadAuthenticationMethod, 'Enhanced authentication is not supported');
-  }
+  checkConnectProperties(packet.properties);
   const cleanStart = packet.clean ?? true;
-  let clientId = packet.clientId;
-  let assigned = false;
-  if (clientId.length === 0) {
-    // [MQTT-3.1.3-8] 3.1.1: an empty id needs Clean Session; v5 gets an Assigned Client Identifier
-    if (version !== 5 && (!cleanStart || version === 3)) throw new ProtocolError(ReasonCode.ClientIdentifierNotValid, 'Empty client id');
-    clientId = `meshmq-${randomBytes(9).toString('base64url')}`;
-    assigned = true;
-  }
-  if (packet.will !== undefined) {
-    const err = validateTopicName(packet.will.topic, limits.maxTopicLevels);
-    if (err !== undefined) throw new ProtocolError(ReasonCode.TopicNameInvalid, `Will topic: ${err}`);
-    const responseTopic = packet.will.properties?.responseTopic;
-    if (responseTopic !== undefined) checkResponseTopic(responseTopic, limits.maxTopicLevels);
-  }
+  const { clientId, assigned } = resolveClientId(packet.clientId, version, cleanStart);
+  checkWill(packet.will, limits.maxTopicLevels);
   // Over the connection limit: refused with a reason (v5 0x97 Quota exceeded, 3.1.1 return code 3
   // Server unavailable) rather than a dropped socket; a client id already connected may take over.
   if (limits.maxConnections > 0 && ctx.clients.size >= limits.maxConnections && !ctx.clients.has(clientId)) {
@@ -81,6 +67,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   }
 
   refuseForeignTakeover(conn, clientId, auth.username); // again: the claim took a while
+  refuseWhileDraining(conn); // a session it imported stays here, offline, for the drain to hand on
   const props = packet.properties;
   // v3: a persistent session never expires; v5: Session Expiry Interval, 0 by default [MQTT-3.1.2-11]
   const requestedExpiry = version === 5 ? props?.sessionExpiryInterval ?? 0 : cleanStart ? 0 : NEVER_EXPIRES;
@@ -89,24 +76,9 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   let fence = 0;
   if (ctx.journal.durable) {
     // The store says which session state is the latest and gives this node the fence to write it under.
-    const stored = ctx.registry.get(clientId);
-    const record: SessionRecord = {
-      clientId, username: auth.username, protocolVersion: version, expiryInterval, disconnectedAt: undefined, node: ctx.nodeName, will,
-    };
-    const acquired = await acquireForConnect(ctx, {
-      clientId, cleanStart: cleanStart || (stored !== undefined && stored.username !== auth.username),
-      wantsStore: expiryInterval > 0 || will !== undefined, record, importedFence, expiresAt: 0,
-    });
-    if (!acquired.ok) {
-      // Its stored session cannot be read: saying "no session" would be a lie, so it retries later.
-      ctx.metrics.storeRefusals.inc({ action: 'connect_refused' });
-      const suppressed = ctx.refusalLog.take(ctx.now());
-      if (suppressed !== undefined) ctx.logger.warn('a persistent session could not be taken from the store: CONNECT refused (server unavailable)', { clientId, err: acquired.error, alsoRefusedSinceLastLine: suppressed });
-      throw new ProtocolError(ReasonCode.ServerUnavailable, 'The session store is unavailable');
-    }
-    fence = acquired.fence;
-    if (conn.closed) return;
-    refuseForeignTakeover(conn, clientId, auth.username); // and again: the store took a while
+    const acquired = await acquireInStore(conn, clientId, { cleanStart, username: auth.username, version, expiryInterval, will, importedFence });
+    if (acquired === undefined) return;
+    fence = acquired;
   }
   const previous = ctx.clients.get(clientId);
   const foreign = ctx.registry.get(clientId);
@@ -121,6 +93,58 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   conn.clientId = clientId;
   conn.username = auth.username;
   conn.cleanStart = cleanStart;
+  const serverKeepAlive = applyConnectProperties(conn, packet, version);
+
+  const { session, present } = ctx.registry.open(clientId, effectiveCleanStart);
+  session.username = auth.username;
+  session.protocolVersion = version;
+  session.expiryInterval = expiryInterval;
+  session.will = will;
+  if (session.fence !== fence) {
+    session.fence = fence;
+    session.writeSeq = 0;
+  }
+  conn.session = session;
+  ctx.clients.set(clientId, conn);
+  // A connection taken over here wrote its record ("disconnected") after the store took ours: ours again.
+  if (previous !== undefined && previous !== conn) ctx.registry.writeRecord(session);
+
+  const connack = buildConnack(conn, present && !effectiveCleanStart, { requestedExpiry, expiry: session.expiryInterval, assigned, serverKeepAlive });
+  conn.send(connack);
+  conn.markConnected();
+  session.attach(conn, conn.clientReceiveMaximum);
+  // Only now, with the session attached, do packets sent right after the CONNECT run.
+  conn.resumeReading();
+}
+
+function checkConnectProperties(props: IConnectPacket['properties']): void {
+  if (props?.receiveMaximum === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum 0'); // [MQTT-3.2.2-?]
+  if (props?.maximumPacketSize === 0) throw new ProtocolError(ReasonCode.ProtocolError, 'Maximum Packet Size 0');
+  if (props?.authenticationMethod !== undefined) {
+    throw new ProtocolError(ReasonCode.BadAuthenticationMethod, 'Enhanced authentication is not supported');
+  }
+}
+
+/** The client id, or one assigned for an empty id where the protocol allows it [MQTT-3.1.3-8]. */
+function resolveClientId(requested: string, version: number, cleanStart: boolean): { clientId: string; assigned: boolean } {
+  if (requested.length > 0) return { clientId: requested, assigned: false };
+  // [MQTT-3.1.3-8] 3.1.1: an empty id needs Clean Session; v5 gets an Assigned Client Identifier
+  if (version !== 5 && (!cleanStart || version === 3)) throw new ProtocolError(ReasonCode.ClientIdentifierNotValid, 'Empty client id');
+  return { clientId: `meshmq-${randomBytes(9).toString('base64url')}`, assigned: true };
+}
+
+function checkWill(will: IConnectPacket['will'], maxTopicLevels: number): void {
+  if (will === undefined) return;
+  const err = validateTopicName(will.topic, maxTopicLevels);
+  if (err !== undefined) throw new ProtocolError(ReasonCode.TopicNameInvalid, `Will topic: ${err}`);
+  const responseTopic = will.properties?.responseTopic;
+  if (responseTopic !== undefined) checkResponseTopic(responseTopic, maxTopicLevels);
+}
+
+/** The connection's limits and aliases from the CONNECT; returns the Server Keep Alive to announce, if any. */
+function applyConnectProperties(conn: Connection, packet: IConnectPacket, version: number): number | undefined {
+  const { limits } = conn.ctx.config;
+  const props = packet.properties;
   conn.clientReceiveMaximum = props?.receiveMaximum ?? 65535;
   conn.clientMaxPacketSize = props?.maximumPacketSize ?? 268435455;
   conn.requestProblemInformation = props?.requestProblemInformation ?? true;
@@ -135,42 +159,64 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     serverKeepAlive = keepAlive;
   }
   conn.keepAlive = keepAlive;
+  return serverKeepAlive;
+}
 
-  const { session, present } = ctx.registry.open(clientId, effectiveCleanStart);
-  session.username = auth.username;
-  session.protocolVersion = version;
-  session.expiryInterval = expiryInterval;
-  session.will = will;
-  if (session.fence !== fence) {
-    session.fence = fence;
-    session.writeSeq = 0;
-  }
-  conn.session = session;
-  ctx.clients.set(clientId, conn);
-
-  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: present && !effectiveCleanStart }; // [MQTT-3.2.2-2/3]
-  if (version === 5) {
-    connack.reasonCode = ReasonCode.Success;
-    connack.properties = {
-      receiveMaximum: limits.receiveMaximum,
-      maximumPacketSize: limits.maxPacketSize,
-      topicAliasMaximum: limits.topicAliasMaximum,
-      retainAvailable: true,
-      wildcardSubscriptionAvailable: true,
-      subscriptionIdentifiersAvailable: true,
-      sharedSubscriptionAvailable: true,
-    };
-    if (session.expiryInterval !== requestedExpiry) connack.properties.sessionExpiryInterval = session.expiryInterval;
-    if (assigned) connack.properties.assignedClientIdentifier = clientId; // [MQTT-3.2.2-16]
-    if (serverKeepAlive !== undefined) connack.properties.serverKeepAlive = serverKeepAlive;
-  } else {
+function buildConnack(conn: Connection, sessionPresent: boolean, s: { requestedExpiry: number; expiry: number; assigned: boolean; serverKeepAlive: number | undefined }): IConnackPacket {
+  const connack: IConnackPacket = { cmd: 'connack', sessionPresent }; // [MQTT-3.2.2-2/3]
+  if (conn.protocolVersion !== 5) {
     connack.returnCode = 0;
+    return connack;
   }
-  conn.send(connack);
-  conn.markConnected();
-  session.attach(conn, conn.clientReceiveMaximum);
-  // Only now, with the session attached, do packets sent right after the CONNECT run.
-  conn.resumeReading();
+  const { limits } = conn.ctx.config;
+  connack.reasonCode = ReasonCode.Success;
+  connack.properties = {
+    receiveMaximum: limits.receiveMaximum,
+    maximumPacketSize: limits.maxPacketSize,
+    topicAliasMaximum: limits.topicAliasMaximum,
+    retainAvailable: true,
+    wildcardSubscriptionAvailable: true,
+    subscriptionIdentifiersAvailable: true,
+    sharedSubscriptionAvailable: true,
+  };
+  if (s.expiry !== s.requestedExpiry) connack.properties.sessionExpiryInterval = s.expiry;
+  if (s.assigned) connack.properties.assignedClientIdentifier = conn.clientId; // [MQTT-3.2.2-16]
+  if (s.serverKeepAlive !== undefined) connack.properties.serverKeepAlive = s.serverKeepAlive;
+  return connack;
+}
+
+/**
+ * Takes the client's session in the store (durable stores): the fence to write under (0: not
+ * stored), or undefined when the CONNECT went away meanwhile. Throws Server unavailable when the
+ * store cannot say what session the client has.
+ */
+async function acquireInStore(conn: Connection, clientId: string, c: {
+  cleanStart: boolean; username: string | undefined; version: 3 | 4 | 5; expiryInterval: number; will: StoredWill | undefined; importedFence: number | undefined;
+}): Promise<number | undefined> {
+  const { ctx } = conn;
+  const stored = ctx.registry.get(clientId);
+  const record: SessionRecord = {
+    clientId, username: c.username, protocolVersion: c.version, expiryInterval: c.expiryInterval, disconnectedAt: undefined, node: ctx.nodeName, will: c.will,
+  };
+  const acquired = await acquireForConnect(ctx, {
+    clientId, cleanStart: c.cleanStart || (stored !== undefined && stored.username !== c.username),
+    wantsStore: c.expiryInterval > 0 || c.will !== undefined, record, importedFence: c.importedFence, expiresAt: 0,
+  });
+  if (!acquired.ok) {
+    // Its stored session cannot be read: saying "no session" would be a lie, so it retries later.
+    ctx.metrics.storeRefusals.inc({ action: 'connect_refused' });
+    const suppressed = ctx.refusalLog.take(ctx.now());
+    if (suppressed !== undefined) ctx.logger.warn('a persistent session could not be taken from the store: CONNECT refused (server unavailable)', { clientId, err: acquired.error, alsoRefusedSinceLastLine: suppressed });
+    throw new ProtocolError(ReasonCode.ServerUnavailable, 'The session store is unavailable');
+  }
+  if (conn.closed) return undefined;
+  refuseForeignTakeover(conn, clientId, c.username); // and again: the store took a while
+  return acquired.fence;
+}
+
+function refuseWhileDraining(conn: Connection): void {
+  const reason = conn.ctx.admission.refuseReason;
+  if (reason !== undefined) throw new ProtocolError(reason, 'This server is draining: connect to another one');
 }
 
 function refuseForeignTakeover(conn: Connection, clientId: string, username: string | undefined): void {
@@ -219,6 +265,7 @@ async function claimClusterWide(conn: Connection, clientId: string, version: 3 |
       // A local session of the same id cannot exist: this node did not own the id until now. It is
       // not written under the old owner's fence: taking it in the store gives this node its own.
       ctx.registry.restore(snapshot, 0);
+      ctx.handoff.imported(clientId, snapshot);
       importedFence = snapshot.record.fence ?? 0;
     } catch (err) {
       // A session that cannot be read is lost, not half-imported; the client starts clean.
@@ -227,27 +274,32 @@ async function claimClusterWide(conn: Connection, clientId: string, version: 3 |
   }
   if (conn.closed) {
     if (ctx.registry.get(clientId) === undefined) cluster.releaseSession(clientId);
-    else if (importedFence !== undefined) await adoptImported(conn, clientId, importedFence);
+    else if (importedFence !== undefined) await takeImported(ctx, clientId, importedFence);
     return { proceed: false };
   }
   return importedFence === undefined ? { proceed: true } : { proceed: true, importedFence };
 }
 
 /**
- * A session handed over for a CONNECT that went away meanwhile stays here, offline: it is taken in
- * the store all the same (its state replacing the old owner's), so it is this node's to write.
+ * A session handed over here without a CONNECT to take it (the CONNECT went away, or a draining node
+ * pushed it): it stays offline here, and is taken in the store all the same (its state replacing the
+ * old owner's), so it is this node's to write.
  */
-async function adoptImported(conn: Connection, clientId: string, importedFence: number): Promise<void> {
-  const { ctx } = conn;
+export async function takeImported(ctx: Connection['ctx'], clientId: string, importedFence: number): Promise<void> {
   const session = ctx.registry.get(clientId);
   if (!ctx.journal.durable || session === undefined) return;
   const acquired = await acquireForConnect(ctx, {
     clientId, cleanStart: false, wantsStore: true, record: session.record(), importedFence, expiresAt: 0,
   });
   const held = ctx.registry.get(clientId);
-  if (acquired.ok && held !== undefined) {
+  if (!acquired.ok) {
+    ctx.logger.warn('a session handed over to this node could not be taken in the store: it is held in memory only until its client reconnects', { clientId, err: acquired.error });
+    return;
+  }
+  if (held !== undefined) {
     if (held.fence !== acquired.fence) { held.fence = acquired.fence; held.writeSeq = 0; }
-    ctx.registry.writeRecord(held);
+    // What reached it while the store was asked was not written (no fence yet): it is rewritten whole.
+    ctx.journal.markDirty(held);
   }
 }
 
@@ -264,7 +316,7 @@ function buildWill(will: NonNullable<IConnectPacket['will']>, clientId: string, 
   }
   const payload = typeof will.payload === 'string' ? Buffer.from(will.payload) : Buffer.from(will.payload);
   const message = createMessage({
-    topic: will.topic, payload, qos: (will.qos ?? 0) as QoS, retain: will.retain ?? false, properties,
+    topic: will.topic, payload, qos: (will.qos ?? 0), retain: will.retain ?? false, properties,
     // The will's expiry counts from when it is published; kept as an interval until then.
     expiresAt: 0, originClientId: clientId, originNode: node, receivedAt: now,
   });

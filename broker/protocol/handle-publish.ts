@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
 import { createMessage } from '../routing/message.js';
-import type { MessageProperties, QoS } from '../routing/message.js';
+import type { MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
 import { StoreError } from '../store/store.js';
 import type { Connection } from './connection.js';
@@ -73,9 +73,9 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   const now = ctx.now();
   const expiry = props?.messageExpiryInterval;
   const message = createMessage({
-    topic, payload: toBuffer(packet.payload), qos: qos as QoS, retain: packet.retain, properties: messageProperties(props),
+    topic, payload: toBuffer(packet.payload), qos, retain: packet.retain, properties: messageProperties(props),
     expiresAt: expiry !== undefined ? now + expiry * 1000 : 0,
-    originClientId: conn.clientId, originNode: ctx.nodeName, receivedAt: now,
+    originClientId: conn.clientId, originNode: ctx.nodeName, receivedAt: now, originSeq: ctx.dispatcher.nextOriginSeq(),
   });
   const mark = ctx.journal.mark();
   if (qos === 2) session.addIncomingQos2(packetId);

@@ -13,7 +13,7 @@ export function handleSubscribe(conn: Connection, packet: ISubscribePacket): voi
   const session = conn.session;
   if (session === undefined) return;
   const v5 = conn.protocolVersion === 5;
-  const subscriptionId = packet.properties?.subscriptionIdentifier as number | undefined;
+  const subscriptionId = packet.properties?.subscriptionIdentifier;
   const granted: number[] = [];
   const added: Array<[Subscription, boolean]> = [];
   const identity = { clientId: conn.clientId, username: conn.username };

@@ -33,6 +33,8 @@ export const ReasonCode = {
   QuotaExceeded: 0x97,
   AdministrativeAction: 0x98,
   PayloadFormatInvalid: 0x99,
+  UseAnotherServer: 0x9c,
+  ServerMoved: 0x9d,
   SharedSubscriptionsNotSupported: 0x9e,
   SubscriptionIdentifiersNotSupported: 0xa1,
   WildcardSubscriptionsNotSupported: 0xa2,
@@ -72,6 +74,7 @@ export function closeReasonFor(reason: number): CloseReason {
     case ReasonCode.SessionTakenOver: return 'session_taken_over';
     case ReasonCode.AdministrativeAction: return 'kicked';
     case ReasonCode.ServerShuttingDown: return 'server_shutdown';
+    case ReasonCode.UseAnotherServer: return 'draining';
     default: return 'protocol_error';
   }
 }

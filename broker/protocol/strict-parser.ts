@@ -30,7 +30,7 @@ interface RawParser {
   on(event: 'error', listener: (err: Error) => void): void;
 }
 
-const BaseParser = Object.getPrototypeOf(mqttPacket.parser()).constructor as new () => RawParser;
+const BaseParser = (Object.getPrototypeOf(mqttPacket.parser()) as { constructor: new () => RawParser }).constructor;
 
 export class StrictParser extends BaseParser {
   /** Back to a clean state after an error; mqtt-packet's own reset leaves a stale read position. */

@@ -44,7 +44,7 @@ export class FilterEntry<V> {
       return false;
     } else if (this.#count === 2) {
       // Back to inline; a match iterating the old Set keeps its own reference and finishes.
-      this.#one = this.#many.values().next().value as V;
+      this.#one = this.#many.values().next().value;
       this.#many = undefined;
     }
     this.#count--;

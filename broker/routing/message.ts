@@ -26,9 +26,15 @@ export interface Message {
   readonly originNode: string;
   /** When the broker received it (ms since the epoch). */
   readonly receivedAt: number;
+  /**
+   * With originNode, the message's identity in the cluster: a number its origin node gives each QoS 1/2
+   * publish (0: none). Forwards carry it, so a session moving between nodes can tell a copy that reached
+   * it twice (directly and relayed) from a new message (session-handoff.ts). Optional: older stores lack it.
+   */
+  readonly originSeq?: number;
 }
 
-export function createMessage(fields: Omit<Message, 'properties' | 'expiresAt'> & Partial<Pick<Message, 'properties' | 'expiresAt'>>): Message {
+export function createMessage(fields: Omit<Message, 'properties' | 'expiresAt' | 'originSeq'> & Partial<Pick<Message, 'properties' | 'expiresAt' | 'originSeq'>>): Message {
   return {
     topic: fields.topic,
     payload: fields.payload,
@@ -39,6 +45,7 @@ export function createMessage(fields: Omit<Message, 'properties' | 'expiresAt'> 
     originClientId: fields.originClientId,
     originNode: fields.originNode,
     receivedAt: fields.receivedAt,
+    originSeq: fields.originSeq ?? 0,
   };
 }
 

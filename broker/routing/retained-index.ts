@@ -25,7 +25,7 @@ export class RetainedIndex<V> {
     }
     let node = this.#root;
     for (const level of topic.split('/')) {
-      const children: Map<string, RetainedNode<V>> = (node.children ??= new Map());
+      const children: Map<string, RetainedNode<V>> = (node.children ??= new Map<string, RetainedNode<V>>());
       let child = children.get(level);
       if (child === undefined) children.set(level, (child = new RetainedNode<V>(node, level)));
       node = child;

@@ -105,7 +105,7 @@ export class TopicTrie<V> {
       if (level === '+') node = node.plus ??= new TrieNode(node, level);
       else if (level === '#') node = node.hash ??= new TrieNode(node, level);
       else {
-        const children = (node.children ??= new Map());
+        const children = (node.children ??= new Map<number, TrieNode<V>>());
         const key = levelKey(level, 0, level.length, this.#seed);
         const head = children.get(key);
         let child = head;

@@ -4,9 +4,22 @@
 import type { Message } from '../routing/message.js';
 import type { RemoteRouter } from '../routing/remote-router.js';
 import type { SessionState } from '../store/store.js';
+import type { HandoffTransport } from './session-handoff.js';
 
-/** A session as it moves between nodes: the same shape the store persists. */
-export type SessionSnapshot = SessionState;
+/**
+ * While a session moves: the node it came from keeps relaying what still reaches it there (until
+ * told the new owner's routes are everywhere), and `seen` names the messages (origin node -> origin
+ * sequence numbers) it already has, so a copy arriving both ways is delivered once (session-handoff.ts).
+ */
+export interface SessionHandoffInfo {
+  readonly from: string;
+  /** Names the relay at `from`: the new owner's acknowledgement ends that relay and no later one. */
+  readonly relay: number;
+  readonly seen: Readonly<Record<string, readonly number[]>>;
+}
+
+/** A session as it moves between nodes: the shape the store persists, plus the hand-off details. */
+export type SessionSnapshot = SessionState & { readonly handoff?: SessionHandoffInfo | undefined };
 
 /**
  * `snapshot` is a peer's data: the broker parses it (session-snapshot.ts) before use. `refused`: a live
@@ -33,4 +46,6 @@ export interface BrokerClusterHooks {
   releaseSession(clientId: string): void;
   /** A local client set or deleted (empty payload) a retained message: replicate it. */
   retainedChanged(message: Message): void;
+  /** Relays and import acknowledgements between nodes (session-handoff.ts); absent: sessions move without relays. */
+  readonly handoff?: HandoffTransport | undefined;
 }

@@ -55,7 +55,7 @@ export class DeliveryQueue<T> {
 
   #grow(): void {
     const old = this.#items;
-    const next: (T | undefined)[] = new Array(Math.max(4, old.length * 2));
+    const next = new Array<T | undefined>(Math.max(4, old.length * 2));
     for (let i = 0; i < this.#size; i++) next[i] = old[(this.#head + i) % old.length];
     this.#items = next;
     this.#head = 0;

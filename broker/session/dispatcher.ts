@@ -6,7 +6,7 @@ import type { Authorizer } from '../auth/authorizer.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Logger } from '../log/logger.js';
 import { createMessage, isExpired } from '../routing/message.js';
-import type { Message, QoS } from '../routing/message.js';
+import type { Message } from '../routing/message.js';
 import type { RemoteRouter } from '../routing/remote-router.js';
 import type { RetainedIndex } from '../routing/retained-index.js';
 import type { Delivery, Subscription, SubscriptionTable } from '../routing/subscription-table.js';
@@ -36,6 +36,8 @@ export interface DispatcherDeps {
 }
 
 const NO_SHARED_GROUPS: ReadonlySet<string> = new Set();
+/** Origin sequence numbers stay below 2^31: the forwarder numbers messages without one above it. */
+const MAX_ORIGIN_SEQ = 0x7fffffff;
 
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
@@ -45,11 +47,18 @@ export class Dispatcher {
   #message: Message | undefined;
   #cache: EncodingCache | undefined;
   #count = 0;
+  #originSeq = 0;
   readonly #visit = (d: Delivery): void => this.#deliver(d);
-  readonly #isAvailable = (clientId: string): boolean => this.#deps.sessions.get(clientId)?.connected ?? false;
+  readonly #isAvailable = (clientId: string): boolean => this.#deps.sessions.get(clientId)?.available ?? false;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+  }
+
+  /** The next origin sequence number for a message published here (Message.originSeq; QoS 0 ignores it). */
+  nextOriginSeq(): number {
+    this.#originSeq = this.#originSeq >= MAX_ORIGIN_SEQ ? 1 : this.#originSeq + 1;
+    return this.#originSeq;
   }
 
   /**
@@ -129,7 +138,7 @@ export class Dispatcher {
     retained.match(sub.topicFilter, (topic, message) => {
       if (isExpired(message, t)) return;
       if (!authorizer.canReceive(identity, topic)) return;
-      const qos = (message.qos < sub.qos ? message.qos : sub.qos) as QoS;
+      const qos = message.qos < sub.qos ? message.qos : sub.qos;
       // A retained message sent for a new subscription keeps RETAIN=1 [MQTT-3.3.1-8].
       session.deliver(message, qos, true, ids, undefined, undefined);
     });
@@ -149,7 +158,7 @@ export class Dispatcher {
         this.#deps.metrics.messagesDropped.inc({ reason: 'no_subscribers' });
         continue;
       }
-      const qos = (d.message.qos < memberSub.qos ? d.message.qos : memberSub.qos) as QoS;
+      const qos = d.message.qos < memberSub.qos ? d.message.qos : memberSub.qos;
       const ids = memberSub.subscriptionId === undefined ? undefined : [memberSub.subscriptionId];
       session.deliver(d.message, qos, memberSub.retainAsPublished ? d.message.retain : false, ids, d.shareGroup, undefined);
     }
@@ -162,7 +171,7 @@ export class Dispatcher {
     // A wildcard subscription must not read what the ACL forbids on this topic.
     if (d.wildcard && !this.#deps.authorizer.canReceive({ clientId: session.clientId, username: session.username }, message.topic)) return;
     // Delivered at the lower of the publish and subscription QoS [MQTT-3.8.4-8].
-    const qos = (message.qos < d.qos ? message.qos : d.qos) as QoS;
+    const qos = message.qos < d.qos ? message.qos : d.qos;
     // Retain As Published 0: RETAIN cleared on normal forwarding [MQTT-3.3.1-12/13].
     const retain = d.retainAsPublished ? message.retain : false;
     session.deliver(message, qos, retain, d.subscriptionIds, d.shareGroup, this.#cache);

@@ -63,7 +63,7 @@ export class NodeLiveness {
       if (Date.now() > deadline) throw new Error(`the adoption lock of ${name} is held by another node for more than ${LOCK_MS} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    let adopted = 0;
+    let adopted: number;
     try {
       adopted = await this.#adoptAll(name);
       await store.nodes.renewLease(name, this.#d.incarnation, this.#d.leaseMs);

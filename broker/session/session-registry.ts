@@ -9,7 +9,7 @@ import type { SessionState, StoredDelivery, StoredSubscription } from '../store/
 import type { JournalSubject } from '../store/write-journal.js';
 import { SafeTimer } from '../util/safe-timer.js';
 import { Session } from './session.js';
-import type { SessionContext } from './session.js';
+import type { DeliveryInterceptor, SessionContext } from './session.js';
 
 /** 0xFFFFFFFF seconds: the session never expires [MQTT-3.1.2-?, Session Expiry Interval]. */
 export const NEVER_EXPIRES = 0xffffffff;
@@ -58,6 +58,8 @@ export class SessionRegistry {
   /** Sessions holding queued messages with an expiry (swept every EXPIRY_SWEEP_MS). */
   readonly #expiring = new Set<Session>();
   #expirySweep: NodeJS.Timeout | undefined;
+  /** Sessions left behind as relays to the node that took them (session-handoff.ts): not held here. */
+  #relays = 0;
 
   constructor(ctx: SessionContext, table: SubscriptionTable, hooks: SessionHooks) {
     this.#ctx = ctx;
@@ -85,8 +87,9 @@ export class SessionRegistry {
     }
   }
 
+  /** Sessions held here (relays to another node's session not counted). */
   get size(): number {
-    return this.#sessions.size;
+    return this.#sessions.size - this.#relays;
   }
 
   get(clientId: string): Session | undefined {
@@ -102,7 +105,12 @@ export class SessionRegistry {
    * Clean Start the existing one ended first [MQTT-3.1.2-4/5].
    */
   open(clientId: string, cleanStart: boolean): { session: Session; present: boolean } {
-    const existing = this.#sessions.get(clientId);
+    let existing = this.#sessions.get(clientId);
+    if (existing?.handoff?.relaying === true) {
+      // The client is back before its relay ended: whatever it had lives on the node it went to.
+      this.dropRelay(clientId);
+      existing = undefined;
+    }
     if (existing !== undefined) {
       this.#cancelTimers(clientId, /* keepWill */ false);
       if (!cleanStart) return { session: existing, present: true };
@@ -174,6 +182,10 @@ export class SessionRegistry {
   async handOver(clientId: string): Promise<SessionState | null> {
     const session = this.#sessions.get(clientId);
     if (session === undefined) return null;
+    if (session.handoff?.relaying === true) {
+      this.dropRelay(clientId);
+      return null;
+    }
     // A will still waiting for its delay goes along: the new owner sends it if the session ends
     // before its client resumes it, and drops it if it resumes [MQTT-3.1.3-9].
     const state = this.#stateOf(session);
@@ -184,6 +196,41 @@ export class SessionRegistry {
     await this.#ctx.journal.settled();
     this.#ctx.journal.forget(session);
     return state;
+  }
+
+  /**
+   * Takeover by a node that accepts relays (session-handoff.ts): as handOver, but the session stays
+   * here emptied, its subscriptions (and so this node's routes) kept, for the caller to make it a
+   * relay (`relay`, set in the same turn as the snapshot): what still reaches this node for it goes on
+   * to the new owner until that one's routes are known everywhere. The relay writes nothing to the
+   * store (the new owner takes it there under a new fence). Undefined when there is no such session.
+   */
+  async handOverKeepingRoutes(clientId: string, relay: DeliveryInterceptor): Promise<SessionState | undefined> {
+    const session = this.#sessions.get(clientId);
+    if (session === undefined || session.handoff?.relaying === true) return undefined;
+    const state = this.#stateOf(session);
+    this.#cancelTimers(clientId, false);
+    session.reset();
+    session.expiryInterval = 0;
+    session.fence = 0;
+    this.#expiring.delete(session);
+    this.#relays++;
+    // A relay from the same turn as the snapshot on: whatever arrives next goes on to the new owner.
+    session.handoff = relay;
+    // Its writes queued so far are tried first: the new owner's cannot be overtaken by them.
+    await this.#ctx.journal.settled();
+    this.#ctx.journal.forget(session);
+    return state;
+  }
+
+  /** Ends a relay left by handOverKeepingRoutes: its subscriptions (and routes, if last) go. */
+  dropRelay(clientId: string): boolean {
+    const session = this.#sessions.get(clientId);
+    if (session?.handoff?.relaying !== true) return false;
+    this.#sessions.delete(clientId);
+    this.#relays--;
+    this.#table.removeClient(clientId);
+    return true;
   }
 
   /**
@@ -220,14 +267,18 @@ export class SessionRegistry {
   }
 
   #stateOf(session: Session): SessionState {
+    return { record: session.record(), subscriptions: this.#subscriptionsOf(session.clientId), ...session.snapshot() };
+  }
+
+  #subscriptionsOf(clientId: string): StoredSubscription[] {
     const subscriptions: StoredSubscription[] = [];
-    for (const sub of this.#table.subscriptionsOf(session.clientId)) {
+    for (const sub of this.#table.subscriptionsOf(clientId)) {
       subscriptions.push({
         filter: sub.filter, qos: sub.qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished,
         retainHandling: sub.retainHandling, subscriptionId: sub.subscriptionId,
       });
     }
-    return { record: session.record(), subscriptions, ...session.snapshot() };
+    return subscriptions;
   }
 
   /**
@@ -236,6 +287,7 @@ export class SessionRegistry {
    */
   restore(state: SessionState, fence = 0): Session {
     const { record } = state;
+    if (this.#sessions.get(record.clientId)?.handoff?.relaying === true) this.dropRelay(record.clientId);
     const previous = this.#sessions.get(record.clientId);
     if (previous !== undefined) {
       // A newer copy (a takeover from the node that owned it since) replaces a stale one.
@@ -291,6 +343,7 @@ export class SessionRegistry {
   releaseAllForShutdown(): void {
     const now = this.#ctx.now();
     for (const session of this.#sessions.values()) {
+      if (session.handoff?.relaying === true) continue;
       if (session.disconnectedAt === undefined) session.detach(now);
       this.writeRecord(session);
     }

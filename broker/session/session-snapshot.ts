@@ -1,6 +1,7 @@
 // Parses a session snapshot that arrived from a peer (takeover) before it becomes a session
 // here: peers are authenticated, but a bad snapshot must be refused, not half-imported.
 import { z } from 'zod';
+import type { StoredDelivery } from '../store/store.js';
 import type { SessionSnapshot } from './cluster-seam.js';
 
 const buffer = z.custom<Buffer>((v) => Buffer.isBuffer(v), 'a Buffer');
@@ -23,6 +24,7 @@ const messageSchema = z.object({
   originClientId: z.string(),
   originNode: z.string(),
   receivedAt: z.number(),
+  originSeq: opt(z.number().int().min(0)),
 });
 
 const deliverySchema = z.object({
@@ -42,6 +44,8 @@ const snapshotSchema = z.object({
     disconnectedAt: opt(z.number()),
     node: z.string(),
     will: opt(z.object({ message: messageSchema, delayInterval: z.number().int().min(0), expiryInterval: opt(z.number().int().min(0)) })),
+    /** The old owner's fence in a durable store (0 or absent: not stored, or an older node). */
+    fence: opt(z.number().int().min(0)),
   }),
   subscriptions: z.array(z.object({
     filter: z.string().min(1),
@@ -54,6 +58,11 @@ const snapshotSchema = z.object({
   queue: z.array(deliverySchema),
   inflight: z.array(deliverySchema.extend({ packetId: z.number().int().min(1).max(65535), state: z.enum(['publish', 'pubrel']) })),
   incomingQos2: z.array(z.number().int().min(1).max(65535)),
+  handoff: opt(z.object({
+    from: z.string().min(1),
+    relay: z.number().int().min(0),
+    seen: z.record(z.string(), z.array(z.number().int().min(1))),
+  })),
 });
 
 export class SnapshotError extends Error {
@@ -67,5 +76,15 @@ export function parseSessionSnapshot(value: unknown): SessionSnapshot {
     const issue = result.error.issues[0];
     throw new SnapshotError(`invalid session snapshot at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'unknown'}`, { cause: result.error });
   }
-  return result.data as SessionSnapshot;
+  return result.data as unknown as SessionSnapshot;
+}
+
+/** One relayed delivery (session-handoff.ts), typed, or a SnapshotError naming what is wrong. */
+export function parseDelivery(value: unknown): StoredDelivery {
+  const result = deliverySchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new SnapshotError(`invalid relayed delivery at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'unknown'}`, { cause: result.error });
+  }
+  return result.data as unknown as StoredDelivery;
 }

@@ -31,6 +31,17 @@ export interface SessionContext {
   readonly expiringQueued?: (session: Session) => void;
 }
 
+/**
+ * Looks at each delivery first while a session is moving between nodes (session-handoff.ts): the
+ * copy left behind relays to the new owner, the new owner drops a copy that reached it twice.
+ */
+export interface DeliveryInterceptor {
+  /** The session is a relay: it forwards, it is never connected here, and counts as available to shared groups. */
+  readonly relaying: boolean;
+  /** True when it took the delivery (relayed, or a duplicate dropped); false: deliver as usual. */
+  intercept(session: Session, message: Message, qos: QoS, retain: boolean, subscriptionIds: readonly number[] | undefined, shareGroup: string | undefined): boolean;
+}
+
 type Inflight = StoredInflight;
 const MAX_PACKET_ID = 0xffff;
 
@@ -46,6 +57,8 @@ export class Session implements JournalSubject {
   expiryInterval = 0;
   will: StoredWill | undefined = undefined;
   disconnectedAt: number | undefined = undefined;
+  /** Set only while the session moves between nodes; undefined otherwise (one check per delivery). */
+  handoff: DeliveryInterceptor | undefined = undefined;
   readonly #ctx: SessionContext;
   #outlet: SessionOutlet | undefined;
   #window = 0;
@@ -62,6 +75,11 @@ export class Session implements JournalSubject {
 
   get connected(): boolean {
     return this.#outlet !== undefined;
+  }
+
+  /** Can take a message now: connected, or a relay to the node that holds it (shared-group picks). */
+  get available(): boolean {
+    return this.#outlet !== undefined || this.handoff?.relaying === true;
   }
 
   get inflightCount(): number {
@@ -109,6 +127,7 @@ export class Session implements JournalSubject {
   /** Delivers one message as a subscription shaped it: sends, queues or drops it. */
   deliver(message: Message, qos: QoS, retain: boolean, subscriptionIds: readonly number[] | undefined,
     shareGroup: string | undefined, cache: EncodingCache | undefined): void {
+    if (this.handoff !== undefined && this.handoff.intercept(this, message, qos, retain, subscriptionIds, shareGroup)) return;
     const outlet = this.#outlet;
     if (qos === 0) {
       if (outlet === undefined) {

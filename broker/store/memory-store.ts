@@ -1,6 +1,6 @@
 // The in-memory Store: the embedded default. Not durable, so the broker never writes to it; it
 // still implements the whole contract (fences, expiry, the retained index, the node registry)
-// exactly as the Redis store does, so the contract suite (store-contract.ts) holds for both.
+// exactly as the Redis store does, so the contract suite (test/support/store-contract.ts) holds for both.
 import type { Message } from '../routing/message.js';
 import { RetainedIndex } from '../routing/retained-index.js';
 import { isExpired } from '../routing/message.js';
@@ -78,7 +78,7 @@ export class MemoryStore implements Store {
     if (mode.kind === 'adopt' && (old === undefined || old.owner === request.owner || (old.owner !== mode.fromNode && !old.owner.startsWith(`${mode.fromNode}#`)))) return { acquired: false };
     const renew = mode.kind === 'expect' && old !== undefined && old.fence === mode.fence && mode.replaceWith === undefined;
     // Microseconds as Redis's TIME gives them; never below one already issued by this store.
-    const fence = renew ? (old as Entry).fence : nextFence(Math.max(old?.fence ?? 0, this.#lastFence), this.#now() * 1000 + (performance.now() % 1) * 1000);
+    const fence = renew && old !== undefined ? old.fence : nextFence(Math.max(old?.fence ?? 0, this.#lastFence), this.#now() * 1000 + (performance.now() % 1) * 1000);
     this.#lastFence = Math.max(this.#lastFence, fence);
     const entry: Entry = old ?? {
       fence, seq: 0, owner: request.owner, record: undefined, expiresAt: 0, subscriptions: new Map(), queue: [], inflight: new Map(), incomingQos2: new Set(),

@@ -7,7 +7,9 @@ import type { SessionRecord, StoredDelivery, StoredInflight, StoredSubscription,
 const FORMAT = 1;
 /** Byte offset of the message's expiresAt (f64, big-endian) in every entry. */
 export const EXPIRES_AT_OFFSET = 1;
-const HEADER = 21;
+/** format, expiresAt, receivedAt, flags, extra flags, packet id, origin sequence number (f64, 0: none). */
+const HEADER = 29;
+const ORIGIN_SEQ_OFFSET = 21;
 const F_RETAIN = 4;
 const F_PROPS = 8;
 const F_DELIVERY_RETAIN = 64;
@@ -74,6 +76,7 @@ function writeEntry(out: Buffer, at: number, plan: EntryPlan, m: Message, d: Sto
   out[at + 17] = m.qos | (m.retain ? F_RETAIN : 0) | (props ? F_PROPS : 0) | ((d?.qos ?? 0) << 4) | (d?.retain === true ? F_DELIVERY_RETAIN : 0) | (inflight ? F_INFLIGHT : 0);
   out[at + 18] = (ids !== undefined ? X_SUB_IDS : 0) | (share !== undefined ? X_SHARE : 0) | (inflight?.state === 'pubrel' ? X_PUBREL : 0);
   out.writeUInt16BE(inflight?.packetId ?? 0, at + 19);
+  out.writeDoubleBE(m.originSeq ?? 0, at + ORIGIN_SEQ_OFFSET);
   let o = at + HEADER;
   o = writeStr(out, o, m.topic, plan.topicLen);
   o = writeStr(out, o, m.originClientId, plan.originLen);
@@ -158,6 +161,7 @@ function decodeEntry(b: Buffer): DecodedEntry {
   const message: Message = {
     topic, payload, qos: (flags & 3) as QoS, retain: (flags & F_RETAIN) !== 0, properties,
     expiresAt: b.readDoubleBE(EXPIRES_AT_OFFSET), originClientId, originNode, receivedAt: b.readDoubleBE(9),
+    originSeq: b.readDoubleBE(ORIGIN_SEQ_OFFSET),
   };
   const delivery: StoredDelivery = { message, qos: ((flags >> 4) & 3) as QoS, retain: (flags & F_DELIVERY_RETAIN) !== 0, subscriptionIds, shareGroup };
   return { message, delivery, packetId: b.readUInt16BE(19), pubrel: (extra & X_PUBREL) !== 0, inflight: (flags & F_INFLIGHT) !== 0 };
@@ -183,7 +187,7 @@ export function encodeSubscription(s: StoredSubscription): string {
 export function decodeSubscription(filter: string, text: string): StoredSubscription {
   const v = JSON.parse(text) as unknown;
   if (!Array.isArray(v) || v.length !== 5 || !v.every((x) => typeof x === 'number')) throw new StoreCodecError(`stored subscription ${filter} is malformed`);
-  const [qos, nl, rap, rh, id] = v as number[];
+  const [qos, nl, rap, rh, id] = v;
   return {
     filter, qos: qos as QoS, noLocal: nl === 1, retainAsPublished: rap === 1, retainHandling: rh as 0 | 1 | 2,
     subscriptionId: id === 0 ? undefined : id,

@@ -191,7 +191,7 @@ export const brokerClusterSpecSchema = z.strictObject({
   priorityClassName: z.string().optional().describe('PriorityClass of the broker pods.'),
   podLabels: stringMap('Extra labels of the broker pods.').optional(),
   podAnnotations: stringMap('Extra annotations of the broker pods.').optional(),
-  terminationGracePeriodSeconds: z.number().int().min(5).max(3600).default(60).describe('Time a stopping pod has to drain (hand its sessions to the others) before it is killed.'),
+  terminationGracePeriodSeconds: z.number().int().min(15).max(3600).default(60).describe('Time a stopping pod has to drain (hand its sessions to the others) before it is killed.'),
   env: z.array(envVarSchema).optional().describe('Extra environment variables of the broker container (MESHMQ_* settings among them).'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Broker log level.'),
   listeners: listenersSchema,

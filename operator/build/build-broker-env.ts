@@ -9,7 +9,7 @@ import { objectNames } from './labels.js';
 /** Key of the generated cookie and API token Secrets. */
 export const GENERATED_KEY = { cookie: 'cookie', token: 'token' } as const;
 /** Seconds of the termination grace the drain may use; the rest covers the exit. */
-export const DRAIN_MARGIN_SECONDS = 5;
+export const DRAIN_MARGIN_SECONDS = 10;
 
 const fieldRef = (name: string, fieldPath: string): V1EnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
 const secretRef = (name: string, secret: string, key: string): V1EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
@@ -37,6 +37,7 @@ export function buildBrokerEnv(cluster: BrokerCluster, clusterDomain: string): V
     { name: 'MESHMQ_CLUSTER_DNS_NAME', value: headlessDnsName(cluster, clusterDomain) },
     secretRef('MESHMQ_CLUSTER_COOKIE', cookie.name, cookie.key),
     secretRef('MESHMQ_API_TOKEN', token.name, token.key),
+    // The broker exits at most ~8 s after its drain bound: the rest of the grace period covers it.
     { name: 'MESHMQ_DRAIN_TIMEOUT_MS', value: String((spec.terminationGracePeriodSeconds - DRAIN_MARGIN_SECONDS) * 1000) },
     { name: 'MESHMQ_STORE', value: spec.persistence.type },
   ];

@@ -35,7 +35,7 @@ describe('buildStatefulSet', () => {
     expect(env['MESHMQ_CLUSTER_COOKIE']).toEqual({ secretKeyRef: { name: 'mq-cookie', key: 'cookie' } });
     expect(env['MESHMQ_API_TOKEN']).toEqual({ secretKeyRef: { name: 'mq-api-token', key: 'token' } });
     expect(env['MESHMQ_CONFIG']).toBe(MOUNT.configFile);
-    expect(env['MESHMQ_DRAIN_TIMEOUT_MS']).toBe('25000');
+    expect(env['MESHMQ_DRAIN_TIMEOUT_MS']).toBe('20000');
     expect(env['POD_NAME']).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } });
   });
 

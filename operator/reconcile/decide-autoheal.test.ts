@@ -46,7 +46,7 @@ describe('decideAutoheal', () => {
     ['2|2|1 in 5: no majority, the pair with the oldest node', 5, [['mq-4', 'mq-3'], ['mq-1', 'mq-0'], ['mq-2']], ['mq-0', 'mq-1'], ['mq-2', 'mq-3', 'mq-4'], true],
     ['1|1 (two pods)', 2, [['mq-1'], ['mq-0']], ['mq-0'], ['mq-1'], true],
   ])('%s: confirmed after the delay, keeps the right side and deletes the others', (_name, count, groups, serving, deleted, grant) => {
-    const w = world(count as number, groups as string[][]);
+    const w = world(count, groups);
     const first = decideAutoheal(input(w));
     expect(first).toMatchObject({ kind: 'suspected', detectedAt: 100_000, confirmAt: 100_000 + DELAY });
     const decision = confirmed(w);

@@ -26,7 +26,7 @@ export class FakeKube implements ClusterCache, ReconcileEffects {
     const of = (kind: string) => [...this.objects.values()].filter((o) => o.kind === kind && o.metadata.namespace === key.namespace);
     return {
       statefulSet: of('StatefulSet')[0] as V1StatefulSet | undefined,
-      services: of('Service'), configMaps: of('ConfigMap'), secrets: of('Secret') as V1Secret[],
+      services: of('Service'), configMaps: of('ConfigMap'), secrets: of('Secret'),
       podDisruptionBudget: of('PodDisruptionBudget')[0],
       serviceMonitor: of('ServiceMonitor')[0],
       pods: this.pods,
@@ -34,7 +34,7 @@ export class FakeKube implements ClusterCache, ReconcileEffects {
   }
 
   secret(namespace: string, name: string): V1Secret | undefined {
-    return this.objects.get(`Secret/${namespace}/${name}`) as V1Secret | undefined;
+    return this.objects.get(`Secret/${namespace}/${name}`);
   }
 
   servesKind(apiVersion: string, kind: string): boolean { return this.kinds.has(`${apiVersion}/${kind}`); }

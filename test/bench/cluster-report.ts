@@ -22,7 +22,7 @@ export function buildClusterLines(single: Results | undefined, cluster: Results 
   const lines: string[] = [];
   for (const [name, outcome] of Object.entries(cluster ?? {}) as Array<[ScenarioName, Outcome | undefined]>) {
     const c = outcome?.ok ? figure(outcome.result) : undefined;
-    const s = single?.[name]?.ok ? figure((single[name] as Extract<Outcome, { ok: true }>).result) : undefined;
+    const s = single?.[name]?.ok ? figure((single[name]).result) : undefined;
     if (c === undefined) { lines.push(`${name}: cluster run failed${outcome && !outcome.ok ? `: ${outcome.error}` : ''}`); continue; }
     const format = (v: number): string => (c.unit === 'ms p99' ? v.toFixed(3) : String(Math.round(v)));
     if (s === undefined) { lines.push(`${name}: cluster ${format(c.value)} ${c.unit} (no single-node figure)`); continue; }

@@ -151,7 +151,6 @@ describe('native connection generator', () => {
     nativeBinary();
     const root = await mkdtemp(path.join(os.tmpdir(), 'native-cache-test-'));
     const cacheDir = path.join(root, 'cache');
-    const elsewhere: string[] = [];
     try {
       const first = await compileNativeBurst({ cacheDir });
       if (!first.ok) throw new Error(first.reason);

@@ -1,6 +1,6 @@
 // Graceful shutdown: on SIGTERM the broker stops accepting, tells v5 clients DISCONNECT 0x8B,
 // closes 3.1.1 clients, flushes, and exits 0.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect } from '@jest/globals';
 import net from 'node:net';
 import { startBroker } from '../support/broker-process.js';
 import { TestClient } from '../support/mqtt-clients.js';

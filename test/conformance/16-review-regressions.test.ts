@@ -30,7 +30,7 @@ describe('16 review regressions', () => {
   const rawConnect = (clientId: string, extra: Partial<IConnectPacket> = {}): Packet => ({
     cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60,
     username: ALICE.username, password: Buffer.from(ALICE.password), ...extra,
-  } as IConnectPacket);
+  });
 
   /** A barrier reaches `client` (or it is closed, failing at once): no DISCONNECT (e.g. 0x8E) came first. */
   async function expectStillConnected(client: TestClient): Promise<void> {

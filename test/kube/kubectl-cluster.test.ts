@@ -124,7 +124,7 @@ describeIfKubectl('kubectl against the emulated cluster', () => {
 
   it('gives Services a ClusterIP and Endpoints of their ready pods, as get and describe show them', async () => {
     // The logger pod from the first test still runs: this Service selects it.
-    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'logs' }, spec: { selector: { app: 'logger' }, ports: [{ port: 80, targetPort: 'http' as never }] } } });
+    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'logs' }, spec: { selector: { app: 'logger' }, ports: [{ port: 80, targetPort: 'http' }] } } });
     const ip = (await core.readNamespacedService({ name: 'logs', namespace: 'default' })).spec?.clusterIP ?? '';
     expect(ip).toMatch(/^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
     const svcRows = (await kubectl('get', 'svc')).stdout.split('\n');

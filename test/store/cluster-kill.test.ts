@@ -20,7 +20,7 @@ beforeAll(async () => {
   if (!hasRedisServer().ok) return;
   redis = await RedisServer.start();
   cluster = await TestCluster.start({
-    subnet: '127.0.21', size: 3,
+    subnet: '127.0.31', size: 3,
     env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: redis.url, MESHMQ_STORE_LEASE_MS: '1500' },
   });
   await cluster.waitFullMesh();

@@ -16,7 +16,7 @@ const cleanup = new Cleanup();
 beforeAll(async () => {
   if (!hasRedisServer().ok) return;
   redis = await RedisServer.start({ appendfsync: 'always' });
-  cluster = await TestCluster.start({ subnet: '127.0.23', size: 3, env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: redis.url, MESHMQ_STORE_LEASE_MS: '1500' } });
+  cluster = await TestCluster.start({ subnet: '127.0.33', size: 3, env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: redis.url, MESHMQ_STORE_LEASE_MS: '1500' } });
   await cluster.waitFullMesh();
 }, 90_000);
 afterAll(async () => { await cleanup.run(); await cluster?.close(); await redis?.stop(); }, 30_000);

@@ -95,7 +95,7 @@ describe.each([4, 5] as const)('a broker on Redis, killed and restarted (MQTT %s
     expect(s.present).toBe(true);
     // [MQTT-4.4.0-1] PUBREL first for the one PUBREC'd, then the unacknowledged PUBLISH with DUP, in order.
     const resent = [await s.socket.nextPacket(), await s.socket.nextPacket(), await s.socket.nextPacket()];
-    expect(resent.map((p) => [p.cmd, p.messageId, p.cmd === 'publish' ? [text(p), (p as IPublishPacket).dup] : undefined])).toEqual([
+    expect(resent.map((p) => [p.cmd, p.messageId, p.cmd === 'publish' ? [text(p), p.dup] : undefined])).toEqual([
       ['pubrel', id(first[1]!), undefined], ['publish', id(first[2]!), ['m3', true]], ['publish', id(m4), ['m4', true]],
     ]);
     s.socket.sendPacket({ cmd: 'pubcomp', messageId: id(first[1]!) });

@@ -35,7 +35,7 @@ export class LoadPublisher {
     const worker = async (): Promise<void> => {
       while (!this.#stopped && this.#sent < count) {
         const payload = `${this.#prefix}-${this.#sent++}`;
-        let ok = false;
+        let ok: boolean;
         try {
           ok = (await this.#client.publish(this.#topic, payload, { qos: this.#qos })) === 0;
         } catch {

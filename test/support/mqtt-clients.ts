@@ -8,7 +8,6 @@ import type {
   IClientOptions, IClientPublishOptions, IClientSubscribeOptions, IConnackPacket, IDisconnectPacket,
   IPublishPacket, MqttClient, Packet,
 } from 'mqtt';
-import type { ISubackPacket } from 'mqtt-packet';
 import { AsyncQueue } from './async-queue.js';
 
 export { mosquittoPub, mosquittoSub, type MosquittoSub, type MosquittoMessage } from './mosquitto-cli.js';
@@ -154,8 +153,8 @@ export class TestClient {
   /** Subscribes and returns the SUBACK reason codes (granted QoS or failure codes >= 0x80). */
   async subscribe(filter: string | string[] | Record<string, IClientSubscribeOptions>, options: Partial<IClientSubscribeOptions> = { qos: 0 }): Promise<number[]> {
     return await new Promise((resolve, reject) => {
-      this.client.subscribe(filter as string, options as IClientSubscribeOptions, (err, _granted, packet) => {
-        const suback = packet as ISubackPacket | undefined;
+      this.client.subscribe(filter, options as IClientSubscribeOptions, (err, _granted, packet) => {
+        const suback = packet;
         if (suback?.granted) resolve(suback.granted.map((g) => (typeof g === 'number' ? g : (g as { qos: number }).qos)));
         else reject(new Error(`subscribe ${JSON.stringify(filter)} failed`, { cause: err }));
       });

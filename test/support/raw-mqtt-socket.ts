@@ -41,7 +41,7 @@ export class RawMqttSocket {
   static async connected(host: string, port: number, connect: Partial<mqttPacket.IConnectPacket> = {}): Promise<RawMqttSocket> {
     const protocolVersion = connect.protocolVersion ?? 4;
     const raw = await RawMqttSocket.connect(host, port, protocolVersion);
-    raw.sendPacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId: `raw-${Math.random().toString(16).slice(2, 10)}`, keepalive: 60, ...connect } as mqttPacket.IConnectPacket);
+    raw.sendPacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId: `raw-${Math.random().toString(16).slice(2, 10)}`, keepalive: 60, ...connect });
     const connack = await raw.nextPacket('connack');
     const code = (connack as mqttPacket.IConnackPacket).reasonCode ?? (connack as mqttPacket.IConnackPacket).returnCode;
     if (code !== 0) { raw.destroy(); throw new Error(`raw CONNECT refused with ${String(code)}`); }

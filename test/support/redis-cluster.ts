@@ -3,7 +3,6 @@
 // cluster_state:ok.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { hasCommand, type Requirement } from './requirements.js';
 import { RedisServer } from './redis-server.js';
 import { waitFor } from './wait.js';
@@ -52,7 +51,7 @@ export class RedisCluster {
   /** Keys matching `pattern` on every master together (SCAN on each: tests only). */
   async keys(pattern: string): Promise<string[]> {
     const out: string[] = [];
-    for (const s of this.servers) out.push(...await (s.admin() as Redis).keys(pattern));
+    for (const s of this.servers) out.push(...await s.admin().keys(pattern));
     return out.sort();
   }
 

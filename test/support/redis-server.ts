@@ -8,7 +8,6 @@ import { Redis } from 'ioredis';
 import { freePort } from './net.js';
 import { hasCommand, type Requirement } from './requirements.js';
 import { SpawnedProcess } from './spawned-process.js';
-import { waitFor } from './wait.js';
 
 export function hasRedisServer(): Requirement {
   return hasCommand('redis-server', ['--version']);

@@ -14,7 +14,7 @@ export async function waitFor<T>(probe: () => T | Promise<T>, { timeoutMs = 1000
   for (;;) {
     try {
       const value = await probe();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
     } catch (err) {
       if (stopOn?.(err)) throw err;
       lastError = err;

@@ -102,7 +102,7 @@ export function createRedisConnection(store: StoreConfig, onError: (err: Error) 
     client = new Redis({ ...base, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 6379 : Number(u.port) });
     target = `Redis ${redacted(url)} (store.redisUrl, MESHMQ_REDIS_URL)`;
   }
-  const scripts: Array<[keyof ScriptCommands | string, number, string]> = [
+  const scripts: Array<[string, number, string]> = [
     ['mqApply', 5, APPLY_SCRIPT], ['mqAcquire', 5, ACQUIRE_SCRIPT], ['mqDiscard', 5, DISCARD_SCRIPT],
     ['mqRetainPut', 2, RETAIN_PUT_SCRIPT], ['mqRetainDelete', 2, RETAIN_DELETE_SCRIPT], ['mqRetainExpire', 2, RETAIN_EXPIRE_SCRIPT],
     ['mqDeleteIf', 1, DELETE_IF_SCRIPT],

@@ -6,7 +6,7 @@ import { configSchema } from '../../config/schema.js';
 import { itRequiring } from '../../../test/support/requirements.js';
 import { hasRedisCli, RedisCluster } from '../../../test/support/redis-cluster.js';
 import { hasRedisServer, RedisServer } from '../../../test/support/redis-server.js';
-import { runStoreContract } from '../store-contract.js';
+import { runStoreContract } from '../../../test/support/store-contract.js';
 import { connectRedis, createRedisConnection } from './redis-client.js';
 import { hashTagOf, RedisKeys } from './redis-keys.js';
 import { createRedisStore } from './redis-store.js';

@@ -83,7 +83,7 @@ describe('CRUD and errors', () => {
     const labelled = await objects().patch({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'gen', namespace: 'default', labels: { extra: 'y' } }, status: { replicas: 9 } } as never, undefined, undefined, 'test', undefined, PatchStrategy.MergePatch);
     expect((labelled as { metadata?: { generation?: number } }).metadata?.generation).toBe(1);
     expect((labelled as { status?: { replicas?: number } }).status?.replicas).toBe(0);
-    const status = await apps.replaceNamespacedStatefulSetStatus({ namespace: 'default', name: 'gen', body: { ...(labelled as object), spec: { ...statefulSet('gen').spec, replicas: 5 }, status: { replicas: 1, readyReplicas: 1 } } as never });
+    const status = await apps.replaceNamespacedStatefulSetStatus({ namespace: 'default', name: 'gen', body: { ...(labelled as object), spec: { ...statefulSet('gen').spec, replicas: 5 }, status: { replicas: 1, readyReplicas: 1 } } });
     expect(status.status?.readyReplicas).toBe(1);
     expect(status.spec?.replicas).toBe(1);
     expect(status.metadata?.generation).toBe(1);

@@ -44,7 +44,7 @@ function walk(value: JsonValue | undefined, segs: string[], names: string[], str
   if (Array.isArray(value)) {
     const strategy = strategyOf(names);
     if (strategy.kind === 'map' && value.every(isObject)) {
-      for (const el of value as JsonObject[]) {
+      for (const el of value) {
         const key = elementKey(el, strategy.mapKeys);
         const elSegs = [...segs, `k:${key}`];
         out.set([...elSegs, '.'].join(SEP), '');

@@ -7,7 +7,7 @@ export function evaluateJsonPath(expr: string, root: JsonValue): JsonValue[] {
   if (text.startsWith('{') && text.endsWith('}')) text = text.slice(1, -1);
   if (text.startsWith('$')) text = text.slice(1);
   let current: JsonValue[] = [root];
-  const re = /\.([A-Za-z0-9_\-/]+)|\[\*\]|\[(\d+)\]|\['([^']+)'\]|\[\?\(@\.([\w.\-]+)\s*==\s*["']([^"']*)["']\)\]|\.\*/gy;
+  const re = /\.([A-Za-z0-9_\-/]+)|\[\*\]|\[(\d+)\]|\['([^']+)'\]|\[\?\(@\.([\w.-]+)\s*==\s*["']([^"']*)["']\)\]|\.\*/gy;
   let m: RegExpExecArray | null;
   let consumed = 0;
   while ((m = re.exec(text)) !== null) {
@@ -16,7 +16,7 @@ export function evaluateJsonPath(expr: string, root: JsonValue): JsonValue[] {
     for (const node of current) {
       if (m[1] !== undefined || m[3] !== undefined) {
         const key = m[1] ?? m[3] ?? '';
-        if (isObject(node) && node[key] !== undefined) next.push(node[key] as JsonValue);
+        if (isObject(node) && node[key] !== undefined) next.push(node[key]);
       } else if (m[2] !== undefined) {
         if (Array.isArray(node) && node[Number(m[2])] !== undefined) next.push(node[Number(m[2])] as JsonValue);
       } else if (m[4] !== undefined) {

@@ -47,7 +47,7 @@ export async function startControlServer(target: ControlTarget, logger: Logger):
             reply(400, { error: 'expected { groups: [[pod...], [pod...], ...] }' });
             return;
           }
-          const list = groups as string[][];
+          const list = groups;
           for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) await target.partition(list[i] as string[], list[j] as string[]);
           logger.info('partitioned from the control endpoint', { groups: list });
           reply(200, { partitioned: list });

@@ -7,7 +7,7 @@ import { buildEndpoints } from './endpoints-build.js';
 
 const service = (spec: Partial<NonNullable<V1Service['spec']>> = {}): V1Service => ({
   metadata: { name: 'web', namespace: 'default', uid: 'svc-uid', labels: { app: 'web' } },
-  spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' as never, protocol: 'TCP' }], ...spec },
+  spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }], ...spec },
 });
 
 function pod(name: string, ip: string, options: { ready?: boolean; port?: number; deleting?: boolean; phase?: string; ns?: string } = {}): V1Pod {

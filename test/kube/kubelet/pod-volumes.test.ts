@@ -15,6 +15,11 @@ describe('rewriteMountPaths', () => {
     expect(rewriteMountPaths('/etc/meshmq', mounts)).toBe('/tmp/p/volumes/config');
     expect(rewriteMountPaths('/etc/meshmqx/a /x/etc/meshmq', mounts)).toBe('/etc/meshmqx/a /x/etc/meshmq');
   });
+  it('never rewrites a host path again (a /tmp mount beside volumes kept under /tmp)', () => {
+    const withTmp = [...mounts, { mountPath: '/tmp', hostPath: '/tmp/p/volumes/tmp', readOnly: false }];
+    expect(rewriteMountPaths('/etc/meshmq/meshmq.yaml', withTmp)).toBe('/tmp/p/volumes/config/meshmq.yaml');
+    expect(rewriteMountPaths('/tmp/x /etc/meshmq/tls/a', withTmp)).toBe('/tmp/p/volumes/tmp/x /tmp/p/volumes/tls/a');
+  });
 });
 
 describe('writePodVolumes', () => {

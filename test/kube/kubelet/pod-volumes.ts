@@ -8,17 +8,20 @@ import { ContainerConfigError, resolveFieldPath, type EnvSources } from './pod-e
 
 export interface Mount { readonly mountPath: string; readonly hostPath: string; readonly readOnly: boolean }
 
-/** Replaces each mount path (at a path boundary) with its host path; longest mount paths first. */
+/**
+ * Replaces each mount path (at a path boundary) with its host path; longest mount paths first, in
+ * one pass, so that a host path (under /tmp) is never rewritten again by a `/tmp` mount.
+ */
 export function rewriteMountPaths(text: string, mounts: readonly Mount[]): string {
-  let out = text;
+  const byPath = new Map<string, string>();
   for (const mount of [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length)) {
     const from = mount.mountPath.replace(/\/+$/, '');
-    if (from === '') continue;
-    const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    // Only a whole path: not preceded by a path character, followed by `/` or the end of the path.
-    out = out.replace(new RegExp(`(?<![\\w./-])${escaped}(?=/|$|[^\\w.-])`, 'g'), () => mount.hostPath);
+    if (from !== '' && !byPath.has(from)) byPath.set(from, mount.hostPath);
   }
-  return out;
+  if (byPath.size === 0) return text;
+  const alternatives = [...byPath.keys()].map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  // Only a whole path: not preceded by a path character, followed by `/` or the end of the path.
+  return text.replace(new RegExp(`(?<![\\w./-])(?:${alternatives})(?=/|$|[^\\w.-])`, 'g'), (found) => byPath.get(found) ?? found);
 }
 
 /** Where each of the container's volumeMounts lives on the host. */

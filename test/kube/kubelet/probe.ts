@@ -31,7 +31,7 @@ export async function runProbe(probe: V1Probe, ctx: ProbeContext): Promise<Probe
   const timeoutMs = Math.max(50, (probe.timeoutSeconds ?? 1) * 1000);
   try {
     if (probe.httpGet) return await httpProbe(probe, ctx, timeoutMs);
-    if (probe.tcpSocket) return await tcpProbe(probe.tcpSocket.host ?? ctx.podIp, resolvePort(probe.tcpSocket.port as number | string, ctx.container), timeoutMs);
+    if (probe.tcpSocket) return await tcpProbe(probe.tcpSocket.host ?? ctx.podIp, resolvePort(probe.tcpSocket.port, ctx.container), timeoutMs);
     if (probe.exec) return await execProbe(ctx.execArgv(probe.exec.command ?? []), ctx.env, timeoutMs);
     return { ok: false, message: 'probe has no handler (httpGet, tcpSocket, exec)' };
   } catch (err) {
@@ -41,7 +41,7 @@ export async function runProbe(probe: V1Probe, ctx: ProbeContext): Promise<Probe
 
 async function httpProbe(probe: V1Probe, ctx: ProbeContext, timeoutMs: number): Promise<ProbeResult> {
   const get = probe.httpGet!;
-  const port = resolvePort(get.port as number | string, ctx.container);
+  const port = resolvePort(get.port, ctx.container);
   const scheme = (get.scheme ?? 'HTTP').toLowerCase();
   const headers: Record<string, string> = { 'user-agent': 'kube-probe/1.33', accept: '*/*' };
   for (const h of get.httpHeaders ?? []) headers[h.name] = h.value;

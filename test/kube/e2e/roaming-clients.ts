@@ -1,0 +1,156 @@
+// MQTT clients that behave like devices behind a Service: when their broker pod goes (drain,
+// rolling update, autoheal), they reconnect to another pod with the same client id and a
+// persistent session. The subscriber counts every payload it got; the publisher records what
+// the brokers acknowledged (only that was promised) and retries what was not.
+import mqtt, { type MqttClient } from 'mqtt';
+import { waitFor } from '../../support/wait.js';
+
+export interface Reconnect { readonly address: string; readonly sessionPresent: boolean; readonly at: number }
+
+/** Current broker addresses to try, best first (e.g. the Ready pods' IPs). */
+export type Addresses = () => Promise<string[]>;
+
+async function connectSomewhere(addresses: Addresses, avoid: string | undefined, options: mqtt.IClientOptions, deadline: number): Promise<{ client: MqttClient; address: string; sessionPresent: boolean }> {
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const list = await addresses().catch(() => [] as string[]);
+    const ordered = [...list.filter((a) => a !== avoid), ...list.filter((a) => a === avoid)];
+    for (const address of ordered) {
+      try {
+        const client = await mqtt.connectAsync(`mqtt://${address}:1883`, { ...options, reconnectPeriod: 0, connectTimeout: 3000 });
+        const connack = (client as unknown as { connackPacket?: { sessionPresent?: boolean } }).connackPacket;
+        return { client, address, sessionPresent: connack?.sessionPresent === true };
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`could not connect anywhere before the deadline: ${String((lastError as Error | undefined)?.message ?? lastError)}`);
+}
+
+const persistent = (clientId: string): mqtt.IClientOptions => ({
+  clientId, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 },
+});
+
+export class RoamingSubscriber {
+  readonly received = new Map<string, number>();
+  readonly reconnects: Reconnect[] = [];
+  #client: MqttClient | undefined;
+  #address = '';
+  #closed = false;
+  #moving: Promise<void> | undefined;
+
+  private constructor(readonly clientId: string, readonly addresses: Addresses, readonly timeoutMs: number) {}
+
+  /** Connects to `first`, subscribes to `filter` at QoS 1, and follows its session from then on. */
+  static async start(clientId: string, first: string, filter: string, addresses: Addresses, timeoutMs = 60_000): Promise<RoamingSubscriber> {
+    const sub = new RoamingSubscriber(clientId, addresses, timeoutMs);
+    const client = await mqtt.connectAsync(`mqtt://${first}:1883`, { ...persistent(clientId), reconnectPeriod: 0 });
+    sub.#attach(client, first);
+    await client.subscribeAsync(filter, { qos: 1 });
+    return sub;
+  }
+
+  get address(): string { return this.#address; }
+
+  #attach(client: MqttClient, address: string): void {
+    this.#client = client;
+    this.#address = address;
+    client.on('message', (_topic, payload) => {
+      const text = payload.toString();
+      this.received.set(text, (this.received.get(text) ?? 0) + 1);
+    });
+    client.once('close', () => {
+      if (this.#closed || this.#client !== client) return;
+      this.#moving = this.#move(address);
+    });
+    client.on('error', () => undefined);
+  }
+
+  async #move(from: string): Promise<void> {
+    const { client, address, sessionPresent } = await connectSomewhere(this.addresses, from, persistent(this.clientId), Date.now() + this.timeoutMs);
+    if (this.#closed) { client.end(true); return; }
+    this.reconnects.push({ address, sessionPresent, at: Date.now() });
+    this.#attach(client, address);
+  }
+
+  /** Waits until every payload of `expected` arrived at least once. */
+  async waitForAll(expected: Iterable<string>, timeoutMs = 30_000): Promise<void> {
+    const want = [...expected];
+    await waitFor(() => want.every((p) => this.received.has(p)), {
+      what: `${this.clientId} to receive ${want.length} messages (missing ${want.filter((p) => !this.received.has(p)).slice(0, 10).join(', ')}...; now on ${this.#address}, reconnects ${JSON.stringify(this.reconnects)})`,
+      timeoutMs, intervalMs: 200,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#moving?.catch(() => undefined);
+    await this.#client?.endAsync().catch(() => undefined);
+  }
+}
+
+/** A QoS 1 publish that fails when the connection closes first (mqtt.js would keep it waiting for a reconnect). */
+async function publishOrClose(client: MqttClient, topic: string, payload: string): Promise<unknown> {
+  return await new Promise((resolve, reject) => {
+    const onClose = (): void => reject(new Error('connection closed before the PUBACK'));
+    client.once('close', onClose);
+    client.publish(topic, payload, { qos: 1 }, (err, packet) => {
+      client.removeListener('close', onClose);
+      if (err) reject(err); else resolve(packet);
+    });
+  });
+}
+
+export class RoamingPublisher {
+  readonly acked = new Set<string>();
+  readonly reconnects: Reconnect[] = [];
+  #client: MqttClient | undefined;
+  #address = '';
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+
+  private constructor(readonly clientId: string, readonly addresses: Addresses) {}
+
+  static async start(clientId: string, first: string, addresses: Addresses): Promise<RoamingPublisher> {
+    const pub = new RoamingPublisher(clientId, addresses);
+    pub.#client = await mqtt.connectAsync(`mqtt://${first}:1883`, { ...persistent(clientId), reconnectPeriod: 0 });
+    pub.#client.on('error', () => undefined);
+    pub.#address = first;
+    return pub;
+  }
+
+  /** Publishes `${prefix}:0..count-1` at QoS 1, one at a time, until stopped, moving to another pod when its own goes. */
+  publish(topic: string, prefix: string, count: number, deadlineMs = 120_000): void {
+    const deadline = Date.now() + deadlineMs;
+    this.#loop = (async () => {
+      for (let n = 0; n < count && !this.#stopped && Date.now() < deadline;) {
+        const payload = `${prefix}:${n}`;
+        try {
+          const client = this.#client;
+          if (client === undefined || !client.connected) throw new Error('not connected');
+          const packet = await publishOrClose(client, topic, payload);
+          const reason = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
+          if (reason < 0x80) { this.acked.add(payload); n++; }
+        } catch {
+          // Not acknowledged, so not promised: move to another pod and send it again.
+          if (this.#stopped) break;
+          const old = this.#client;
+          old?.end(true);
+          const next = await connectSomewhere(this.addresses, this.#address, persistent(this.clientId), deadline);
+          next.client.on('error', () => undefined);
+          this.#client = next.client;
+          this.#address = next.address;
+          this.reconnects.push({ address: next.address, sessionPresent: next.sessionPresent, at: Date.now() });
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#loop;
+    await this.#client?.endAsync().catch(() => undefined);
+  }
+}
