@@ -64,7 +64,7 @@ export function createBrokerAdminClient(options: BrokerAdminOptions = {}): Broke
     },
     async grantServing(target, nodes, ttlMs) {
       // Until the contract's table holds this endpoint (issue 8's broker side), call it by its DESIGN path.
-      await client(target).call({ ...SERVING_GRANT }, { body: { nodes: [...nodes], ttlMs } as never });
+      await client(target).call({ ...SERVING_GRANT }, { body: { nodes: [...nodes], ttlMs } });
     },
   };
 }
