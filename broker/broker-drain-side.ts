@@ -3,6 +3,7 @@
 // adopt sessions, pass relayed deliveries to the session layer. Built by broker.ts over its connection context; both callers see it
 // structurally (DrainBroker, HandoffBroker), so the broker core imports neither.
 import type { ConnectionContext } from './protocol/connection-context.js';
+import { takeImported } from './protocol/handle-connect.js';
 import { ReasonCode } from './protocol/reason-codes.js';
 import type { SessionSnapshot } from './session/cluster-seam.js';
 import type { SessionHandoff } from './session/session-handoff.js';
@@ -107,8 +108,10 @@ export class BrokerDrainSide {
       return false;
     }
     ctx.metrics.takeovers.inc({ scope: 'cluster_import' });
-    ctx.registry.restore(state);
+    // Not written under the draining node's fence: taking it in the store gives this node its own.
+    ctx.registry.restore(state, 0);
     this.#d.handoff.imported(state.record.clientId, state);
+    if (ctx.journal.durable) void takeImported(ctx, state.record.clientId, state.record.fence ?? 0);
     return true;
   }
 

@@ -39,8 +39,10 @@ export interface ClusterNodeDeps {
   readonly logger: Logger;
   readonly metrics: BrokerMetrics;
   readonly now: () => number;
-  /** A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer). */
-  readonly onMessage: (message: Message, delivery: PeerDelivery) => void;
+  /** A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer); a promise: its writes, acked once stored. */
+  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined | void;
+  /** QoS 1/2 forwards to matching nodes that are not connected fail rather than being skipped (durable store). */
+  readonly refuseUnreachable?: boolean;
   /**
    * Session takeover by a claim of user `claimant` (null: anonymous): refused when a live local
    * connection belongs to another user, else close it (0x8E), drop the session and return its snapshot.
@@ -149,7 +151,7 @@ export class ClusterNode {
     const reachable = (name: string): PeerConnection | undefined => (membership.state(name) === 'up' ? mesh?.get(name) : undefined);
     const connected = (): PeerConnection[] => (mesh ? [...mesh.connections()] : []);
     const sync = new RouteSync({ identity, table: routes, logger: log, chunkSize: t.snapshotChunk, peers: connected });
-    const forwarder = new Forwarder({ connection: reachable, onMessage: deps.onMessage, metrics, logger: log, now, ackTimeoutMs: t.ackTimeoutMs });
+    const forwarder = new Forwarder({ connection: reachable, onMessage: deps.onMessage, metrics, logger: log, now, ackTimeoutMs: t.ackTimeoutMs, refuseUnreachable: deps.refuseUnreachable ?? false });
     const takeover = new SessionTakeover({
       self: identity.name, peers: () => connected().map((p) => p.peer.name), timeoutMs: t.takeoverTimeoutMs,
       isSilent: (node) => membership.state(node) !== 'up',
@@ -206,6 +208,7 @@ export class ClusterNode {
       onFrame: (conn, kind, body) => {
         if (kind === FRAME_KIND.forward) { forwarder.handleForward(conn, body); return; }
         if (kind === FRAME_KIND.forwardAck) { forwarder.handleAcks(conn, body); return; }
+        if (kind === FRAME_KIND.forwardNack) { forwarder.handleNacks(conn, body); return; }
         const frame = parseControl(body);
         if (sync.handle(conn, frame) || retained.handle(conn, frame) || handoff.handle(conn, frame)) return;
         switch (frame.t) {

@@ -55,7 +55,7 @@ export const healthSchema = z.object({ status: z.literal('ok'), node: z.string()
  * `no_majority`: a clustered node reaches no majority of the members discovery lists, and no
  * serving grant (serving-api.ts) names it; the message says how many it reaches of how many.
  */
-export const READINESS_REASONS = ['starting', 'not_joined', 'no_majority', 'draining', 'drained', 'shutting_down'] as const;
+export const READINESS_REASONS = ['starting', 'not_joined', 'no_majority', 'draining', 'drained', 'shutting_down', 'store_unavailable'] as const;
 export type ReadinessReason = (typeof READINESS_REASONS)[number];
 
 export const readinessSchema = z.object({

@@ -27,6 +27,11 @@ describe('decideReadiness', () => {
     { input: { ...serving, drain: 'draining' as const, cluster: { ...cluster, joined: false } }, expected: 'draining' },
     { input: { ...serving, drain: 'drained' as const, listening: false }, expected: 'drained' },
     { input: { ...serving, shuttingDown: true, drain: 'drained' as const }, expected: 'shutting_down' },
+    { input: { ...serving, storeUp: false }, expected: 'store_unavailable' },
+    { input: { ...serving, storeUp: true }, expected: undefined },
+    { input: { ...serving, storeUp: false, cluster: { ...cluster, joined: false, waiting: [] } }, expected: 'not_joined' },
+    { input: { ...serving, storeUp: false, cluster: undefined }, expected: 'store_unavailable' },
+    { input: { ...serving, storeUp: false, cluster: { ...cluster, majority: minority } }, expected: 'no_majority' },
   ])('$input -> $expected', ({ input, expected }) => {
     const decision = decideReadiness(input);
     if (expected === undefined) { expect(decision).toEqual({ ready: true }); return; }
