@@ -15,6 +15,7 @@ import { createHelm, unpackKubeTools, type Helm } from '../support/kube-tools.js
 import { hasCommand, itRequiring } from '../support/requirements.js';
 import { BUNDLE, bundleText, CHART_CRD, CLUSTER_CHART, CLUSTER_SCHEMA, clusterValuesSchemaText, CRD_SOURCE, OPERATOR_CHART } from './chart-artifacts.js';
 import { parseManifests, validateManifests, type Manifest } from './manifest-validation.js';
+import { uncommentedOptions, valuesKeys } from './values-comments.js';
 
 const it = itRequiring(hasCommand('unzip', ['-v']));
 const ciFiles = (chart: string): string[] => readdirSync(path.join(chart, 'ci')).filter((f) => f.endsWith('.yaml')).map((f) => path.join(chart, 'ci', f));
@@ -86,6 +87,36 @@ describe('helm lint and template', () => {
     const r = await helm('template', 'x', chart as string, ...(args as string[]));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(message);
+  });
+});
+
+describe('values.yaml', () => {
+  it('meshmq-operator: a comment covers every option, and the schema knows every option', async () => {
+    const text = await readFile(path.join(OPERATOR_CHART, 'values.yaml'), 'utf8');
+    expect(uncommentedOptions(text)).toEqual([]);
+    const schema = JSON.parse(await readFile(path.join(OPERATOR_CHART, 'values.schema.json'), 'utf8')) as { properties: Record<string, { properties?: Record<string, unknown> }> };
+    const values = parse(text) as Record<string, unknown>;
+    const missing = Object.entries(values).flatMap(([k, v]) => {
+      const prop = schema.properties[k];
+      if (!prop) return [k];
+      if (v && typeof v === 'object' && !Array.isArray(v) && prop.properties) return Object.keys(v).filter((sub) => !(sub in (prop.properties ?? {}))).map((sub) => `${k}.${sub}`);
+      return [];
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('meshmq-cluster: every field of the spec appears (set, or commented out with an example), a comment covering each', async () => {
+    const text = await readFile(path.join(CLUSTER_CHART, 'values.yaml'), 'utf8');
+    const crd = parse(await readFile(CRD_SOURCE, 'utf8')) as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown> } } } } }> } };
+    const fields = Object.keys(crd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties ?? {});
+    expect(fields.length).toBeGreaterThan(10);
+    const present = new Set(valuesKeys(text).map((k) => k.path));
+    expect(fields.filter((f) => !present.has(f))).toEqual([]);
+    expect(uncommentedOptions(text)).toEqual([]);
+  });
+
+  it('the comment check finds an option without a comment', () => {
+    expect(uncommentedOptions('# A.\na: 1\nb: 2\n\nc:\n  # D.\n  d: 1\n\n  e: 2\n# f: 3\n')).toEqual(['c.e (line 9)', 'f (line 10)']);
   });
 });
 
