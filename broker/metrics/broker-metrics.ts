@@ -26,6 +26,7 @@ export type CloseReason = (typeof CLOSE_REASONS)[number];
 export const QOS_LEVELS = ['0', '1', '2'] as const;
 export const TAKEOVER_SCOPES = ['local', 'cluster', 'cluster_import', 'cluster_race_lost'] as const;
 export const FORWARD_FAILURE_ACTIONS = ['negative_ack', 'disconnect', 'client_gone'] as const;
+export const STORE_REFUSAL_ACTIONS = [...FORWARD_FAILURE_ACTIONS, 'connect_refused'] as const;
 
 export interface BrokerMetrics {
   readonly registry: Registry;
@@ -153,5 +154,6 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
   for (const reason of CLOSE_REASONS) metrics.connectionsClosed.inc({ reason }, 0);
   for (const scope of TAKEOVER_SCOPES) metrics.takeovers.inc({ scope }, 0);
   for (const action of FORWARD_FAILURE_ACTIONS) metrics.forwardFailures.inc({ action }, 0);
+  for (const action of STORE_REFUSAL_ACTIONS) metrics.storeRefusals.inc({ action }, 0);
   return metrics;
 }
