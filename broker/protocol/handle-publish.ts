@@ -77,7 +77,7 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   });
   if (qos === 2) session.addIncomingQos2(packetId);
   const { delivered, forwarded } = ctx.dispatcher.publish(message);
-  if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesDropped.inc({ reason: 'no_subscribers' });
+  if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesUnmatched.inc();
   if (qos === 0) return;
   const reasonCode = delivered === 0 && forwarded === undefined ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
   // Acknowledge once the peers hold it (the client's QoS guarantee spans the cluster), and never
