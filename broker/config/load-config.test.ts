@@ -44,6 +44,7 @@ describe('loadConfig', () => {
         MESHMQ_HTTP_PORT: '4', MESHMQ_CLUSTER_PORT: '5', MESHMQ_CLUSTER_DISCOVERY: 'dns', MESHMQ_CLUSTER_SEEDS: 'a:1, b:2,',
         MESHMQ_CLUSTER_DNS_NAME: 'mq-headless', MESHMQ_CLUSTER_DNS_SERVER: '127.0.0.1:5353', MESHMQ_CLUSTER_COOKIE: 'x'.repeat(16),
         MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: 'redis://r:6379', MESHMQ_ALLOW_ANONYMOUS: 'false', MESHMQ_LOG_LEVEL: 'debug',
+        MESHMQ_USERS_FILE: '/etc/meshmq/users.yaml',
       },
     });
     expect(config.nodeName).toBe('n1.svc');
@@ -127,7 +128,7 @@ describe('loadConfig errors', () => {
     const readFile = files({ 'mq.yaml': 'limits:\n  maxPacketSize: 10\nlog:\n  format: xml\n' });
     expect(problemsOf({ argv: ['-c', 'mq.yaml'], readFile })).toEqual([
       'config file mq.yaml: limits.maxPacketSize=10: limits.maxPacketSize must be at least 64',
-      'config file mq.yaml: log.format="xml": log.format must be one of json, pretty',
+      'config file mq.yaml: log.format="xml": log.format must be one of auto, json, pretty',
     ]);
   });
 
