@@ -31,7 +31,8 @@ export interface ClusterHooks {
 
 /** What the cluster calls on the broker (broker.ts additions for the cluster). */
 export interface ClusterBrokerSide {
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): void;
+  /** A promise: what the delivery wrote for persistent sessions (the forward is acked once stored). */
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined | void;
   evictSession?(clientId: string): Promise<SessionSnapshotLike | null>;
   /** Refuses a claim of another user than a live connection's, else evicts (broker.ts takeOverSession). */
   takeOverSession?(clientId: string, claimant: string | undefined, claimantNode?: string): Promise<SessionTakeOverLike>;
@@ -75,7 +76,7 @@ export function createClusterHooks(getNode: () => ClusterNode | undefined): Clus
 
 /** The ClusterNode callbacks that reach the broker; `missing` reports a seam the broker lacks, once per name. */
 export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undefined, missing: (seam: string) => void): {
-  onMessage(message: Message, delivery: PeerDelivery): void;
+  onMessage(message: Message, delivery: PeerDelivery): Promise<void> | undefined | void;
   evictSession(clientId: string, claimant: string | null, claimantNode: string): Promise<EvictResult>;
   applyRetained(message: Message): void;
 } {
@@ -88,9 +89,9 @@ export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undef
   return {
     onMessage(message, delivery) {
       const broker = getBroker();
-      if (broker === undefined) return;
-      if (delivery.sharedGroups.size === 0) broker.deliverFromPeer(message);
-      else broker.deliverFromPeer(message, { sharedGroups: [...delivery.sharedGroups] });
+      if (broker === undefined) return undefined;
+      if (delivery.sharedGroups.size === 0) return broker.deliverFromPeer(message);
+      return broker.deliverFromPeer(message, { sharedGroups: [...delivery.sharedGroups] });
     },
     async evictSession(clientId, claimant, claimantNode) {
       const broker = getBroker();

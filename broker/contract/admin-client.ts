@@ -64,6 +64,8 @@ export interface AdminClient {
   /** 200 (connected) and 202 (still dialing) both answer with a join result. */
   joinCluster(request: z.input<typeof ADMIN_ENDPOINTS.joinCluster.request>): Promise<z.output<typeof ADMIN_ENDPOINTS.joinCluster.response>>;
   leaveCluster(): Promise<z.output<typeof ADMIN_ENDPOINTS.leaveCluster.response>>;
+  /** The serving grant: `nodes` serve without a majority for `ttlMs` (serving-api.ts). */
+  grantServing(request: z.input<typeof ADMIN_ENDPOINTS.grantServing.request>): Promise<z.output<typeof ADMIN_ENDPOINTS.grantServing.response>>;
 }
 
 export function createAdminClient(options: AdminClientOptions): AdminClient {
@@ -122,6 +124,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     // The server waits up to waitMs for the connection: this request's bound covers it.
     joinCluster: async (request) => (await call(e.joinCluster, { body: request, timeoutMs: (request.waitMs ?? DEFAULT_JOIN_WAIT_MS) + timeoutMs })).body,
     leaveCluster: async () => (await call(e.leaveCluster)).body,
+    grantServing: async (request) => (await call(e.grantServing, { body: request })).body,
   };
 }
 
