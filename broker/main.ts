@@ -120,13 +120,7 @@ async function start(argv: readonly string[]): Promise<void> {
   const format = config.log.format === 'auto' ? (process.stderr.isTTY ? 'pretty' : 'json') : config.log.format;
   const logger = createLogger({ level: config.log.level, format }).child({ node: config.nodeName });
   for (const warning of warnings) logger.warn(warning);
-  // Every listener that cannot bind, said at once in one plain line each, before anything starts.
-  const conflicts = await findListenConflicts(planListeners(config));
-  if (conflicts.length > 0) {
-    for (const conflict of conflicts) process.stderr.write(`meshmq: ${conflict.message}\n`);
-    process.exit(EXIT_CONFIG);
-  }
-  for (const open of findOpenDoors(config)) logger.warn(open.message, { door: open.door });
+  await preflight(config, logger);
   process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { err: reason }));
 
   let authorizer: Authorizer;
@@ -214,6 +208,19 @@ async function start(argv: readonly string[]): Promise<void> {
     if (listenError !== undefined) process.stderr.write(`meshmq: ${listenError.message}\n`);
     process.exit(err instanceof ClusterConfigError || listenError !== undefined ? EXIT_CONFIG : 1);
   }
+}
+
+/**
+ * Before anything starts: every listener that cannot bind, said at once in one plain line each (then
+ * exit), and one warning line for each door the configuration leaves open.
+ */
+async function preflight(config: Config, logger: Logger): Promise<void> {
+  const conflicts = await findListenConflicts(planListeners(config));
+  if (conflicts.length > 0) {
+    for (const conflict of conflicts) process.stderr.write(`meshmq: ${conflict.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  for (const open of findOpenDoors(config)) logger.warn(open.message, { door: open.door });
 }
 
 /** A listener's bind failure as a ListenError (the mesh reports the system's error as it is). */
