@@ -115,7 +115,7 @@ export class HttpServer {
    * that has none takes changes from its own host only (reads stay open; the start warns of both).
    */
   #checkLoopbackOnly(req: http.IncomingMessage, method: string, pathname: string): void {
-    if (this.#tokenDigest !== undefined || method === 'GET' || method === 'HEAD' || isLoopback(req.socket.remoteAddress)) return;
+    if (this.#tokenDigest !== undefined || method === 'GET' || method === 'HEAD' || fromThisHost(req.socket)) return;
     throw new ApiError('forbidden', `${method} ${pathname} changes the broker: without an API token only loopback may ask; set auth.apiToken (MESHMQ_API_TOKEN) to allow it from other hosts`);
   }
 
@@ -131,6 +131,15 @@ export class HttpServer {
 }
 
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (a dual-stack listener sees ::ffff:127.0.0.1). */
+/**
+ * A peer on this host: loopback, or a connection from this host's own address (`meshmq ctl` in a pod
+ * whose broker binds the pod IP dials that IP: the kernel makes it the source too). A TCP peer
+ * elsewhere cannot complete a handshake from an address of this host.
+ */
+function fromThisHost(socket: { remoteAddress?: string | undefined; localAddress?: string | undefined }): boolean {
+  return isLoopback(socket.remoteAddress) || (socket.remoteAddress !== undefined && socket.remoteAddress === socket.localAddress);
+}
+
 export function isLoopback(address: string | undefined): boolean {
   if (address === undefined) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
