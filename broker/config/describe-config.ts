@@ -16,7 +16,7 @@ const UNSET_MEANS: Readonly<Record<string, string>> = {
   'cluster.cookie': 'none (required when clustered)',
   'cluster.seeds': 'none',
   'cluster.dnsServer': 'the system resolver',
-  'auth.apiToken': 'none (reads open, changes from loopback only)',
+  'auth.apiToken': 'none (reads open, changes from this host only)',
   'auth.usersFile': 'none (no users)',
   'listeners.tls.certFile': 'none (no TLS listener)',
 };
