@@ -1,6 +1,6 @@
 // `npm start` as a supervisor (or a person at a terminal) uses it: SIGTERM to the npm process stops
 // the broker gracefully (no broker left holding its ports), and the build runs only when a source
-// changed (scripts/start.mjs, tried on a small project of its own with the real tsc).
+// changed (scripts/start.mjs and build-if-stale.mjs, tried on a small project of its own with the real tsc).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -58,7 +58,7 @@ function smallProject(): string {
   dirs.push(dir);
   fs.mkdirSync(path.join(dir, 'scripts'));
   fs.mkdirSync(path.join(dir, 'broker'));
-  fs.copyFileSync(path.join(root, 'scripts', 'start.mjs'), path.join(dir, 'scripts', 'start.mjs'));
+  for (const script of ['start.mjs', 'build-if-stale.mjs']) fs.copyFileSync(path.join(root, 'scripts', script), path.join(dir, 'scripts', script));
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
   fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
