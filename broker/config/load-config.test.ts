@@ -115,6 +115,12 @@ describe('loadConfig errors', () => {
       .toEqual(['MESHMQ_CLUSTER_PARTITION_MODE=pause: cluster.partitionMode must be one of autoheal, pauseMinority, ignore']);
   });
 
+  it('says the one boolean rule for the file as for the variables', () => {
+    const readFile = files({ 'mq.yaml': 'auth:\n  allowAnonymous: yes\n' });
+    expect(problemsOf({ argv: ['--config', 'mq.yaml'], readFile })).toEqual(['config file mq.yaml: auth.allowAnonymous="yes": auth.allowAnonymous must be true or false']);
+    expect(problemsOf({ env: { MESHMQ_ALLOW_ANONYMOUS: 'yes' } })).toEqual(['MESHMQ_ALLOW_ANONYMOUS=yes: auth.allowAnonymous must be true or false']);
+  });
+
   it('rejects non-integer and out-of-range ports', () => {
     expect(problemsOf({ env: { MESHMQ_MQTT_PORT: 'abc' } })).toEqual(['MESHMQ_MQTT_PORT=abc: listeners.mqtt.port must be an integer']);
     expect(problemsOf({ env: { MESHMQ_HTTP_PORT: '70000' } })).toEqual(['MESHMQ_HTTP_PORT=70000: listeners.http.port must be at most 65535']);

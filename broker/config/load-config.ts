@@ -144,6 +144,8 @@ function requirementOf(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_value': return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_type': {
+      // Booleans are spelled one way in the file and the variables alike (config-env.ts).
+      if (issue.expected === 'boolean') return `must be ${describeBooleanRule()}`;
       const expected = issue.expected === 'int' ? 'integer' : issue.expected;
       return `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`;
     }
