@@ -1,6 +1,6 @@
 // `meshmq ctl` arguments: the command words and options, parsed into one invocation (pure). The
 // broker's address and token default to what the broker on this host was started with
-// (MESHMQ_BIND, MESHMQ_HTTP_PORT, MESHMQ_API_TOKEN), so `kubectl exec ... meshmq ctl` needs neither.
+// (MESHMQ_BIND, MESHMQ_HTTP_PORT, MESHMQ_API_TOKEN), so `kubectl exec` into a broker pod needs neither.
 import { MESH_ADDRESS_PATTERN } from '../contract/membership-api.js';
 
 export class CtlUsageError extends Error {
