@@ -33,19 +33,31 @@ function newestSource() {
   return newest;
 }
 
+const entry = path.join(root, 'dist', 'broker', 'main.js');
+
+function mtimeMs(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined; // not there
+  }
+}
+
 /**
- * When the last build started: the stamp this script writes, else (built by `npm ci`'s prepare or
- * `npm run build`, which run tsc alone) the time of the broker's compiled entry point.
+ * When the last build started, as the stamp this script writes says, while the compiled entry point
+ * is still the one that build wrote; built since by tsc alone (`npm run build`, `npm ci`'s prepare)
+ * or never by this script: the entry point's time. Undefined: never built.
  */
 function lastBuildMs() {
-  for (const file of [stamp, path.join(root, 'dist', 'broker', 'main.js')]) {
-    try {
-      return fs.statSync(file).mtimeMs;
-    } catch {
-      // not there: try the next one; neither means never built
-    }
+  const entryMs = mtimeMs(entry);
+  if (entryMs === undefined) return undefined;
+  try {
+    const recorded = JSON.parse(fs.readFileSync(stamp, 'utf8'));
+    if (recorded.entryMtimeMs === entryMs && typeof recorded.startedMs === 'number') return recorded.startedMs;
+  } catch {
+    // no stamp, or not one this version wrote: the entry point decides
   }
-  return undefined;
+  return entryMs;
 }
 
 /** Runs tsc; a signal meanwhile stops tsc and this process (no build left running on its own). */
@@ -72,10 +84,8 @@ async function build(why) {
     process.exit(128 + (os.constants.signals[result.signal] ?? 15));
   }
   if (result.code !== 0) process.exit(result.code ?? 1);
-  fs.mkdirSync(path.dirname(stamp), { recursive: true });
-  fs.writeFileSync(stamp, `built ${new Date(started).toISOString()}\n`);
-  // The stamp is the build's start: a source saved while tsc ran is newer, so the next start builds again.
-  fs.utimesSync(stamp, started / 1000, started / 1000);
+  // The build's start, not its end: a source saved while tsc ran is newer, so the next start builds again.
+  fs.writeFileSync(stamp, `${JSON.stringify({ startedMs: started, entryMtimeMs: mtimeMs(entry) })}\n`);
   process.stderr.write(`meshmq: built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 

@@ -71,14 +71,14 @@ function smallProject(): string {
   return dir;
 }
 
-/** Makes `file` newer than anything built so far (mtimes, not the wall clock, decide). */
-function touchLater(file: string): void {
-  const later = new Date(Date.now() + 5000);
-  fs.utimesSync(file, later, later);
+/** Saves `file` again (its mtime now, or `aheadMs` later). */
+function touch(file: string, aheadMs = 0): void {
+  const when = new Date(Date.now() + aheadMs);
+  fs.utimesSync(file, when, when);
 }
 
 describe('scripts/start.mjs (what npm start runs)', () => {
-  it('builds when never built or a source changed, and otherwise starts at once; test files do not count', async () => {
+  it('builds when never built or a source changed, and otherwise starts at once; test files and builds by tsc alone count right', async () => {
     const dir = smallProject();
     const start = async (): Promise<string> => {
       const child = spawn(process.execPath, ['scripts/start.mjs', '--config', 'x.yaml'], dir);
@@ -92,13 +92,19 @@ describe('scripts/start.mjs (what npm start runs)', () => {
     expect(await start()).toBe('broker started with --config x.yaml\n');
 
     fs.writeFileSync(path.join(dir, 'broker', 'main.test.ts'), 'export {};\n');
-    touchLater(path.join(dir, 'broker', 'main.test.ts'));
+    touch(path.join(dir, 'broker', 'main.test.ts'), 5000);
     expect(await start()).toBe('broker started with --config x.yaml\n');
 
-    touchLater(path.join(dir, 'broker', 'main.ts'));
+    touch(path.join(dir, 'broker', 'main.ts'));
     const rebuilt = await start();
     expect(rebuilt).toContain('meshmq: building (broker/main.ts changed since the last build)');
     expect(rebuilt).toContain('broker started with --config x.yaml');
+
+    // A change built by tsc alone (npm run build) is not built again.
+    touch(path.join(dir, 'broker', 'main.ts'));
+    const tsc = spawn(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir);
+    expect((await tsc.exited).code).toBe(0);
+    expect(await start()).toBe('broker started with --config x.yaml\n');
   }, 90000);
 
   it('stops the build (tsc too) and starts nothing when signalled while building', async () => {
