@@ -53,6 +53,7 @@ export class OperatorRuntime {
     this.#cache = new InformerClusterCache({
       api: this.api, logger: this.#logger, metrics,
       ...(config.namespaces ? { namespaces: config.namespaces } : {}),
+      serviceMonitors: config.serviceMonitors,
       onClusterChange: (key) => controller?.enqueue(key),
     });
     const applier = new KubeApplier({ api: this.api, cache: this.#cache, logger: this.#logger, metrics });
