@@ -63,7 +63,7 @@ export interface BrokerClusterObject {
   metadata: { name: string; namespace: string; uid: string; generation: number };
   spec: Record<string, unknown>;
   status?: {
-    phase?: string; replicas?: number; readyReplicas?: number; observedGeneration?: number;
+    phase?: string; replicas?: number; readyReplicas?: number; observedGeneration?: number; currentRevision?: string; updateRevision?: string;
     nodes?: Array<{ name: string; pod: string; state: string; ready: boolean; incarnation?: string }>;
     conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
     lastPartition?: { groups: string[][]; kept: string[]; deleted: string[]; action: string; healedAt?: string };
