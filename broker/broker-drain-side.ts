@@ -89,9 +89,24 @@ export class BrokerDrainSide {
     return true;
   }
 
-  /** A delivery for `clientId` relayed by the node it moved from. */
-  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): void {
-    this.#d.handoff.deliverRelayed(clientId, delivery, hops);
+  /** A delivery for `clientId` relayed by the node it moved from: undefined once held, else when it settles. */
+  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): Promise<void> | undefined {
+    return this.#d.handoff.deliverRelayed(clientId, delivery, hops);
+  }
+
+  /** `node` holds (`ok`) or refused deliveries this node relayed to it. */
+  relayAcked(node: string, ids: readonly number[], ok: boolean): void {
+    this.#d.handoff.relayAcked(node, ids, ok);
+  }
+
+  /** The link to `node` closed: what it had not acknowledged of this node's relays fails. */
+  relayLinkDown(node: string): void {
+    this.#d.handoff.relayLinkDown(node);
+  }
+
+  /** Relayed deliveries (and deliveries held for a session still arriving) not yet acknowledged. */
+  unacknowledgedRelays(): number {
+    return this.#d.handoff.acks.pending;
   }
 
   /** The node that took `clientId` has its routes out: this node's relay `relay` for it ends. */

@@ -70,7 +70,11 @@ export interface Broker {
   /** Up to `limit` distinct filters subscribed here, and how many there are (a single node's routes). */
   localFilters(limit: number): { filters: string[]; total: number };
   /** A message a peer forwarded: local non-shared subscribers, and only the shared groups listed. */
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): void;
+  /**
+   * A promise when part of it went on as relays to where sessions moved: it settles once those are
+   * held there (rejects when one is not), and only then may the forward be acknowledged.
+   */
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined;
   /** Another node took this client over: close its connection (v5 0x8E) and hand its session over. */
   evictSession(clientId: string): Promise<SessionSnapshot | null>;
   /**
@@ -303,8 +307,15 @@ class MeshBroker implements Broker {
     return { filters: [...filters].sort(), total: this.#table.filterCount };
   }
 
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): void {
-    this.#dispatcher.deliverFromPeer(message, options?.sharedGroups);
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined {
+    const relays = this.#handoff.acks.begin();
+    try {
+      this.#dispatcher.deliverFromPeer(message, options?.sharedGroups);
+    } catch (err) {
+      void this.#handoff.acks.end(relays); // the dispatch failed: nothing waits on what it relayed
+      throw err;
+    }
+    return this.#handoff.acks.end(relays);
   }
 
   async evictSession(clientId: string): Promise<SessionSnapshot | null> {

@@ -24,14 +24,17 @@ export interface ClusterHooks {
   /** Relays and import acknowledgements (the broker's HandoffTransport, session-handoff.ts). */
   readonly handoff: {
     relayCapable(node: string): boolean;
-    sendRelay(node: string, clientId: string, delivery: StoredDelivery, hops: number): boolean;
+    acksRelays(node: string): boolean;
+    sendRelay(node: string, clientId: string, delivery: StoredDelivery, hops: number, ack: number | undefined): boolean;
     imported(clientId: string, from: string, relay: number): void;
+    barrier(): Promise<void>;
   };
 }
 
 /** What the cluster calls on the broker (broker.ts additions for the cluster). */
 export interface ClusterBrokerSide {
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): void;
+  /** A promise when part of it was relayed on (the forward is acknowledged once it settles). */
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined;
   evictSession?(clientId: string): Promise<SessionSnapshotLike | null>;
   /** Refuses a claim of another user than a live connection's, else evicts (broker.ts takeOverSession). */
   takeOverSession?(clientId: string, claimant: string | undefined, claimantNode?: string): Promise<SessionTakeOverLike>;
@@ -67,15 +70,17 @@ export function createClusterHooks(getNode: () => ClusterNode | undefined): Clus
     retainedChanged: (message) => node('retainedChanged').retained.localChanged(message),
     handoff: {
       relayCapable: (n) => getNode()?.handoff.relayCapable(n) ?? false,
-      sendRelay: (n, clientId, delivery, hops) => getNode()?.handoff.sendRelay(n, clientId, delivery, hops) ?? false,
+      acksRelays: (n) => getNode()?.handoff.acksRelays(n) ?? false,
+      sendRelay: (n, clientId, delivery, hops, ack) => getNode()?.handoff.sendRelay(n, clientId, delivery, hops, ack) ?? false,
       imported: (clientId, from, relay) => getNode()?.handoff.imported(clientId, from, relay),
+      barrier: async () => { await getNode()?.handoff.barrier(); },
     },
   };
 }
 
 /** The ClusterNode callbacks that reach the broker; `missing` reports a seam the broker lacks, once per name. */
 export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undefined, missing: (seam: string) => void): {
-  onMessage(message: Message, delivery: PeerDelivery): void;
+  onMessage(message: Message, delivery: PeerDelivery): Promise<void> | undefined;
   evictSession(clientId: string, claimant: string | null, claimantNode: string): Promise<EvictResult>;
   applyRetained(message: Message): void;
 } {
@@ -88,9 +93,9 @@ export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undef
   return {
     onMessage(message, delivery) {
       const broker = getBroker();
-      if (broker === undefined) return;
-      if (delivery.sharedGroups.size === 0) broker.deliverFromPeer(message);
-      else broker.deliverFromPeer(message, { sharedGroups: [...delivery.sharedGroups] });
+      if (broker === undefined) return undefined;
+      if (delivery.sharedGroups.size === 0) return broker.deliverFromPeer(message);
+      return broker.deliverFromPeer(message, { sharedGroups: [...delivery.sharedGroups] });
     },
     async evictSession(clientId, claimant, claimantNode) {
       const broker = getBroker();

@@ -38,8 +38,11 @@ export interface ClusterNodeDeps {
   readonly logger: Logger;
   readonly metrics: BrokerMetrics;
   readonly now: () => number;
-  /** A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer). */
-  readonly onMessage: (message: Message, delivery: PeerDelivery) => void;
+  /**
+   * A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer). A promise:
+   * part of it was relayed to where a session moved; the forward is acknowledged once that settles.
+   */
+  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined;
   /**
    * Session takeover by a claim of user `claimant` (null: anonymous): refused when a live local
    * connection belongs to another user, else close it (0x8E), drop the session and return its snapshot.
@@ -164,6 +167,7 @@ export class ClusterNode {
     const handoff = new HandoffLink({
       self: identity.name, connection, connected, takeover, logger: log, now, barrierTimeoutMs: t.barrierTimeoutMs,
       isCapable: (n) => membership.statusOf(n) !== undefined,
+      handoffVersion: (n) => membership.statusOf(n)?.handoffVersion ?? 0,
       isRouteSynced: (n) => sync.isSynced(n),
       isDraining: () => localStatus().draining,
       broker: deps.handoffBroker ?? (() => undefined),
@@ -290,9 +294,11 @@ export class ClusterNode {
   /**
    * Graceful stop: tell every peer we leave, so they drop us at once, then close. With `waitForPeersMs`,
    * first wait (that long at most) for every peer that speaks the hand-off protocol to answer `bye`:
-   * what they sent before it (forwards of publishes already on their way) is still taken and relayed.
+   * what they sent before it (forwards of publishes already on their way) is still taken and relayed;
+   * and, within the same bound, until `settled()` (what was relayed is acknowledged where it went, so
+   * the forwards it came with can be acknowledged before the links close).
    */
-  async leave(options: { waitForPeersMs?: number } = {}): Promise<void> {
+  async leave(options: { waitForPeersMs?: number; settled?: () => boolean } = {}): Promise<void> {
     if (this.#closed) return;
     const awaited: string[] = [];
     for (const conn of this.#mesh.connections()) {
@@ -301,9 +307,13 @@ export class ClusterNode {
     }
     const waitMs = options.waitForPeersMs ?? 0;
     if (waitMs > 0 && awaited.length > 0) {
+      const deadline = this.#now() + waitMs;
       this.#leaving.expect(awaited);
       const missing = await this.#leaving.wait(waitMs);
       if (missing.length > 0) this.#log.warn('leaving without every peer answering', { missing });
+      const settled = options.settled ?? (() => true);
+      while (!settled() && this.#now() < deadline) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+      if (!settled()) this.#log.warn('leaving with relayed deliveries not yet acknowledged where they went: their publishers are not acknowledged');
       // Acks of the forwards received before the byes go out next turn (forwarder.ts): let them.
       await new Promise<void>((resolve) => setImmediate(resolve));
       await new Promise<void>((resolve) => setImmediate(resolve));

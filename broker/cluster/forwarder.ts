@@ -30,7 +30,8 @@ export class ForwardError extends Error {
 
 export interface ForwarderOptions {
   readonly connection: (node: string) => PeerConnection | undefined;
-  readonly onMessage: (message: Message, delivery: PeerDelivery) => void;
+  /** Delivers a forwarded message; a promise when the ack must wait (a relay to a moved session: it settles then). */
+  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined;
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
   readonly now: () => number;
@@ -67,6 +68,7 @@ export class Forwarder {
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   #countersScheduled = false;
   #unnumbered = UNNUMBERED_FIRST - 1;
+  #held = 0;
 
   constructor(options: ForwarderOptions) {
     this.#o = options;
@@ -136,14 +138,26 @@ export class Forwarder {
       topic: f.topic, payload: f.payload, qos: f.qos, retain: f.retain, properties: f.properties, expiresAt: f.expiresAt,
       originClientId: f.originClientId, originNode: conn.peer.name, receivedAt: f.receivedAt, originSeq: f.id,
     };
-    this.#o.onMessage(message, f.sharedGroups.length === 0 ? EVERY_GROUP_ELSEWHERE : { sharedGroups: new Set(f.sharedGroups) });
-    if (f.id !== 0) {
-      // Acked once handed to the broker; acks of one turn travel in one frame.
-      peer.acks.push(f.id);
-      if (!peer.ackScheduled) {
-        peer.ackScheduled = true;
-        setImmediate(() => this.#flushAcks(conn, peer));
-      }
+    const held = this.#o.onMessage(message, f.sharedGroups.length === 0 ? EVERY_GROUP_ELSEWHERE : { sharedGroups: new Set(f.sharedGroups) });
+    if (f.id === 0) return;
+    // Acked once the broker holds it, relays included (end to end: a relayed delivery only once the
+    // node it went to holds it; not at all when it does not, so the origin's timeout fails the forward).
+    if (held === undefined) { this.#queueAck(conn, peer, f.id); return; }
+    const id = f.id;
+    this.#held++;
+    held.then(() => { this.#held--; this.#queueAck(conn, peer, id); }, () => { this.#held--; });
+  }
+
+  /** Forward acks waiting on relays (what a leaving node lets finish before it closes its links). */
+  get heldAcks(): number { return this.#held; }
+
+  // Acks of one turn travel in one frame.
+  #queueAck(conn: PeerConnection, peer: PeerState, id: number): void {
+    if (conn.closed) return;
+    peer.acks.push(id);
+    if (!peer.ackScheduled) {
+      peer.ackScheduled = true;
+      setImmediate(() => this.#flushAcks(conn, peer));
     }
   }
 

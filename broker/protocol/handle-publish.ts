@@ -3,7 +3,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
 import { createMessage } from '../routing/message.js';
-import type { MessageProperties } from '../routing/message.js';
+import type { Message, MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
 import type { Connection } from './connection.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
@@ -76,16 +76,35 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
     originClientId: conn.clientId, originNode: ctx.nodeName, receivedAt: now, originSeq: ctx.dispatcher.nextOriginSeq(),
   });
   if (qos === 2) session.addIncomingQos2(packetId);
-  const { delivered, forwarded } = ctx.dispatcher.publish(message);
+  const { delivered, forwarded, held } = publishTracked(ctx, message);
   if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesDropped.inc({ reason: 'no_subscribers' });
   if (qos === 0) return;
   const reasonCode = delivered === 0 && forwarded === undefined ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
-  // Acknowledge once the peers hold it (the client's QoS guarantee spans the cluster), and never
-  // before an earlier PUBLISH's ack that still waits on its peers.
-  conn.orderedAck(forwarded, () => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnforwarded(conn, qos, packetId, topic, err));
+  // Acknowledge once the peers hold it (the client's QoS guarantee spans the cluster), relays included,
+  // and never before an earlier PUBLISH's ack that still waits on its peers.
+  conn.orderedAck(held, () => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnforwarded(conn, qos, packetId, topic, err));
 }
 
 function noFailure(): void {}
+
+/**
+ * Publishes, and says what the ack waits for: the peers it was forwarded to, and the nodes sessions
+ * just moved to when deliveries to them went on as relays (held once those nodes say so).
+ */
+function publishTracked(ctx: Connection['ctx'], message: Message): { delivered: number; forwarded: Promise<void> | undefined; held: Promise<void> | undefined } {
+  const tracking = ctx.handoff.acks.begin();
+  let published: ReturnType<typeof ctx.dispatcher.publish>;
+  try {
+    published = ctx.dispatcher.publish(message);
+  } catch (err) {
+    void ctx.handoff.acks.end(tracking); // nothing is acknowledged for it
+    throw err;
+  }
+  const relayed = ctx.handoff.acks.end(tracking);
+  const { delivered, forwarded } = published;
+  const held = relayed === undefined ? forwarded : forwarded === undefined ? relayed : Promise.all([forwarded, relayed]).then(noFailure);
+  return { delivered, forwarded, held };
+}
 
 /**
  * A peer did not take a QoS 1/2 message (its connection closed, it refused it, or it did not ack
