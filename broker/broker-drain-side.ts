@@ -1,8 +1,9 @@
-// What a drain (broker/drain) and the cluster's session hand-off (cluster/handoff-link.ts) do with
-// one broker: refuse clients and let them go, list and adopt sessions, pass relayed deliveries to
-// the session layer. Built by broker.ts over its connection context; both callers see it
+// What a drain (broker/drain), the cluster's session hand-off (cluster/handoff-link.ts) and the pause
+// of pauseMinority (broker/partition) do with one broker: refuse clients and let them go, list and
+// adopt sessions, pass relayed deliveries to the session layer. Built by broker.ts over its connection context; both callers see it
 // structurally (DrainBroker, HandoffBroker), so the broker core imports neither.
 import type { ConnectionContext } from './protocol/connection-context.js';
+import { takeImported } from './protocol/handle-connect.js';
 import { ReasonCode } from './protocol/reason-codes.js';
 import type { SessionSnapshot } from './session/cluster-seam.js';
 import type { SessionHandoff } from './session/session-handoff.js';
@@ -34,6 +35,29 @@ export class BrokerDrainSide {
     admission.disconnectReason = disconnectReason;
     admission.refuseReason = ReasonCode.UseAnotherServer;
     this.#d.handoff.recordDeliveries();
+  }
+
+  /**
+   * pauseMinority without a majority: CONNECTs are refused (v5 0x9C Use another server, 3.1.1 return
+   * code 3) and every connected client is disconnected (v5 DISCONNECT 0x9C, 3.1.1 a close) so it
+   * reconnects to the majority. Sessions stay: a persistent one waits here, or its client takes it
+   * over from the majority side. Returns how many clients were disconnected.
+   */
+  pause(): number {
+    const { admission, clients } = this.#d.ctx;
+    admission.pausedReason = ReasonCode.UseAnotherServer;
+    let n = 0;
+    for (const c of [...clients.values()]) {
+      // Not a DISCONNECT from the client: its will is due [MQTT-3.1.2-8].
+      c.disconnect(ReasonCode.UseAnotherServer, 'paused', true);
+      n++;
+    }
+    return n;
+  }
+
+  /** The majority is back: CONNECTs are taken again (a drain's refusal, if any, stays). */
+  resume(): void {
+    this.#d.ctx.admission.pausedReason = undefined;
   }
 
   /** Sessions held here (connected, or offline and persistent): what a drain hands over. Relays excluded. */
@@ -84,8 +108,10 @@ export class BrokerDrainSide {
       return false;
     }
     ctx.metrics.takeovers.inc({ scope: 'cluster_import' });
-    ctx.registry.restore(state);
+    // Not written under the draining node's fence: taking it in the store gives this node its own.
+    ctx.registry.restore(state, 0);
     this.#d.handoff.imported(state.record.clientId, state);
+    if (ctx.journal.durable) void takeImported(ctx, state.record.clientId, state.record.fence ?? 0);
     return true;
   }
 

@@ -12,6 +12,7 @@ import { createBrokerMetrics } from './metrics/broker-metrics.js';
 import { createBroker } from './broker.js';
 import type { Broker } from './broker.js';
 import { createMemoryStore } from './store/memory-store.js';
+import type { RemoteRouter } from './routing/remote-router.js';
 import type { Store } from './store/store.js';
 import { waitFor } from '../test/support/wait.js';
 
@@ -218,5 +219,46 @@ describe('broker end to end', () => {
     const c = Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00]);
     const reply = await raw([c]);
     expect(reply).toEqual(Buffer.from([0x20, 0x02, 0x00, 0x02]));
+  });
+});
+
+describe('a cluster forward that throws', () => {
+  // Regression: Dispatcher.publish caught the exception and the publisher got a successful PUBACK
+  // for a message that may have gone nowhere. A throwing forward is a failed forward.
+  let broker: Broker;
+  const clients: MqttClient[] = [];
+  const throwing: RemoteRouter = { filterAdded() {}, filterRemoved() {}, forward() { throw new Error('the mesh broke'); } };
+
+  beforeEach(async () => {
+    broker = createBroker({ config: makeConfig(), store: createMemoryStore(), authorizer: allowAllAuthorizer, metrics: createBrokerMetrics({ defaultMetrics: false }), logger: silentLogger, remoteRouter: throwing });
+    await broker.start();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
+    await broker.stop();
+  });
+
+  async function connect(options: IClientOptions): Promise<MqttClient> {
+    const client = mqtt.connect(`mqtt://127.0.0.1:${broker.addresses().mqtt?.port}`, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    clients.push(client);
+    await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
+    return client;
+  }
+
+  it('refuses a v5 QoS 1/2 publish with 0x80 instead of acknowledging it', async () => {
+    const pub = await connect({ protocolVersion: 5 });
+    for (const qos of [1, 2] as const) {
+      const err = await pub.publishAsync('t', 'x', { qos }).then(() => undefined, (e: unknown) => e as { code?: number });
+      expect(err?.code).toBe(0x80);
+    }
+  });
+
+  it('closes a 3.1.1 QoS 1 publisher without a PUBACK (it resends on reconnect)', async () => {
+    const pub = await connect({ protocolVersion: 4 });
+    let acked = false;
+    const closed = new Promise<void>((resolve) => pub.once('close', () => resolve()));
+    pub.publish('t', 'x', { qos: 1 }, (err) => { if (err === undefined || err === null) acked = true; });
+    await closed;
+    expect(acked).toBe(false);
   });
 });

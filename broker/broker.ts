@@ -1,6 +1,7 @@
 // createBroker(deps): wires listeners, connections, sessions, routing and the store into one
 // broker node. The composition root (main.ts) builds the dependencies; this file reads no
 // environment and owns no global state.
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Authorizer } from './auth/authorizer.js';
@@ -25,12 +26,18 @@ import { SessionHandoff } from './session/session-handoff.js';
 import { BrokerDrainSide } from './broker-drain-side.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { SessionContext } from './session/session.js';
+import { adoptSession } from './session/session-adoption.js';
+import { NodeLiveness } from './session/node-liveness.js';
 import type { Store } from './store/store.js';
+import { createStoreJournal } from './store/store-journal-wiring.js';
+import type { JournalSubject, WriteJournal } from './store/write-journal.js';
 import { startTcpListener } from './listeners/tcp-listener.js';
 import { startTlsListener } from './listeners/tls-listener.js';
 import { startWsListener } from './listeners/ws-listener.js';
 import type { Listener } from './listeners/listener.js';
 import { buildSysMessages, SysPublisher, type SysExtras } from './sys/sys-publisher.js';
+import { LogThrottle } from './util/log-throttle.js';
+import { both } from './util/settle-both.js';
 import { PeriodicSweep } from './util/periodic-sweep.js';
 import { BROKER_VERSION } from './util/version.js';
 
@@ -46,6 +53,11 @@ export interface BrokerDeps {
   cluster?: BrokerClusterHooks;
   /** More $SYS values for each tick (a clustered node's cluster figures and the node list). */
   sysExtras?: () => Promise<SysExtras>;
+  /** This life's id in a durable store's ownership (`name#incarnation`); random when absent. */
+  incarnation?: string;
+  /** Clustered: the mesh's peers (up or not), and dropping a dead one (durable store). */
+  peers?: () => ReadonlyArray<{ readonly name: string; readonly up: boolean }>;
+  forgetPeer?: (name: string) => void;
 }
 
 export type { BrokerClusterHooks, SessionClaim, SessionSnapshot, SessionTakeOver } from './session/cluster-seam.js';
@@ -69,12 +81,14 @@ export interface Broker {
   listSubscriptions(): Array<{ clientId: string; filter: string; qos: QoS }>;
   /** Up to `limit` distinct filters subscribed here, and how many there are (a single node's routes). */
   localFilters(limit: number): { filters: string[]; total: number };
-  /** A message a peer forwarded: local non-shared subscribers, and only the shared groups listed. */
   /**
-   * A promise when part of it went on as relays to where sessions moved: it settles once those are
-   * held there (rejects when one is not), and only then may the forward be acknowledged.
+   * A message a peer forwarded: local non-shared subscribers, and only the shared groups listed.
+   * Returns the wait for what it wrote for persistent sessions and for what went on as relays to where
+   * sessions moved (held there: INVARIANTS.md "Hand-off"); the peer's ack waits on it. Undefined: none.
    */
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined;
+  /** The store answers (always true for the memory store): false makes /readyz say store_unavailable. */
+  storeAvailable(): boolean;
   /** Another node took this client over: close its connection (v5 0x8E) and hand its session over. */
   evictSession(clientId: string): Promise<SessionSnapshot | null>;
   /**
@@ -97,6 +111,11 @@ const SWEEP_INTERVAL_MS = 250;
 const COUNTER_FLUSH_MS = 250;
 /** Sockets beyond limits.maxConnections that may still be answered with a refusing CONNACK. */
 const REFUSAL_HEADROOM = 64;
+/** How often expired retained messages are dropped; the store's copies every few sweeps. */
+const RETAINED_SWEEP_MS = 1000;
+const STORE_RETAINED_SWEEP_EVERY = 2;
+/** At most one line per this interval about publishes a peer did not take. */
+const REFUSAL_LOG_MS = 5000;
 /** How long stop() lets connected subscribers receive and acknowledge what they are owed. */
 const STOP_DRAIN_MS = 2000;
 /** How long stop() lets closed sockets flush their last bytes and their clients close too. */
@@ -114,11 +133,16 @@ class MeshBroker implements Broker {
   readonly #retained = new RetainedIndex<Message>();
   readonly #registry: SessionRegistry;
   readonly #dispatcher: Dispatcher;
+  readonly #journal: WriteJournal;
+  readonly #storeOwner: string;
+  #liveness: NodeLiveness | undefined;
   readonly #ctx: ConnectionContext;
   readonly #connections = new Set<Connection>();
   readonly #stats: TrafficStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, inByQos: [0, 0, 0], outByQos: [0, 0, 0] };
   readonly #flushed: TrafficStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, inByQos: [0, 0, 0], outByQos: [0, 0, 0] };
   #counterFlush: NodeJS.Timeout | undefined;
+  #retainedSweep: NodeJS.Timeout | undefined;
+  #retainedSweeps = 0;
   #listeners: Listener[] = [];
   #sweep: PeriodicSweep<Connection> | undefined;
   #sys: SysPublisher | undefined;
@@ -140,12 +164,22 @@ class MeshBroker implements Broker {
       // Every member of a matching shared group is offline or slow: the message is lost to it.
       onUndeliverableGroup: () => metrics.messagesDropped.inc({ reason: 'no_subscribers' }),
     });
+    this.#storeOwner = `${this.nodeName}#${deps.incarnation ?? randomBytes(8).toString('hex')}`;
+    this.#journal = createStoreJournal({
+      store, metrics, logger: logger.child({ component: 'store' }), now: this.#now, lingerMs: config.store.batchLingerMs,
+      hooks: {
+        stateOf: (subject) => this.#registry.stateForStore(subject),
+        retainedOf: (topic) => this.#retained.get(topic),
+        fenced: (subject) => this.#fenced(subject),
+      },
+    });
     const sessionCtx: SessionContext = {
-      store, metrics, logger: logger.child({ component: 'session' }), now: this.#now, nodeName: this.nodeName,
+      journal: this.#journal, metrics, logger: logger.child({ component: 'session' }), now: this.#now, nodeName: this.nodeName,
       limits: {
         maxInflight: config.limits.maxInflight, maxQueuedMessages: config.limits.maxQueuedMessages,
         queueOverflow: config.limits.queueOverflow, queueQos0: config.limits.queueQos0,
       },
+      expiringQueued: (session) => this.#registry.expiringQueued(session),
     };
     this.#registry = new SessionRegistry(sessionCtx, this.#table, {
       publishWill: (message, username) => this.#publishWill(message, username),
@@ -153,7 +187,7 @@ class MeshBroker implements Broker {
       ...(cluster === undefined ? {} : { sessionEnded: (clientId: string) => this.#releaseWhenGone(cluster, clientId) }),
     });
     this.#dispatcher = new Dispatcher({
-      table: this.#table, sessions: this.#registry, retained: this.#retained, authorizer, metrics, store, remoteRouter,
+      table: this.#table, sessions: this.#registry, retained: this.#retained, authorizer, metrics, journal: this.#journal, remoteRouter,
       logger, now: this.#now, ...(cluster === undefined ? {} : { retainedChanged: (m: Message) => cluster.retainedChanged(m) }),
     });
     this.#handoff = new SessionHandoff({
@@ -162,9 +196,9 @@ class MeshBroker implements Broker {
     });
     this.#ctx = {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
-      logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, table: this.#table,
-      registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, lingering: lingerBudgetFor(config.limits.maxConnections), tick: () => this.#sweep?.tick ?? 0,
-      connectionClosed: (c) => this.#connectionClosed(c), handoff: this.#handoff, admission: { refuseReason: undefined, disconnectReason: undefined },
+      logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, journal: this.#journal, storeOwner: this.#storeOwner, table: this.#table,
+      registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, refusalLog: new LogThrottle(REFUSAL_LOG_MS), lingering: lingerBudgetFor(config.limits.maxConnections), tick: () => this.#sweep?.tick ?? 0,
+      connectionClosed: (c) => this.#connectionClosed(c), handoff: this.#handoff, admission: { refuseReason: undefined, disconnectReason: undefined, pausedReason: undefined },
     };
     this.drainSide = new BrokerDrainSide({
       ctx: this.#ctx, handoff: this.#handoff, flushConnected: (ms) => this.#drainConnectedSessions(Math.min(ms, STOP_DRAIN_MS), true),
@@ -181,9 +215,21 @@ class MeshBroker implements Broker {
     this.#state = 'starting';
     const { config, store, logger } = this.#deps;
     await this.#restore(store);
+    if (store.durable) {
+      // What this node's previous life held comes back before any client can connect.
+      this.#liveness = new NodeLiveness({
+        store, name: this.nodeName, incarnation: this.#storeOwner.slice(this.nodeName.length + 1), leaseMs: config.store.leaseMs,
+        logger: logger.child({ component: 'store' }), metrics: this.#deps.metrics,
+        peers: this.#deps.peers ?? (() => []), forgetPeer: this.#deps.forgetPeer ?? (() => undefined),
+        adopt: (clientId, fromNode) => this.#adopt(clientId, fromNode),
+      });
+      await this.#liveness.start();
+    }
     this.#sweep = new PeriodicSweep<Connection>(SWEEP_INTERVAL_MS, (c, now, tick) => c.checkTimeouts(now, tick, SWEEP_INTERVAL_MS), this.#now);
     this.#counterFlush = setInterval(() => this.#flushCounters(), COUNTER_FLUSH_MS);
     this.#counterFlush.unref();
+    this.#retainedSweep = setInterval(() => this.#sweepRetained(), RETAINED_SWEEP_MS);
+    this.#retainedSweep.unref();
     const accept = (stream: Duplex, kind: ListenerKind, peer: PeerAddress, cn: string | undefined): void => this.#accept(stream, kind, peer, cn);
     const { listeners, bind } = config;
     try {
@@ -225,6 +271,8 @@ class MeshBroker implements Broker {
     // What connected subscribers are already owed (queued behind their inflight window, or sent
     // and not yet acknowledged) gets a bounded moment to reach them before they are told to go.
     await this.#drainConnectedSessions(STOP_DRAIN_MS, false);
+    // A durable store keeps every session as it is now, wills included; this node lets go of them.
+    if (this.#deps.store.durable) this.#registry.releaseAllForShutdown();
     // [MQTT-3.14] v5 clients learn why: 0x8B Server shutting down.
     for (const c of closing) {
       if (c.connected) c.disconnect(ReasonCode.ServerShuttingDown, 'server_shutdown', false);
@@ -234,15 +282,23 @@ class MeshBroker implements Broker {
     await listenersClosed;
     this.#sweep?.close();
     clearInterval(this.#counterFlush);
+    clearInterval(this.#retainedSweep);
     this.#flushCounters();
     this.#registry.close();
     this.#handoff.close();
+    await this.#journal.close();
+    // Survivors adopt at once what this node held (its lease ends now rather than lapsing).
+    await this.#liveness?.stop().catch((err: unknown) => this.#deps.logger.warn('ending the store lease failed (it lapses by itself)', { err }));
     this.#state = 'stopped';
     this.#deps.logger.info('broker stopped', { node: this.nodeName });
   }
 
   isReady(): boolean {
     return this.#state === 'running';
+  }
+
+  storeAvailable(): boolean {
+    return this.#journal.up;
   }
 
   /** `onlyEnding`: only sessions that end with their connection (a drain hands the others over). */
@@ -308,6 +364,7 @@ class MeshBroker implements Broker {
   }
 
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined {
+    const mark = this.#journal.mark();
     const relays = this.#handoff.acks.begin();
     try {
       this.#dispatcher.deliverFromPeer(message, options?.sharedGroups);
@@ -315,7 +372,24 @@ class MeshBroker implements Broker {
       void this.#handoff.acks.end(relays); // the dispatch failed: nothing waits on what it relayed
       throw err;
     }
-    return this.#handoff.acks.end(relays);
+    return both(this.#journal.since(mark), this.#handoff.acks.end(relays));
+  }
+
+  /** The store gave a session of this node to another one: it goes from here without a trace (its new owner has it). */
+  #fenced(subject: JournalSubject): void {
+    const session = this.#registry.get(subject.clientId);
+    if (session === undefined || session !== subject) return;
+    this.#registry.dropFenced(session);
+    const connection = this.#ctx.clients.get(subject.clientId);
+    if (connection?.session === session) connection.disconnect(ReasonCode.SessionTakenOver, 'session_taken_over', false);
+    this.#deps.logger.info('session taken by another node in the store: dropped here', { clientId: subject.clientId });
+  }
+
+  async #adopt(clientId: string, fromNode: string): Promise<'adopted' | 'gone'> {
+    return await adoptSession({
+      store: this.#deps.store, journal: this.#journal, registry: this.#registry, cluster: this.#deps.cluster,
+      nodeName: this.nodeName, owner: this.#storeOwner, logger: this.#deps.logger,
+    }, clientId, fromNode);
   }
 
   async evictSession(clientId: string): Promise<SessionSnapshot | null> {
@@ -443,9 +517,20 @@ class MeshBroker implements Broker {
     }
   }
 
+  /** Retained messages come back from a durable store; its sessions are adopted by NodeLiveness. */
   async #restore(store: Store): Promise<void> {
-    for (const m of await store.loadRetained()) this.#retained.set(m.topic, m);
-    for (const state of await store.loadSessions()) this.#registry.restore(state);
+    if (!store.durable) return;
+    await store.loadRetained((messages) => { for (const m of messages) this.#dispatcher.applyRetained(m); });
+  }
+
+  /** Expired retained messages go from memory every sweep, and from a durable store every few (by its expiry index). */
+  #sweepRetained(): void {
+    const now = this.#now();
+    this.#dispatcher.expireRetained(now);
+    const { store, logger } = this.#deps;
+    if (store.durable && ++this.#retainedSweeps % STORE_RETAINED_SWEEP_EVERY === 0 && this.#journal.up) {
+      store.expireRetained(now, 1000).catch((err: unknown) => logger.debug('retained expiry in the store failed (tried again later)', { err }));
+    }
   }
 
   #info(c: Connection): ClientInfo {

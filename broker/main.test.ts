@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import { freePort } from '../test/support/net.js';
 import { SpawnedProcess } from '../test/support/spawned-process.js';
 import { waitFor } from '../test/support/wait.js';
 import { hashPassword } from './auth/password-hash.js';
@@ -64,10 +65,18 @@ describe('meshmq with a bad configuration', () => {
     expect(child.output()).toContain('user "alice" has a plain-text password');
   });
 
-  it('refuses the redis store until it exists', async () => {
-    const child = run([], { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: 'redis://127.0.0.1:1' });
+  it('names the Redis setting and what was tried when Redis cannot be reached at start', async () => {
+    const port = await freePort();
+    const child = run([], { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: `redis://user:s3cret@127.0.0.1:${port}/0`, MESHMQ_REDIS_CONNECT_TIMEOUT_MS: '300' });
+    expect((await child.exited).code).toBe(3);
+    expect(child.output()).toContain(`store.type=redis: cannot reach Redis redis://user:***@127.0.0.1:${port}/0 (store.redisUrl, MESHMQ_REDIS_URL) within 300 ms: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(child.output()).not.toContain('s3cret');
+  });
+
+  it('names the variable of a malformed Redis URL', async () => {
+    const child = run([], { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: 'redis//nohost' });
     expect((await child.exited).code).toBe(2);
-    expect(child.output()).toContain('the redis store is not available in this build');
+    expect(child.output()).toContain('MESHMQ_REDIS_URL=<redacted>: store.redisUrl is not valid: a redis:// or rediss:// URL');
   });
 
   it('exits 2 on an unknown command', async () => {

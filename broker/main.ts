@@ -29,6 +29,9 @@ import { decideReadiness } from './http/readiness.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createBrokerMetrics } from './metrics/broker-metrics.js';
 import { createMemoryStore } from './store/memory-store.js';
+import { MinorityPause } from './partition/minority-pause.js';
+import { checkRedisServers, connectRedis, createRedisConnection } from './store/redis/redis-client.js';
+import { createRedisStore } from './store/redis/redis-store.js';
 import { dropCodecNumberCache, limitYoungGeneration } from './util/heap-tuning.js';
 import type { Store } from './store/store.js';
 
@@ -40,6 +43,8 @@ const USAGE = 'usage: meshmq [start] [--config FILE]\n       meshmq passwd [--us
  */
 const STOP_AFTER_DRAIN_MS = 8000;
 const EXIT_CONFIG = 2;
+/** The configured store cannot be reached at start. */
+const EXIT_STORE = 3;
 const EXIT_SIGNAL_BASE = 128;
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -84,7 +89,7 @@ async function start(argv: readonly string[]): Promise<void> {
     process.stderr.write(`meshmq: ${(err as Error).message}\n`);
     process.exit(EXIT_CONFIG);
   }
-  const store = createStore(config);
+  const store = await createStore(config, logger);
   const metrics = createBrokerMetrics();
   // Clustered: the broker's hooks reach the node and the node's callbacks reach the broker through
   // these late-bound references; the node starts (mesh, discovery) before the broker's listeners.
@@ -94,26 +99,38 @@ async function start(argv: readonly string[]): Promise<void> {
   const deps: BrokerDeps & { cluster?: ClusterHooks } = {
     config, store, authorizer, metrics, logger,
     ...(hooks ? { remoteRouter: hooks.remoteRouter, cluster: hooks } : {}),
-    ...(clustered ? { sysExtras: async () => (node === undefined ? { values: [] } : await clusterSysExtras(node, metrics)) } : {}),
+    ...(clustered ? {
+      sysExtras: async () => (node === undefined ? { values: [] } : await clusterSysExtras(node, metrics)),
+      peers: () => (node?.view().nodes ?? []).filter((n) => !n.self).map((n) => ({ name: n.node, up: n.state === 'up' })),
+      forgetPeer: (name: string) => { node?.forget(name); },
+    } : {}),
   };
   const broker = createBroker(deps);
   const drain = new DrainController({
     nodeName: config.nodeName, broker: broker.drainSide, cluster: () => node, logger: logger.child({ component: 'drain' }), metrics, now: Date.now,
     timeoutMs: config.drain.timeoutMs,
   });
+  // pauseMinority: clients are refused from the start until the node knows it has a majority.
+  const pause = clustered && config.cluster.partitionMode === 'pauseMinority'
+    ? new MinorityPause({ broker: broker.drainSide, draining: () => drain.state !== 'serving', logger: logger.child({ component: 'partition' }), metrics })
+    : undefined;
   const shutdown = { started: false };
   const http = config.listeners.http.enabled
     ? new HttpServer({
       host: config.bind, port: config.listeners.http.port, nodeName: config.nodeName,
       readiness: () => decideReadiness({
         shuttingDown: shutdown.started, drain: drain.state, listening: broker.isReady(),
-        cluster: clustered ? { joined: node?.joined() ?? false, waiting: node?.joinWaiting() ?? [] } : undefined,
+        cluster: clustered ? {
+          joined: node?.joined() ?? false, waiting: node?.joinWaiting() ?? [], majority: node?.majority.current(), partitionMode: config.cluster.partitionMode,
+        } : undefined,
+        storeUp: broker.storeAvailable(),
+        now: Date.now(),
       }),
       metrics: metrics.registry,
       routes: [
         ...createAdminRoutes(broker),
         ...createClusterRoutes(clustered ? clusterAdmin(() => node) : createLocalClusterTarget({
-          ...createNodeIdentity(config.nodeName, Date.now()), draining: () => drain.state !== 'serving',
+          ...createNodeIdentity(config.nodeName, Date.now()), now: Date.now, draining: () => drain.state !== 'serving',
           sessions: () => broker.drainSide.sessionCount(), localFilters: (limit) => broker.localFilters(limit),
         })),
         ...createDrainRoutes(drain, (err) => logger.error('drain failed', { err })),
@@ -130,10 +147,11 @@ async function start(argv: readonly string[]): Promise<void> {
       const clusterBroker = broker as unknown as ClusterBrokerSide;
       const callbacks = createBrokerCallbacks(() => clusterBroker, (seam) => logger.error('the broker lacks a cluster seam; that cluster feature is off', { seam }));
       node = await ClusterNode.start({
-        config, logger, metrics, now: Date.now, ...callbacks, handoffBroker: () => broker.drainSide,
+        config, logger, metrics, now: Date.now, ...callbacks, handoffBroker: () => broker.drainSide, refuseUnreachable: store.durable,
         localStatus: () => ({ draining: drain.state !== 'serving', sessions: broker.drainSide.sessionCount() }),
         onHandoffRefused: (peer, clientIds) => drain.refused(peer, clientIds),
       });
+      if (pause !== undefined) node.majority.onChange((decision) => pause.update(decision));
       await broker.start();
       node.retained.seed(clusterBroker.retainedMessages?.() ?? []);
     } else {
@@ -160,14 +178,30 @@ function clusterAdmin(getNode: () => ClusterNode | undefined): ClusterAdminTarge
     if (n === undefined) throw new ApiError('not_ready', 'the cluster node is still starting');
     return n;
   };
-  return { view: () => node().view(), forget: (name) => node().forget(name), listRoutes: (limit) => node().listRoutes(limit) };
+  return {
+    view: () => node().view(), forget: (name) => node().forget(name), listRoutes: (limit) => node().listRoutes(limit),
+    grantServing: (request) => node().majority.grant(request),
+  };
 }
 
-function createStore(config: Config): Store {
+/** The memory store, or Redis once it answers (else the start fails naming the setting and what was tried). */
+async function createStore(config: Config, logger: Logger): Promise<Store> {
   if (config.store.type === 'memory') return createMemoryStore();
-  // The Redis store is a later issue; refusing beats silently running without persistence.
-  process.stderr.write('meshmq: store.type=redis (MESHMQ_STORE): the redis store is not available in this build; use memory\n');
-  return process.exit(EXIT_CONFIG);
+  const storeLog = logger.child({ component: 'store' });
+  let connection;
+  try {
+    connection = createRedisConnection(config.store, (err) => storeLog.debug('redis connection error', { err }));
+    await connectRedis(connection, config.store.connectTimeoutMs);
+  } catch (err) {
+    process.stderr.write(`meshmq: store.type=redis: ${(err as Error).message}\n`);
+    return process.exit(EXIT_STORE);
+  }
+  for (const warning of await checkRedisServers(connection)) logger.warn(warning);
+  logger.info('store connected', { store: connection.target });
+  return createRedisStore({
+    // WAIT gives up before the command timeout does, so a missing replica reads as "not replicated".
+    connection, keyPrefix: config.store.keyPrefix, minReplicas: config.store.minReplicas, replicaTimeoutMs: Math.max(10, Math.floor(config.store.commandTimeoutMs * 0.75)),
+  });
 }
 
 interface ShutdownParts {

@@ -33,8 +33,8 @@ export interface ClusterHooks {
 
 /** What the cluster calls on the broker (broker.ts additions for the cluster). */
 export interface ClusterBrokerSide {
-  /** A promise when part of it was relayed on (the forward is acknowledged once it settles). */
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined;
+  /** A promise: what the delivery wrote for persistent sessions (the forward is acked once stored). */
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined | void;
   evictSession?(clientId: string): Promise<SessionSnapshotLike | null>;
   /** Refuses a claim of another user than a live connection's, else evicts (broker.ts takeOverSession). */
   takeOverSession?(clientId: string, claimant: string | undefined, claimantNode?: string): Promise<SessionTakeOverLike>;
@@ -80,7 +80,7 @@ export function createClusterHooks(getNode: () => ClusterNode | undefined): Clus
 
 /** The ClusterNode callbacks that reach the broker; `missing` reports a seam the broker lacks, once per name. */
 export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undefined, missing: (seam: string) => void): {
-  onMessage(message: Message, delivery: PeerDelivery): Promise<void> | undefined;
+  onMessage(message: Message, delivery: PeerDelivery): Promise<void> | undefined | void;
   evictSession(clientId: string, claimant: string | null, claimantNode: string): Promise<EvictResult>;
   applyRetained(message: Message): void;
 } {

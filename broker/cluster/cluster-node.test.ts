@@ -35,7 +35,7 @@ async function startNode(name: string, host: string, port: number, cluster: Reco
   const metrics = createBrokerMetrics({ defaultMetrics: false });
   const node = await ClusterNode.start({
     config: makeConfig(name, host, port, cluster), logger: silentLogger, metrics, now: Date.now,
-    onMessage: (m, d) => { inbox.push([m, d]); return undefined; }, tuning: { reconnectBaseMs: 20, reconnectMaxMs: 200, ...tuning },
+    onMessage: (m, d) => { inbox.push([m, d]); }, tuning: { reconnectBaseMs: 20, reconnectMaxMs: 200, ...tuning },
     ...(status ? { localStatus: status } : {}),
   });
   started.push(node);

@@ -20,6 +20,7 @@ import { Mesh, type MeshTls } from './mesh.js';
 import { createNodeIdentity, type NodeIdentity } from './node-identity.js';
 import type { PeerConnection } from './peer-connection.js';
 import { decideJoined } from './join-readiness.js';
+import { MajorityWatch } from './majority-watch.js';
 import { RetainedSync } from './retained-sync.js';
 import { RouteSync } from './route-sync.js';
 import { RouteTable } from './route-table.js';
@@ -40,9 +41,12 @@ export interface ClusterNodeDeps {
   readonly now: () => number;
   /**
    * A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer). A promise:
-   * part of it was relayed to where a session moved; the forward is acknowledged once that settles.
+   * what it wrote for persistent sessions and what it relayed to where a session moved; the forward is
+   * acked once that settles (nacked when it rejects).
    */
-  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined;
+  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined | void;
+  /** QoS 1/2 forwards to matching nodes that are not connected fail rather than being skipped (durable store). */
+  readonly refuseUnreachable?: boolean;
   /**
    * Session takeover by a claim of user `claimant` (null: anonymous): refused when a live local
    * connection belongs to another user, else close it (0x8E), drop the session and return its snapshot.
@@ -77,6 +81,11 @@ export interface ClusterTuning {
   barrierTimeoutMs: number; // (5000) a route barrier (hand-off) waits this long for a silent peer
 }
 
+interface ClusterParts {
+  routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover;
+  router: ClusterRemoteRouter; retained: RetainedSync; handoff: HandoffLink; majority: MajorityWatch;
+}
+
 const DEFAULT_TUNING: ClusterTuning = {
   handshakeTimeoutMs: 5000, ackTimeoutMs: 10000, takeoverTimeoutMs: 3000, softLimitBytes: 8 << 20,
   hardLimitBytes: 64 << 20, reconnectBaseMs: 200, reconnectMaxMs: 10000, snapshotChunk: 5000,
@@ -90,6 +99,8 @@ export class ClusterNode {
   readonly takeover: SessionTakeover;
   readonly retained: RetainedSync;
   readonly handoff: HandoffLink;
+  /** Whether this node reaches a majority (or holds the operator's serving grant): readiness, pauseMinority. */
+  readonly majority: MajorityWatch;
   readonly #mesh: Mesh;
   readonly #discovery: Discovery;
   readonly #membership: Membership;
@@ -102,7 +113,7 @@ export class ClusterNode {
   #closed = false;
   readonly #leaving = new LeaveHandshake();
 
-  private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: { routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover; router: ClusterRemoteRouter; retained: RetainedSync; handoff: HandoffLink }, log: Logger, now: () => number, joinTimeoutMs: number) {
+  private constructor(identity: NodeIdentity, mesh: Mesh, discovery: Discovery, parts: ClusterParts, log: Logger, now: () => number, joinTimeoutMs: number) {
     this.identity = identity;
     this.#mesh = mesh;
     this.#discovery = discovery;
@@ -114,6 +125,7 @@ export class ClusterNode {
     this.router = parts.router;
     this.retained = parts.retained;
     this.handoff = parts.handoff;
+    this.majority = parts.majority;
     this.#log = log;
     this.#now = now;
     this.#joinTimeoutMs = joinTimeoutMs;
@@ -134,13 +146,19 @@ export class ClusterNode {
     // Parts refer to each other through these late-bound references; all are set before the mesh starts.
     let mesh: Mesh | undefined;
     let self: ClusterNode | undefined;
+    let majority: MajorityWatch | undefined;
     const routes = new RouteTable();
     const connection = (name: string): PeerConnection | undefined => mesh?.get(name);
+    // A peer silent past suspectAfterMs is not sent publishes, even while its connection is open (a
+    // network cut drops packets without closing it): waiting for its acks would hold every publisher
+    // of a topic it subscribes to (cluster/INVARIANTS.md "Forwarding").
+    const reachable = (name: string): PeerConnection | undefined => (membership.state(name) === 'up' ? mesh?.get(name) : undefined);
     const connected = (): PeerConnection[] => (mesh ? [...mesh.connections()] : []);
     const sync = new RouteSync({ identity, table: routes, logger: log, chunkSize: t.snapshotChunk, peers: connected });
-    const forwarder = new Forwarder({ connection, onMessage: deps.onMessage, metrics, logger: log, now, ackTimeoutMs: t.ackTimeoutMs });
+    const forwarder = new Forwarder({ connection: reachable, onMessage: deps.onMessage, metrics, logger: log, now, ackTimeoutMs: t.ackTimeoutMs, refuseUnreachable: deps.refuseUnreachable ?? false });
     const takeover = new SessionTakeover({
       self: identity.name, peers: () => connected().map((p) => p.peer.name), timeoutMs: t.takeoverTimeoutMs,
+      isSilent: (node) => membership.state(node) !== 'up',
       sendTo: (node, frame) => connection(node)?.send(frame) ?? false,
       evict: deps.evictSession ?? (() => ({ refused: false, snapshot: null, live: false })),
       onEvicted: () => metrics.takeovers.inc({ scope: 'cluster' }),
@@ -152,7 +170,10 @@ export class ClusterNode {
     const membership = new Membership(
       { identity, address, timings: c, now, logger: log, status: localStatus },
       {
-        onStateChange: (peer, state, previous) => deps.onMembershipChange?.(peer, state, previous),
+        onStateChange: (peer, state, previous) => {
+          if (state !== 'up') takeover.peerSilent(peer.name);
+          deps.onMembershipChange?.(peer, state, previous);
+        },
         onLifeEnded: (peer, why) => {
           const dropped = sync.dropOwner(peer.name);
           // A leaver still answers what it was sent before its leave (it waits for our bye): those
@@ -160,6 +181,8 @@ export class ClusterNode {
           if (why !== 'left') forwarder.peerDown(peer.name);
           takeover.peerDown(peer.name);
           log.info('dropped what a node owned', { peer: peer.name, incarnation: peer.incarnation, why, routes: dropped });
+          // A node that left or was forgotten is no longer a member the majority is counted out of.
+          if (why !== 'restarted') majority?.departed(peer.name);
           if (why !== 'restarted') deps.onMembershipChange?.(peer, 'gone', undefined);
         },
       },
@@ -176,13 +199,13 @@ export class ClusterNode {
       onBye: (n) => self?.byeFrom(n),
     });
     const shared = new SharedRoutePolicy(identity.name);
-    const router = new ClusterRemoteRouter({ self: identity.name, table: routes, sync, forwarder, shared, metrics, isReachable: (n) => connection(n) !== undefined });
+    const router = new ClusterRemoteRouter({ self: identity.name, table: routes, sync, forwarder, shared, metrics, isReachable: (n) => reachable(n) !== undefined });
     mesh = await Mesh.start({
       identity, cookie: c.cookie, bind: config.bind, port: c.port, tls: tlsFiles, handshakeTimeoutMs: t.handshakeTimeoutMs,
       limits: { softLimitBytes: t.softLimitBytes, hardLimitBytes: t.hardLimitBytes, maxFrameBytes: Math.max(16 << 20, config.limits.maxPacketSize + (64 << 10)) },
       backoff: { baseMs: t.reconnectBaseMs, maxMs: t.reconnectMaxMs }, logger: log, metrics, now,
     }, {
-      onPeerUp: (conn) => { membership.peerUp(conn); sync.peerUp(conn); retained.peerUp(conn); },
+      onPeerUp: (conn) => { majority?.returned(conn.peer.name); membership.peerUp(conn); sync.peerUp(conn); retained.peerUp(conn); },
       onPeerDown: (peer) => {
         membership.peerDown(peer); sync.peerDown(peer.name); retained.peerDown(peer.name); forwarder.peerDown(peer.name); takeover.peerDown(peer.name);
         handoff.peerDown(peer.name); self?.byeFrom(peer.name);
@@ -190,6 +213,7 @@ export class ClusterNode {
       onFrame: (conn, kind, body) => {
         if (kind === FRAME_KIND.forward) { forwarder.handleForward(conn, body); return; }
         if (kind === FRAME_KIND.forwardAck) { forwarder.handleAcks(conn, body); return; }
+        if (kind === FRAME_KIND.forwardNack) { forwarder.handleNacks(conn, body); return; }
         const frame = parseControl(body);
         if (sync.handle(conn, frame) || retained.handle(conn, frame) || handoff.handle(conn, frame)) return;
         switch (frame.t) {
@@ -210,7 +234,12 @@ export class ClusterNode {
     metrics.gauge('meshmq_cluster_routes', 'Routes (filter, node) in the replicated table, this node included', () => routes.routeCount);
     metrics.gauge('meshmq_cluster_route_filters', 'Distinct filters in the replicated route table', () => routes.filterCount);
     metrics.gauge('meshmq_cluster_retained_messages', 'Retained messages replicated cluster-wide, as this node holds them', () => retained.size);
-    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router, retained, handoff }, log, now, t.joinTimeoutMs);
+    const started = mesh;
+    majority = new MajorityWatch({
+      self: identity.name, targets: () => started.targets(), up: () => membership.upPeers(), joined: () => self?.joined() ?? false,
+      now, logger: log, metrics, intervalMs: c.heartbeatMs,
+    });
+    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router, retained, handoff, majority }, log, now, t.joinTimeoutMs);
     self = node;
     await discovery.start((addresses) => mesh.setTargets(addresses));
     log.info('cluster node started', { incarnation: identity.incarnation, port: mesh.port, discovery: c.discovery });
@@ -263,14 +292,16 @@ export class ClusterNode {
   }
 
   /**
-   * Joined (the cluster half of /readyz): the first discovery round is done (start() awaited it) and
+   * Joined (the cluster half of /readyz): discovery has answered once (a failed first DNS lookup is no
+   * answer) and
    * every discovered address is this node, or a peer connected with its routes and retained set
    * received, or unreachable for joinTimeoutMs since start (a lone first node becomes ready).
    * Latched: once joined, a peer added or lost later does not make the node unready.
    */
   joined(): boolean {
     if (this.#joined) return true;
-    if (this.#closed) return false;
+    // A DNS lookup that failed at start says nothing: the node must not count itself alone (and ready).
+    if (this.#closed || !this.#discovery.answered()) return false;
     const decision = decideJoined({
       targets: this.#mesh.targets(), now: this.#now(), startedAt: this.identity.startedAt, joinTimeoutMs: this.#joinTimeoutMs,
       isSynced: (peer) => this.#sync.isSynced(peer) && this.retained.isSynced(peer),
@@ -285,6 +316,7 @@ export class ClusterNode {
   /** Who the join decision still waits for (readiness message); empty once joined. */
   joinWaiting(): string[] {
     if (this.joined() || this.#closed) return [];
+    if (!this.#discovery.answered()) return ['the first answer of cluster discovery'];
     return decideJoined({
       targets: this.#mesh.targets(), now: this.#now(), startedAt: this.identity.startedAt, joinTimeoutMs: this.#joinTimeoutMs,
       isSynced: (peer) => this.#sync.isSynced(peer) && this.retained.isSynced(peer),
@@ -329,6 +361,7 @@ export class ClusterNode {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.majority.close();
     this.#discovery.close();
     this.#membership.close();
     this.takeover.close();

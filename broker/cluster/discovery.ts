@@ -4,6 +4,8 @@ export interface Discovery {
   /** Starts watching; `onChange` gets the whole current set each time it changes. */
   start(onChange: (addresses: ReadonlySet<string>) => void): Promise<void>;
   current(): ReadonlySet<string>;
+  /** It has answered once (DNS: a lookup succeeded): until then an empty set means "not known yet", not "alone". */
+  answered(): boolean;
   close(): void;
 }
 

@@ -1,5 +1,6 @@
 // DNS discovery against a test DNS server: answers become host:port peers, changes are
-// reported, and a failed lookup keeps the last answer (a DNS blip must not empty the cluster).
+// reported, a failed lookup keeps the last answer (a DNS blip must not empty the cluster), and
+// until one lookup succeeds discovery has not answered.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { silentLogger } from '../log/logger.js';
 import { DnsServer } from '../../test/support/dns-server.js';
@@ -22,6 +23,7 @@ describe('DnsDiscovery', () => {
     closers.push(() => discovery.close());
     await discovery.start((set) => seen.push([...set].sort()));
     expect(seen).toEqual([['127.0.0.5:4370', '[::1]:4370']]);
+    expect(discovery.answered()).toBe(true);
 
     dns.set('mq.test', ['127.0.0.5', '127.0.0.6']);
     await waitFor(() => seen.length === 2, { what: 're-resolution' });
@@ -44,5 +46,18 @@ describe('DnsDiscovery', () => {
     await discovery.start(() => undefined);
     expect(discovery.current().size).toBe(0);
     expect(failures).toEqual([]);
+    expect(discovery.answered()).toBe(true);
+  });
+
+  it('has not answered while every lookup failed: an empty set then means unknown, not alone', async () => {
+    const dns = await DnsServer.start();
+    const address = dns.address;
+    await dns.close(); // nothing answers there any more
+    const failures: Error[] = [];
+    const discovery = new DnsDiscovery({ name: 'mq.test', server: address, port: 4370, intervalMs: 60_000, timeoutMs: 200, logger: silentLogger, onFailure: (e) => failures.push(e) });
+    closers.push(() => discovery.close());
+    await discovery.start(() => undefined);
+    expect(failures).toHaveLength(1);
+    expect(discovery.answered()).toBe(false);
   });
 });

@@ -26,6 +26,7 @@ export class DnsDiscovery implements Discovery {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #failures = 0;
+  #answered = false;
 
   constructor(options: DnsDiscoveryOptions) {
     this.#o = options;
@@ -35,6 +36,7 @@ export class DnsDiscovery implements Discovery {
 
   get failures(): number { return this.#failures; }
   current(): ReadonlySet<string> { return this.#current; }
+  answered(): boolean { return this.#answered; }
 
   async start(onChange: (addresses: ReadonlySet<string>) => void): Promise<void> {
     const tick = async (): Promise<void> => {
@@ -81,6 +83,7 @@ export class DnsDiscovery implements Discovery {
       this.#o.onFailure?.(err as Error);
       return;
     }
+    this.#answered = true;
     if (this.#closed || sameSet(next, this.#current)) return;
     this.#current = next;
     onChange(next);

@@ -8,6 +8,7 @@ import { createMessage, type Message, type QoS } from '../routing/message.js';
 import { decodeForward, encodeForwardAcks, FrameDecoder, FRAME_KIND } from './frame-codec.js';
 import { ForwardError, Forwarder } from './forwarder.js';
 import { OVERFLOW, type OverflowPolicy, type PeerConnection } from './peer-connection.js';
+import { waitFor } from '../../test/support/wait.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; }, isLevelEnabled: () => false } as never;
 
@@ -38,10 +39,11 @@ const publish = (qos: QoS, topic = 't', originSeq = 0): Message => createMessage
 
 describe('Forwarder', () => {
   const forwarders: Forwarder[] = [];
-  const make = (links: FakeLink[], ackTimeoutMs = 60000) => {
+  const make = (links: FakeLink[], ackTimeoutMs = 60000, extra: { refuseUnreachable?: boolean; onMessage?: () => Promise<void> | undefined } = {}) => {
     const metrics = createBrokerMetrics({ defaultMetrics: false });
     const f = new Forwarder({
-      connection: (n) => links.find((l) => l.peer.name === n)?.asConnection(), onMessage: () => undefined, metrics, logger: silent, now: Date.now, ackTimeoutMs,
+      connection: (n) => links.find((l) => l.peer.name === n)?.asConnection(), onMessage: extra.onMessage ?? (() => undefined), metrics, logger: silent, now: Date.now, ackTimeoutMs,
+      refuseUnreachable: extra.refuseUnreachable ?? false,
     });
     forwarders.push(f);
     return { f, metrics };
@@ -108,5 +110,49 @@ describe('Forwarder', () => {
     const by = (reason: string) => dropped.values.find((v) => v.labels['reason'] === reason)?.value;
     expect(by('slow_peer')).toBe(1);
     expect(by('peer_unavailable')).toBe(1);
+  });
+
+  it('with a durable store fails a QoS 1/2 forward to a matching node without a link (its sessions must not miss it)', async () => {
+    const b = new FakeLink('b');
+    const { f } = make([b], 60000, { refuseUnreachable: true });
+    const result = f.forward(publish(1), ['b', 'gone'])!;
+    f.handleAcks(b.asConnection(), encodeForwardAcks(b.ids()).subarray(5));
+    await expect(result).rejects.toMatchObject({ failedNodes: ['gone'] });
+    expect(f.forward(publish(0), ['gone'])).toBeUndefined();
+  });
+
+  it('a receiver acks a forward once what it wrote is stored, and nacks it when that failed', async () => {
+    const link = new FakeLink('a');
+    let store: { resolve(): void; reject(err: Error): void } | undefined;
+    const { f } = make([], 60000, { onMessage: () => new Promise<void>((resolve, reject) => { store = { resolve, reject }; }) });
+    const frame = (id: number): Buffer => {
+      const sender = new FakeLink('x');
+      const g = new Forwarder({ connection: () => sender.asConnection(), onMessage: () => undefined, metrics: createBrokerMetrics({ defaultMetrics: false }), logger: silent, now: Date.now, ackTimeoutMs: 60000 });
+      for (let i = 1; i < id; i++) void g.forward(publish(1), ['x'])?.catch(() => undefined);
+      void g.forward(publish(1), ['x'])?.catch(() => undefined);
+      g.close();
+      return sender.frames[sender.frames.length - 1]!.subarray(5);
+    };
+    const first = frame(1);
+    f.handleForward(link.asConnection(), first);
+    await new Promise((r) => setImmediate(r));
+    expect(link.frames).toEqual([]); // not stored yet: no ack
+    store!.resolve();
+    await waitFor(() => link.frames.length === 1);
+    expect([link.frames[0]![4], link.frames[0]!.readUInt32BE(5)]).toEqual([FRAME_KIND.forwardAck, decodeForward(first).id]);
+    const second = frame(2);
+    f.handleForward(link.asConnection(), second);
+    store!.reject(new Error('store down'));
+    await waitFor(() => link.frames.length === 2);
+    expect([link.frames[1]![4], link.frames[1]!.readUInt32BE(5)]).toEqual([FRAME_KIND.forwardNack, decodeForward(second).id]);
+  });
+
+  it('a nack fails the forward as a dropped link would', async () => {
+    const b = new FakeLink('b');
+    const { f } = make([b]);
+    const result = f.forward(publish(1), ['b'])!;
+    f.handleNacks(b.asConnection(), encodeForwardAcks(b.ids(), FRAME_KIND.forwardNack).subarray(5));
+    await expect(result).rejects.toMatchObject({ failedNodes: ['b'] });
+    expect(f.pendingCount()).toBe(0);
   });
 });

@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Message } from '../routing/message.js';
-import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, forwardFrameBound, writeForward } from './frame-codec.js';
+import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, forwardFrameBound, FRAME_KIND, writeForward } from './frame-codec.js';
 import { OVERFLOW, type PeerConnection } from './peer-connection.js';
 
 /** How a forwarded message is to be delivered on the receiving node. */
@@ -30,8 +30,16 @@ export class ForwardError extends Error {
 
 export interface ForwarderOptions {
   readonly connection: (node: string) => PeerConnection | undefined;
-  /** Delivers a forwarded message; a promise when the ack must wait (a relay to a moved session: it settles then). */
-  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined;
+  /**
+   * Delivers a peer's message here. A promise: what the delivery wrote for persistent sessions; the
+   * forward is acked once it is stored and refused (nack) if it could not be.
+   */
+  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined | void;
+  /**
+   * A QoS 1/2 forward to a matching node that is not connected fails instead of being skipped (a
+   * durable store: the node's persistent sessions must not miss what the publisher is told arrived).
+   */
+  readonly refuseUnreachable?: boolean;
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
   readonly now: () => number;
@@ -44,6 +52,7 @@ type PeerCounter = ReturnType<Counter<'peer'>['labels']>;
 interface PeerState {
   readonly pending: Map<number, Fanout>;
   readonly acks: number[];
+  readonly nacks: number[];
   ackScheduled: boolean;
   // Counted here per message and added to the prom-client counters once per turn (a labelled
   // counter's inc hashes its labels: too dear per message).
@@ -98,7 +107,14 @@ export class Forwarder {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
       const conn = this.#o.connection(node);
-      if (!conn || conn.closed) { this.#o.metrics.messagesDropped.inc({ reason: 'peer_unavailable' }); continue; }
+      if (!conn || conn.closed) {
+        this.#o.metrics.messagesDropped.inc({ reason: 'peer_unavailable' });
+        if (needsAck && this.#o.refuseUnreachable === true) {
+          if (fanout === undefined) promise = new Promise<void>((resolve, reject) => { fanout = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject }; });
+          (fanout!.failed ??= []).push(node);
+        }
+        continue;
+      }
       const peer = this.#peer(node);
       if (needsAck && fanout === undefined) promise = new Promise<void>((resolve, reject) => { fanout = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject }; });
       const groups = sharedGroups?.get(node);
@@ -138,27 +154,35 @@ export class Forwarder {
       topic: f.topic, payload: f.payload, qos: f.qos, retain: f.retain, properties: f.properties, expiresAt: f.expiresAt,
       originClientId: f.originClientId, originNode: conn.peer.name, receivedAt: f.receivedAt, originSeq: f.id,
     };
-    const held = this.#o.onMessage(message, f.sharedGroups.length === 0 ? EVERY_GROUP_ELSEWHERE : { sharedGroups: new Set(f.sharedGroups) });
+    const stored = this.#o.onMessage(message, f.sharedGroups.length === 0 ? EVERY_GROUP_ELSEWHERE : { sharedGroups: new Set(f.sharedGroups) });
     if (f.id === 0) return;
-    // Acked once the broker holds it, relays included (end to end: a relayed delivery only once the
-    // node it went to holds it; not at all when it does not, so the origin's timeout fails the forward).
-    if (held === undefined) { this.#queueAck(conn, peer, f.id); return; }
+    // Acked once handed to the broker and what it wrote for persistent sessions is stored; acks of
+    // one turn travel in one frame.
     const id = f.id;
-    this.#held++;
-    held.then(() => { this.#held--; this.#queueAck(conn, peer, id); }, () => { this.#held--; });
+    if (stored === undefined || stored === null) this.#queueAck(conn, peer, peer.acks, id);
+    else stored.then(() => this.#queueAck(conn, peer, peer.acks, id), () => this.#queueAck(conn, peer, peer.nacks, id));
   }
 
-  /** Forward acks waiting on relays (what a leaving node lets finish before it closes its links). */
-  get heldAcks(): number { return this.#held; }
-
-  // Acks of one turn travel in one frame.
-  #queueAck(conn: PeerConnection, peer: PeerState, id: number): void {
-    if (conn.closed) return;
-    peer.acks.push(id);
+  #queueAck(conn: PeerConnection, peer: PeerState, list: number[], id: number): void {
+    list.push(id);
     if (!peer.ackScheduled) {
       peer.ackScheduled = true;
       setImmediate(() => this.#flushAcks(conn, peer));
     }
+  }
+
+  /** The peer could not store these forwards: they fail as if it had closed (the publisher is not acked). */
+  handleNacks(conn: PeerConnection, body: Buffer): void {
+    const peer = this.#peers.get(conn.peer.name);
+    if (!peer) return;
+    forEachForwardAck(body, (id) => {
+      const fanout = peer.pending.get(id);
+      if (!fanout) return;
+      peer.pending.delete(id);
+      fanout.remaining--;
+      (fanout.failed ??= []).push(conn.peer.name);
+      this.#settleIfDone(fanout);
+    });
   }
 
   handleAcks(conn: PeerConnection, body: Buffer): void {
@@ -189,6 +213,7 @@ export class Forwarder {
     if (!peer) return;
     this.#failPending(node, peer, () => true);
     peer.acks.length = 0;
+    peer.nacks.length = 0;
   }
 
   pendingCount(): number {
@@ -208,7 +233,7 @@ export class Forwarder {
     if (!p) {
       const m = this.#o.metrics;
       const counters = { sent: m.forwardedMessages.labels(node), sentBytes: m.forwardedBytes.labels(node), received: m.receivedFromPeerMessages.labels(node), receivedBytes: m.receivedFromPeerBytes.labels(node) };
-      this.#peers.set(node, (p = { pending: new Map(), acks: [], ackScheduled: false, sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, counters }));
+      this.#peers.set(node, (p = { pending: new Map(), acks: [], nacks: [], ackScheduled: false, sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, counters }));
     }
     return p;
   }
@@ -242,9 +267,14 @@ export class Forwarder {
 
   #flushAcks(conn: PeerConnection, peer: PeerState): void {
     peer.ackScheduled = false;
-    if (peer.acks.length === 0) return;
-    conn.send(encodeForwardAcks(peer.acks));
-    peer.acks.length = 0;
+    if (peer.acks.length > 0) {
+      conn.send(encodeForwardAcks(peer.acks));
+      peer.acks.length = 0;
+    }
+    if (peer.nacks.length > 0) {
+      conn.send(encodeForwardAcks(peer.nacks, FRAME_KIND.forwardNack));
+      peer.nacks.length = 0;
+    }
   }
 
   #settleIfDone(fanout: Fanout): void {

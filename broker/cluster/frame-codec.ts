@@ -3,7 +3,8 @@
 // (validated by control-frames.ts). A peer's length is never trusted: frames are capped.
 import type { Message, MessageProperties, QoS } from '../routing/message.js';
 
-export const FRAME_KIND = { forward: 1, forwardAck: 2, control: 16 } as const;
+/** forwardNack: the receiver could not store what a QoS 1/2 forward wrote (its store is down): not taken. */
+export const FRAME_KIND = { forward: 1, forwardAck: 2, forwardNack: 3, control: 16 } as const;
 export type FrameKind = (typeof FRAME_KIND)[keyof typeof FRAME_KIND];
 
 const HEADER_BYTES = 5;
@@ -164,11 +165,11 @@ function copyOf(body: Buffer, from: number, size: number): Buffer {
 
 function truncated(): FrameError { return new FrameError('malformed_frame', 'forward frame truncated'); }
 
-/** Acks are batched: one frame carries every id acked in one event-loop turn. */
-export function encodeForwardAcks(ids: readonly number[]): Buffer {
+/** Acks are batched: one frame carries every id acked in one event-loop turn (nacks likewise). */
+export function encodeForwardAcks(ids: readonly number[], kind: typeof FRAME_KIND.forwardAck | typeof FRAME_KIND.forwardNack = FRAME_KIND.forwardAck): Buffer {
   const out = Buffer.allocUnsafe(HEADER_BYTES + 4 * ids.length);
   out.writeUInt32BE(1 + 4 * ids.length, 0);
-  out.writeUInt8(FRAME_KIND.forwardAck, 4);
+  out.writeUInt8(kind, 4);
   for (let i = 0; i < ids.length; i++) out.writeUInt32BE(ids[i]!, HEADER_BYTES + 4 * i);
   return out;
 }
@@ -214,7 +215,7 @@ export class FrameDecoder {
       if (this.#buffered < total) return;
       if (head.length < total) head = this.#merge();
       const kind = head.readUInt8(4);
-      if (kind !== FRAME_KIND.forward && kind !== FRAME_KIND.forwardAck && kind !== FRAME_KIND.control) {
+      if (kind !== FRAME_KIND.forward && kind !== FRAME_KIND.forwardAck && kind !== FRAME_KIND.forwardNack && kind !== FRAME_KIND.control) {
         throw new FrameError('unknown_kind', `unknown frame kind ${kind}`);
       }
       const body = head.subarray(HEADER_BYTES, total);

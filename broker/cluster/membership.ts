@@ -142,13 +142,20 @@ export class Membership {
       });
     }
     nodes.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-    return { node: this.#self.name, incarnation: this.#self.incarnation, clustered: true, nodes };
+    return { node: this.#self.name, incarnation: this.#self.incarnation, clustered: true, now: this.#now(), nodes };
   }
 
   /** This node alone (it left the mesh): its own entry. */
   selfView(): ClusterView {
     const view = this.view();
     return { ...view, nodes: view.nodes.filter((n) => n.self) };
+  }
+
+  /** Peers up now, by name (the majority counts them). */
+  upPeers(): Set<string> {
+    const out = new Set<string>();
+    for (const m of this.#members.values()) if (m.state === 'up') out.add(m.identity.name);
+    return out;
   }
 
   countByState(): Map<PeerState, number> {
@@ -167,6 +174,13 @@ export class Membership {
         m.lastSeenAt = Math.max(m.lastSeenAt, m.conn.lastReceivedAt);
       }
       this.#update(m, now);
+      // A network cut drops packets without closing the socket, and TCP's retransmissions back off to
+      // minutes: a link silent this long is closed, so the mesh dials afresh and the link is back soon
+      // after the network is (INVARIANTS.md "Membership").
+      if (m.state === 'down' && m.conn && !m.conn.closed) {
+        this.#log.info('closing a silent peer connection', { peer: m.identity.name, silentMs: now - m.lastSeenAt });
+        m.conn.close('silent', new Error(`nothing heard from ${m.identity.name} for ${now - m.lastSeenAt} ms`));
+      }
     }
   }
 

@@ -33,7 +33,7 @@ afterAll(async () => { await Promise.all(started.map((n) => n.close())); pki.rem
 async function startNode(name: string, host: string, port: number, seeds: string[], cert: { certFile: string; keyFile: string }, inbox: Message[], metrics: BrokerMetrics): Promise<ClusterNode> {
   const parsed = configSchema.parse({ nodeName: name, bind: host, cluster: { discovery: 'static', seeds, port, cookie: COOKIE, tls: { ...cert, caFile: pki.caCert } } });
   const config: Config = { ...parsed, nodeName: name };
-  const node = await ClusterNode.start({ config, logger: silentLogger, metrics, now: Date.now, onMessage: (m) => { inbox.push(m); return undefined; }, tuning: { reconnectBaseMs: 20, reconnectMaxMs: 200 } });
+  const node = await ClusterNode.start({ config, logger: silentLogger, metrics, now: Date.now, onMessage: (m) => { inbox.push(m); }, tuning: { reconnectBaseMs: 20, reconnectMaxMs: 200 } });
   started.push(node);
   return node;
 }

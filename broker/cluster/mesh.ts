@@ -146,9 +146,11 @@ export class Mesh {
     const raw = net.connect({ host, port, ...(localAddress ? { localAddress } : {}) });
     this.#pending.add(raw);
     try {
+      // Bounded: a SYN into a network cut is retried by the kernel for two minutes; the backoff redials sooner.
       await new Promise<void>((resolve, reject) => {
-        raw.once('connect', resolve);
-        raw.once('error', reject);
+        const timer = setTimeout(() => reject(new Error(`connecting to ${address} timed out after ${this.#o.handshakeTimeoutMs} ms`)), this.#o.handshakeTimeoutMs);
+        raw.once('connect', () => { clearTimeout(timer); resolve(); });
+        raw.once('error', (err) => { clearTimeout(timer); reject(err); });
       });
       let socket: net.Socket = raw;
       if (this.#o.tls) {

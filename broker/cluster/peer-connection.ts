@@ -31,7 +31,8 @@ const SLAB_BYTES = 64 << 10;
 /** Frames above this are queued as they are rather than copied. */
 const COPY_MAX_BYTES = 4 << 10;
 
-export type PeerCloseReason = 'closed' | 'socket_error' | 'frame_error' | 'slow_peer' | 'duplicate' | 'replaced' | 'leave' | 'shutdown' | 'forgotten' | 'handler_error';
+/** `silent`: nothing heard for downAfterMs (membership.ts): a network cut that left the socket open. */
+export type PeerCloseReason = 'closed' | 'socket_error' | 'frame_error' | 'slow_peer' | 'duplicate' | 'replaced' | 'leave' | 'shutdown' | 'forgotten' | 'handler_error' | 'silent';
 
 export interface PeerConnectionHandlers {
   onFrame(kind: FrameKind, body: Buffer): void;

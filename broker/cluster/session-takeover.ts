@@ -14,6 +14,8 @@ export interface SessionTakeoverDeps {
    */
   readonly evict: (clientId: string, claimant: string | null, claimantNode: string) => EvictResult | PromiseLike<EvictResult>;
   readonly timeoutMs: number;
+  /** A peer connected but silent (not up): the claim goes to it, but is not held up waiting for it. */
+  readonly isSilent?: (node: string) => boolean;
   /** A session given up to another node (not called for a refusal): `takeovers{scope="cluster"}`. */
   readonly onEvicted?: (clientId: string) => void;
   readonly onEvictError?: (clientId: string, err: unknown) => void;
@@ -61,7 +63,9 @@ export class SessionTakeover {
       // A second local CONNECT for the same id supersedes the first claim: the first loses.
       if (previous) { clearTimeout(previous.timer); previous.resolve({ won: false, winnerNode: this.#d.self, winnerFence: this.#machine.clock + 1 }); }
       this.#waiters.set(clientId, { resolve, timer });
-      this.#machine.claim(clientId, this.#d.peers(), username);
+      const peers = this.#d.peers();
+      this.#machine.claim(clientId, peers, username);
+      for (const peer of peers) if (this.#d.isSilent?.(peer) === true) this.#machine.peerSilent(peer);
     });
   }
 
@@ -69,6 +73,8 @@ export class SessionTakeover {
   owns(clientId: string): boolean { return this.#machine.owns(clientId); }
   receive(from: string, frame: TakeoverFrame): void { this.#machine.receive(from, frame); }
   peerDown(node: string): void { this.#machine.peerDown(node); }
+  /** `node` stopped answering (suspect) with its connection still open: claims in flight stop waiting for it. */
+  peerSilent(node: string): void { this.#machine.peerSilent(node); }
 
   close(): void {
     for (const [, w] of this.#waiters) clearTimeout(w.timer);

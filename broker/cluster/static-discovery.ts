@@ -6,5 +6,6 @@ export class StaticDiscovery implements Discovery {
   constructor(seeds: readonly string[]) { this.#seeds = new Set(seeds); }
   async start(onChange: (addresses: ReadonlySet<string>) => void): Promise<void> { onChange(this.#seeds); }
   current(): ReadonlySet<string> { return this.#seeds; }
+  answered(): boolean { return true; }
   close(): void {}
 }

@@ -141,6 +141,21 @@ describe('TakeoverMachine', () => {
     expect(sim.outcomes.get('b')).toMatchObject({ won: true, snapshot: null });
   });
 
+  it('a claim does not wait for a silent peer, yet that peer still gets it and gives up its copy when the link comes back', () => {
+    // a holds the session and is cut off (its connection open, packets dropped): b's claim completes without it.
+    const sim = simulate(['a', 'b'], 'a');
+    const b = sim.machines.get('b')!;
+    b.claim('c', ['a']);
+    b.peerSilent('a');
+    expect(sim.outcomes.get('b')).toMatchObject({ won: true, snapshot: null });
+    expect(sim.sent.filter((f) => f.to === 'a' && f.frame.t === 'tk-claim')).toHaveLength(1);
+    // The link heals: a reads the claim, evicts its copy and answers; b, the owner already, ignores the late grant.
+    run(sim, seeded(3));
+    expect(sim.evicted).toEqual(['a']);
+    expect(sim.machines.get('a')!.owns('c')).toBe(false);
+    expect(sim.machines.get('b')!.owns('c')).toBe(true);
+  });
+
   it('a lower claim arriving after a hand-over loses to the claim that got the session (until that node goes down)', () => {
     const sent: Array<[string, TakeoverFrame]> = [];
     const a = new TakeoverMachine({

@@ -175,6 +175,20 @@ export class TakeoverMachine {
     }
   }
 
+  /**
+   * A peer went silent (suspect: its connection may still be open, a network cut drops packets
+   * without closing it): claims stop waiting for it, as for a peer down, but keep what they know of
+   * its claims. Frames already sent to it stay on its connection: if the link comes back it still
+   * answers them and gives up a copy it held.
+   */
+  peerSilent(node: string): void {
+    for (const [clientId, state] of this.#states) {
+      if (state.kind !== 'claiming') continue;
+      state.peers = state.peers.filter((p) => p !== node); // a retry does not wait for it either
+      if (state.waiting.delete(node)) this.#maybeComplete(clientId, state);
+    }
+  }
+
   /** Gives up waiting for silent peers (availability: a partitioned peer's session cannot be fetched). */
   timeout(clientId: string): void {
     const state = this.#states.get(clientId);

@@ -35,6 +35,13 @@ describe('loadConfig', () => {
     expect(config.store.type).toBe('memory');
     expect(config.auth.allowAnonymous).toBe(true);
     expect(config.cluster.discovery).toBe('none');
+    expect(config.cluster.partitionMode).toBe('autoheal');
+  });
+
+  it('reads the partition mode from the file and MESHMQ_CLUSTER_PARTITION_MODE', () => {
+    const readFile = files({ 'mq.yaml': 'cluster:\n  partitionMode: ignore\n' });
+    expect(load({ argv: ['--config', 'mq.yaml'], readFile }).config.cluster.partitionMode).toBe('ignore');
+    expect(load({ argv: ['--config', 'mq.yaml'], readFile, env: { MESHMQ_CLUSTER_PARTITION_MODE: 'pauseMinority' } }).config.cluster.partitionMode).toBe('pauseMinority');
   });
 
   it('applies every contract variable', () => {
@@ -50,7 +57,7 @@ describe('loadConfig', () => {
     expect(config.bind).toBe('127.0.0.1');
     expect([config.listeners.mqtt.port, config.listeners.ws.port, config.listeners.tls.port, config.listeners.http.port, config.cluster.port]).toEqual([1, 2, 3, 4, 5]);
     expect(config.cluster).toMatchObject({ discovery: 'dns', seeds: ['a:1', 'b:2'], dnsName: 'mq-headless', dnsServer: '127.0.0.1:5353' });
-    expect(config.store).toEqual({ type: 'redis', redisUrl: 'redis://r:6379' });
+    expect(config.store).toMatchObject({ type: 'redis', redisUrl: 'redis://r:6379', redisSentinels: [], redisClusterNodes: [], keyPrefix: 'meshmq', leaseMs: 10000 });
     expect(config.auth.allowAnonymous).toBe(false);
     expect(config.log.level).toBe('debug');
   });
@@ -103,6 +110,8 @@ describe('loadConfig', () => {
 describe('loadConfig errors', () => {
   it('names variable, value, key and the allowed values', () => {
     expect(problemsOf({ env: { MESHMQ_LOG_LEVEL: 'verbose' } })).toEqual(['MESHMQ_LOG_LEVEL=verbose: log.level must be one of debug, info, warn, error']);
+    expect(problemsOf({ env: { MESHMQ_CLUSTER_PARTITION_MODE: 'pause' } }))
+      .toEqual(['MESHMQ_CLUSTER_PARTITION_MODE=pause: cluster.partitionMode must be one of autoheal, pauseMinority, ignore']);
   });
 
   it('rejects non-integer and out-of-range ports', () => {
@@ -164,7 +173,16 @@ describe('loadConfig errors', () => {
       'cluster.discovery=dns (MESHMQ_CLUSTER_DISCOVERY) needs a name to resolve: set cluster.dnsName or MESHMQ_CLUSTER_DNS_NAME',
     ]);
     expect(problemsOf({ env: { MESHMQ_STORE: 'redis' } })).toEqual([
-      'store.type=redis (MESHMQ_STORE) needs a Redis URL: set store.redisUrl or MESHMQ_REDIS_URL',
+      'store.type=redis (MESHMQ_STORE) needs a Redis to use: set store.redisUrl or MESHMQ_REDIS_URL, or store.redisSentinels or MESHMQ_REDIS_SENTINELS with store.redisSentinelName or MESHMQ_REDIS_SENTINEL_NAME, or store.redisClusterNodes or MESHMQ_REDIS_CLUSTER_NODES',
+    ]);
+    expect(problemsOf({ env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_SENTINELS: 's1:26379,s2:26379' } })).toEqual([
+      'store.redisSentinels (MESHMQ_REDIS_SENTINELS) needs the master\'s name: set store.redisSentinelName or MESHMQ_REDIS_SENTINEL_NAME',
+    ]);
+    expect(problemsOf({ env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_SENTINELS: 's1:26379', MESHMQ_REDIS_SENTINEL_NAME: 'm', MESHMQ_REDIS_CLUSTER_NODES: 'c1:6379' } })).toEqual([
+      'store.redisSentinels (MESHMQ_REDIS_SENTINELS) and store.redisClusterNodes (MESHMQ_REDIS_CLUSTER_NODES) are both set: use Sentinel or Redis Cluster, not both',
+    ]);
+    expect(problemsOf({ env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_CLUSTER_NODES: 'c1:6379', MESHMQ_REDIS_MIN_REPLICAS: '1' } })).toEqual([
+      'store.minReplicas=1 (MESHMQ_REDIS_MIN_REPLICAS) is not supported with store.redisClusterNodes (MESHMQ_REDIS_CLUSTER_NODES): Redis Cluster writes are acknowledged by their master only',
     ]);
     expect(problemsOf({ env: { MESHMQ_TLS_CERT_FILE: '/tls/cert.pem' } })).toEqual([
       'listeners.tls.certFile (MESHMQ_TLS_CERT_FILE) is set without a key: set listeners.tls.keyFile or MESHMQ_TLS_KEY_FILE',
@@ -172,6 +190,17 @@ describe('loadConfig errors', () => {
     expect(problemsOf({ env: { MESHMQ_WS_PORT: '1883' } })).toEqual([
       'listeners.ws.port=1883 (MESHMQ_WS_PORT) is already used by listeners.mqtt.port: every listener needs its own port',
     ]);
+  });
+
+  it('names a bad Redis URL with its password masked, and bad Redis addresses', () => {
+    expect(problemsOf({ env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: 'http://u:secret@r:6379' } })).toEqual([
+      'MESHMQ_REDIS_URL=http://u:***@r:6379/: store.redisUrl is not valid: a redis:// or rediss:// URL, e.g. redis://user:password@host:6379/0',
+    ]);
+    expect(problemsOf({ env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: 'not a url' } })).toEqual([
+      'MESHMQ_REDIS_URL=<redacted>: store.redisUrl is not valid: a redis:// or rediss:// URL, e.g. redis://user:password@host:6379/0',
+    ]);
+    expect(problemsOf({ env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_CLUSTER_NODES: 'c1' } })[0]).toMatch(/^MESHMQ_REDIS_CLUSTER_NODES=c1: store.redisClusterNodes.0 must be host:port/);
+    expect(load({ env: { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: 'rediss://:pw@r.example:6380/2' } }).config.store.redisUrl).toBe('rediss://:pw@r.example:6380/2');
   });
 
   it('lets several listeners ask for port 0', () => {

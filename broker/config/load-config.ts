@@ -202,9 +202,7 @@ function checkCrossKeyRules(config: Config, origins: Map<string, Origin>): strin
   if (cluster.discovery === 'dns' && cluster.dnsName === undefined) {
     problems.push(`cluster.discovery=dns${src('cluster.discovery')} needs a name to resolve: set ${howToSet('cluster.dnsName')}`);
   }
-  if (store.type === 'redis' && store.redisUrl === undefined) {
-    problems.push(`store.type=redis${src('store.type')} needs a Redis URL: set ${howToSet('store.redisUrl')}`);
-  }
+  problems.push(...checkStoreRules(store, src, howToSet));
   for (const [prefix, tls] of [['listeners.tls', listeners.tls], ['cluster.tls', cluster.tls]] as const) {
     if (tls === undefined) continue;
     if (tls.certFile !== undefined && tls.keyFile === undefined) problems.push(`${prefix}.certFile${src(`${prefix}.certFile`)} is set without a key: set ${howToSet(`${prefix}.keyFile`)}`);
@@ -229,6 +227,27 @@ function checkCrossKeyRules(config: Config, origins: Map<string, Origin>): strin
   return problems;
 }
 
+/** The Redis settings that only make sense together. */
+function checkStoreRules(store: Config['store'], src: (key: string) => string, howToSet: (key: string) => string): string[] {
+  const problems: string[] = [];
+  if (store.type !== 'redis') return problems;
+  const sentinels = store.redisSentinels.length > 0;
+  const clusterNodes = store.redisClusterNodes.length > 0;
+  if (store.redisUrl === undefined && !sentinels && !clusterNodes) {
+    problems.push(`store.type=redis${src('store.type')} needs a Redis to use: set ${howToSet('store.redisUrl')}, or ${howToSet('store.redisSentinels')} with ${howToSet('store.redisSentinelName')}, or ${howToSet('store.redisClusterNodes')}`);
+  }
+  if (sentinels && clusterNodes) {
+    problems.push(`store.redisSentinels${src('store.redisSentinels')} and store.redisClusterNodes${src('store.redisClusterNodes')} are both set: use Sentinel or Redis Cluster, not both`);
+  }
+  if (sentinels && store.redisSentinelName === undefined) {
+    problems.push(`store.redisSentinels${src('store.redisSentinels')} needs the master's name: set ${howToSet('store.redisSentinelName')}`);
+  }
+  if (clusterNodes && store.minReplicas > 0) {
+    problems.push(`store.minReplicas=${store.minReplicas}${src('store.minReplicas')} is not supported with store.redisClusterNodes${src('store.redisClusterNodes')}: Redis Cluster writes are acknowledged by their master only`);
+  }
+  return problems;
+}
+
 function originOf(segments: string[], origins: Map<string, Origin>): Origin | undefined {
   for (let n = segments.length; n > 0; n--) {
     const origin = origins.get(segments.slice(0, n).join('.'));
@@ -242,7 +261,19 @@ function isSecretPath(segments: string[]): boolean {
 }
 
 function shown(secret: boolean, value: string): string {
-  return secret ? '<redacted>' : value;
+  return secret ? redacted(value) : value;
+}
+
+/** A secret is never echoed; a URL with credentials is, with its password masked (it says what was tried). */
+export function redacted(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.host === '') return '<redacted>';
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return '<redacted>';
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,6 +1,7 @@
 // The broker's configuration: one zod schema, the single source of truth for every key,
 // its default and what is allowed. Loading (file + MESHMQ_* variables) lives in load-config.ts.
 import { z } from 'zod';
+import { PARTITION_MODES } from '../contract/cluster-api.js';
 
 const port = z.number().int().min(0).max(65535);
 const duration = z.number().int().min(0);
@@ -8,6 +9,18 @@ const duration = z.number().int().min(0);
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const QUEUE_OVERFLOW_POLICIES = ['drop-oldest', 'drop-newest'] as const;
 export const SLOW_CLIENT_POLICIES = ['disconnect', 'drop-qos0'] as const;
+
+export const STORE_TYPES = ['memory', 'redis'] as const;
+const hostPort = z.string().regex(/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/, 'host:port');
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 const tlsFiles = z.strictObject({
   certFile: z.string().min(1),
@@ -35,7 +48,7 @@ export const configSchema = z.strictObject({
     discovery: z.enum(['none', 'static', 'dns']).default('none'),
     port: port.default(4370),
     /** Static peers, host:port. */
-    seeds: z.array(z.string().regex(/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/, 'host:port')).default([]),
+    seeds: z.array(hostPort).default([]),
     dnsName: z.string().min(1).optional(),
     /** DNS server to ask, ip[:port]; the system resolver when unset. */
     dnsServer: z.string().min(1).optional(),
@@ -45,11 +58,41 @@ export const configSchema = z.strictObject({
     /** Missed heartbeats before a peer is suspect, then down. */
     suspectAfterMs: duration.min(100).default(3000),
     downAfterMs: duration.min(200).default(10000),
+    /**
+     * A node without a majority of the members discovery lists (and no serving grant) is not ready in
+     * every mode; `pauseMinority` also refuses and disconnects its clients until the majority is back.
+     */
+    partitionMode: z.enum(PARTITION_MODES).default('autoheal'),
     tls: tlsFiles.partial().optional(),
   }).prefault({}),
   store: z.strictObject({
-    type: z.enum(['memory', 'redis']).default('memory'),
-    redisUrl: z.string().min(1).optional(),
+    type: z.enum(STORE_TYPES).default('memory'),
+    /** redis:// or rediss:// (TLS), with user and password; with Sentinel or Cluster it gives only the credentials and TLS. */
+    redisUrl: z.string().min(1).refine(isRedisUrl, 'a redis:// or rediss:// URL, e.g. redis://user:password@host:6379/0').optional(),
+    /** Redis Sentinel addresses (host:port); the master is found by redisSentinelName. */
+    redisSentinels: z.array(hostPort).default([]),
+    redisSentinelName: z.string().min(1).optional(),
+    /** Redis Cluster seed nodes (host:port). */
+    redisClusterNodes: z.array(hostPort).default([]),
+    /** Password of the Redis servers (with Sentinel or Cluster, where there is no URL to carry it); wins over the URL's. */
+    redisPassword: z.string().min(1).optional(),
+    /** CA bundle (PEM) that verifies the Redis servers' certificates with rediss:// (default: the system's CAs). */
+    redisTlsCaFile: z.string().min(1).optional(),
+    /** Prefix of every key, so several brokers' clusters can share one Redis. */
+    keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1 to 64)').default('meshmq'),
+    /** A Redis command not answered within this fails (the publish it carries is refused, not acknowledged). */
+    commandTimeoutMs: duration.min(50).default(2000),
+    /** How long the start waits for Redis before giving up. */
+    connectTimeoutMs: duration.min(100).default(10000),
+    /** Replicas that must hold each write before it counts (Redis WAIT; single Redis or Sentinel). */
+    minReplicas: z.number().int().min(0).max(16).default(0),
+    /**
+     * How long a write batch waits before it goes when none is in flight: a message its subscriber
+     * acknowledges meanwhile is never written (the QoS 1/2 ack waits this much longer at low load).
+     */
+    batchLingerMs: duration.max(100).default(1),
+    /** A node that has not renewed its lease for this long is dead: survivors adopt its sessions and publish its wills. */
+    leaseMs: duration.min(300).default(10000),
   }).prefault({}),
   auth: z.strictObject({
     allowAnonymous: z.boolean().default(true),

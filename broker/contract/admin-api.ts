@@ -21,6 +21,8 @@ export const ADMIN_PATHS = {
   routes: `${ADMIN_API_PREFIX}/routes`,
   /** POST starts a drain (drain-api.ts), GET reports its progress. */
   drain: `${ADMIN_API_PREFIX}/drain`,
+  /** POST: the serving grant (serving-api.ts): these nodes serve without a majority for a while. */
+  servingGrant: `${ADMIN_API_PREFIX}/cluster/serving`,
 } as const;
 
 /** Stable error codes: clients branch on these, never on messages. */
@@ -48,10 +50,12 @@ export const healthSchema = z.object({ status: z.literal('ok'), node: z.string()
 
 /**
  * Why a node answers /readyz with 503, for machines (the operator branches on these; `message` is
- * for people). The list is open: later versions add reasons (e.g. `no_majority`,
- * `store_unavailable`), so a reader treats an unknown reason as "not ready, for a reason I do not know".
+ * for people). The list is open: later versions add reasons (e.g. `store_unavailable`), so a reader
+ * treats an unknown reason as "not ready, for a reason I do not know".
+ * `no_majority`: a clustered node reaches no majority of the members discovery lists, and no
+ * serving grant (serving-api.ts) names it; the message says how many it reaches of how many.
  */
-export const READINESS_REASONS = ['starting', 'not_joined', 'draining', 'drained', 'shutting_down'] as const;
+export const READINESS_REASONS = ['starting', 'not_joined', 'no_majority', 'draining', 'drained', 'shutting_down', 'store_unavailable'] as const;
 export type ReadinessReason = (typeof READINESS_REASONS)[number];
 
 export const readinessSchema = z.object({

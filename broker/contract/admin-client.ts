@@ -51,6 +51,8 @@ export interface AdminClient {
   forgetNode(name: string): Promise<z.output<typeof ADMIN_ENDPOINTS.forgetNode.response>>;
   startDrain(request?: { exclude?: string[] }): Promise<z.output<typeof ADMIN_ENDPOINTS.startDrain.response>>;
   drainStatus(): Promise<z.output<typeof ADMIN_ENDPOINTS.drainStatus.response>>;
+  /** The serving grant: `nodes` serve without a majority for `ttlMs` (serving-api.ts). */
+  grantServing(request: z.input<typeof ADMIN_ENDPOINTS.grantServing.request>): Promise<z.output<typeof ADMIN_ENDPOINTS.grantServing.response>>;
 }
 
 export function createAdminClient(options: AdminClientOptions): AdminClient {
@@ -102,6 +104,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     forgetNode: async (name) => (await call(e.forgetNode, { params: { name } })).body,
     startDrain: async (request) => (await call(e.startDrain, request === undefined ? {} : { body: request })).body,
     drainStatus: async () => (await call(e.drainStatus)).body,
+    grantServing: async (request) => (await call(e.grantServing, { body: request })).body,
   };
 }
 

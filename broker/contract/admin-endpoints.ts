@@ -8,6 +8,7 @@ import {
 import { forgetResultSchema, routeListSchema } from './cluster-api.js';
 import { clusterViewSchema } from './cluster-view.js';
 import { drainRequestSchema, drainStatusSchema } from './drain-api.js';
+import { servingGrantRequestSchema, servingGrantResultSchema } from './serving-api.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT';
 
@@ -59,6 +60,10 @@ export const ADMIN_ENDPOINTS = {
   }),
   /** DESIGN.md's name for the same operation. */
   forgetNodeShort: endpoint('POST', api('/nodes/:name/forget'), forgetResultSchema, { summary: 'as forgetNode' }),
+  grantServing: endpoint('POST', api('/cluster/serving'), servingGrantResultSchema, {
+    request: servingGrantRequestSchema,
+    summary: 'name the serving side of a split without a majority: listed nodes stay ready while they reach each other, for ttlMs (the latest grant replaces earlier ones)',
+  }),
   listRoutes: endpoint('GET', api('/routes'), routeListSchema, { query: ['limit'], summary: 'the replicated route table: filter -> nodes' }),
   startDrain: endpoint('POST', api('/drain'), drainStatusSchema, {
     request: drainRequestSchema.optional(), statuses: [200, 202],

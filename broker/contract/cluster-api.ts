@@ -1,6 +1,15 @@
 // The cluster endpoints' responses beside the view (cluster-view.ts): forgetting a node and the
-// replicated route table. Shared with the operator, whose autoclean calls forget.
+// replicated route table; the partition modes. Shared with the operator, whose autoclean calls forget.
 import { z } from 'zod';
+
+/**
+ * `cluster.partitionMode` (MESHMQ_CLUSTER_PARTITION_MODE), rendered by the operator from
+ * `spec.cluster.partitionMode`. Every mode makes a node without a majority not ready (no_majority);
+ * `pauseMinority` also stops it taking clients and disconnects them until the majority is back.
+ * `autoheal` leaves the rest to the operator; `ignore` only reports.
+ */
+export const PARTITION_MODES = ['autoheal', 'pauseMinority', 'ignore'] as const;
+export type PartitionMode = (typeof PARTITION_MODES)[number];
 
 /** POST /api/v1/cluster/nodes/{name}/forget (also served at /api/v1/nodes/{name}/forget). */
 export const forgetResultSchema = z.object({ node: z.string(), forgotten: z.literal(true) });

@@ -38,6 +38,11 @@ export const clusterViewSchema = z.object({
   incarnation: z.string(),
   /** False on a node started without cluster discovery (its view lists itself only). */
   clustered: z.boolean().optional(),
+  /**
+   * When the view was made, ms since the epoch, by the reporting node's clock: the clock every
+   * `since` of this view was written with (autoclean compares them with it, not with its own).
+   */
+  now: z.number().int().min(0).optional(),
   nodes: z.array(clusterViewEntrySchema),
 });
 export type ClusterView = z.infer<typeof clusterViewSchema>;

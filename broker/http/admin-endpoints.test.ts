@@ -45,7 +45,7 @@ async function serve(apiToken?: string) {
         kickClient: (id) => id === 'a/b', listSubscriptions: () => [{ clientId: 'a/b', filter: 'x/#', qos: 1 }],
       }),
       ...createClusterRoutes(createLocalClusterTarget({
-        name: 'n1', incarnation: '00112233aabbccdd', startedAt: 5, draining: () => drain.state !== 'serving', sessions: () => 1,
+        name: 'n1', incarnation: '00112233aabbccdd', startedAt: 5, now: () => 1000, draining: () => drain.state !== 'serving', sessions: () => 1,
         localFilters: () => ({ filters: ['x/#'], total: 1 }),
       })),
       ...createDrainRoutes(drain, () => undefined),
@@ -88,6 +88,7 @@ describe('the admin endpoint table', () => {
     expect(await call('listRoutes')).toBe(200);
     expect(await call('forgetNode', { params: { name: 'n1' } })).toBe(409); // itself: up
     expect(await call('forgetNodeShort', { params: { name: 'gone' } })).toBe(404);
+    expect(await call('grantServing', { body: { nodes: ['n1', 'n2'], ttlMs: 30000 } })).toBe(200);
     expect(await call('drainStatus')).toBe(200);
     expect(await call('startDrain', { body: { exclude: ['n2'] } })).toBe(202);
     expect(drain.started).toEqual([['n2']]);

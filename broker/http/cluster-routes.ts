@@ -1,8 +1,9 @@
-// The /api/v1 cluster routes: this node's view, forgetting a node (the operator's autoclean), and
-// the route table. A node that is not clustered serves them too, over itself alone.
+// The /api/v1 cluster routes: this node's view, forgetting a node (the operator's autoclean), the
+// serving grant (the operator's autoheal, on a split without a majority) and the route table. A node that is not clustered serves them too, over itself alone.
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../contract/admin-api.js';
 import { ADMIN_ENDPOINTS } from '../contract/admin-endpoints.js';
 import type { ClusterView } from '../contract/cluster-view.js';
+import type { ServingGrantRequest, ServingGrantResult } from '../contract/serving-api.js';
 import { ApiError } from './api-error.js';
 import { parseLimit, serve, type Route } from './route.js';
 
@@ -13,6 +14,8 @@ export interface ClusterAdminTarget {
   forget(node: string): boolean;
   /** Up to `limit` distinct filters with their nodes, and how many there are in all. */
   listRoutes(limit: number): { routes: Array<{ filter: string; nodes: string[] }>; total: number };
+  /** Takes the operator's serving grant (replacing any earlier one) and says whether this node serves. */
+  grantServing(request: ServingGrantRequest): ServingGrantResult;
 }
 
 export function createClusterRoutes(target: ClusterAdminTarget): Route[] {
@@ -28,6 +31,7 @@ export function createClusterRoutes(target: ClusterAdminTarget): Route[] {
     serve(ADMIN_ENDPOINTS.clusterView, () => ({ status: 200, body: target.view() })),
     serve(ADMIN_ENDPOINTS.forgetNode, ({ params }) => forget(params.name)),
     serve(ADMIN_ENDPOINTS.forgetNodeShort, ({ params }) => forget(params.name)),
+    serve(ADMIN_ENDPOINTS.grantServing, ({ body }) => ({ status: 200, body: target.grantServing(body) })),
     serve(ADMIN_ENDPOINTS.listRoutes, ({ query }) => {
       const limit = parseLimit(query, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
       const { routes, total } = target.listRoutes(limit);

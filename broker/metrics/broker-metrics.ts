@@ -15,6 +15,9 @@ export const CLOSE_REASONS = [
   'malformed_packet', 'protocol_error', 'packet_too_large', 'keepalive_timeout', 'connect_timeout',
   'not_authorized', 'session_taken_over', 'slow_client', 'kicked', 'server_shutdown', 'socket_error',
   'forward_failed', 'draining',
+  // partitionMode pauseMinority: the node lost its majority (clients refused and disconnected).
+  'paused',
+  'forward_failed', 'store_unavailable', 'draining',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -40,6 +43,20 @@ export interface BrokerMetrics {
   readonly meshHandshakeFailures: Counter<'reason'>;
   readonly meshFrameErrors: Counter<'reason'>;
   readonly discoveryFailures: Counter;
+  /** Times this node lost its majority with no serving grant to stand in (it turned not ready). */
+  readonly majorityLost: Counter;
+  /** Times a pauseMinority node paused: refused and disconnected its clients until the majority came back. */
+  readonly pauses: Counter;
+  // store
+  /** QoS 1/2 publishes refused because what they wrote could not be stored, by what the publisher was told. */
+  readonly storeRefusals: Counter<'action'>;
+  readonly storeBatches: Counter<'result'>;
+  readonly storeWrites: Counter;
+  readonly storeBatchDuration: Histogram;
+  readonly storeFenced: Counter;
+  readonly storeOutages: Counter;
+  /** Sessions taken from nodes found dead, and wills of theirs published. */
+  readonly storeAdoptions: Counter<'what'>;
   // session hand-off and drain
   /** Deliveries passed on to the node a session moved to (session-handoff.ts). */
   readonly handoffRelayed: Counter;
@@ -90,6 +107,20 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
     meshHandshakeFailures: counter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
     meshFrameErrors: counter('meshmq_cluster_frame_errors_total', 'Mesh connections closed for a bad frame, by reason', ['reason']),
     discoveryFailures: counter('meshmq_cluster_discovery_failures_total', 'Failed peer discovery lookups (the last answer is kept)'),
+    majorityLost: counter('meshmq_cluster_majority_lost_total', 'Times this node lost its majority of the cluster with no serving grant (not ready until it is back)'),
+    pauses: counter('meshmq_cluster_pauses_total', 'Times this node paused (partitionMode pauseMinority): clients refused and disconnected until the majority is back'),
+    storeRefusals: counter('meshmq_store_refused_publishes_total', 'QoS 1/2 publishes not acknowledged because the store did not take their writes, by what the publisher was told', ['action']),
+    storeBatches: counter('meshmq_store_batches_total', 'Write batches (one per event-loop turn with writes), by result: ok, failed, refused (store known down)', ['result']),
+    storeWrites: counter('meshmq_store_writes_total', 'Writes sent to the store (after writes that cancel out within a batch are dropped)'),
+    storeBatchDuration: new Histogram({
+      name: 'meshmq_store_batch_duration_seconds',
+      help: 'Time from sending a write batch to the store to its answer',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    storeFenced: counter('meshmq_store_fenced_sessions_total', 'Sessions dropped here because the store says another node owns them now'),
+    storeOutages: counter('meshmq_store_outages_total', 'Times the store became unavailable'),
+    storeAdoptions: counter('meshmq_store_adoptions_total', 'Sessions adopted from nodes found dead, and their wills published (what=session|will)', ['what']),
     handoffRelayed: counter('meshmq_handoff_relayed_messages_total', 'Deliveries relayed to the node a session moved to'),
     handoffDuplicates: counter('meshmq_handoff_duplicate_messages_total', 'Copies of a message a moving session already had, not delivered again'),
     handoffUnacknowledged: counter('meshmq_handoff_unacknowledged_relays_total', 'Relayed QoS 1/2 deliveries the node they went to did not acknowledge in time (their publishers were not acknowledged)'),

@@ -10,9 +10,11 @@ import type { Dispatcher } from '../session/dispatcher.js';
 import type { SessionHandoff } from '../session/session-handoff.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { Store } from '../store/store.js';
+import type { WriteJournal } from '../store/write-journal.js';
 import type { PacketDecoder } from './codec.js';
 import type { Connection } from './connection.js';
 import type { LingerBudget } from './linger-budget.js';
+import type { LogThrottle } from '../util/log-throttle.js';
 
 /**
  * Plain counters on the hot path: a prom-client increment with labels costs a label hash per
@@ -39,6 +41,10 @@ export interface ConnectionContext {
   readonly tick: () => number;
   readonly nodeName: string;
   readonly store: Store;
+  /** Every store write goes through it; acks wait for it (a no-op with the memory store). */
+  readonly journal: WriteJournal;
+  /** This life's owner id in a durable store (`name#incarnation`). */
+  readonly storeOwner: string;
   readonly table: SubscriptionTable;
   readonly registry: SessionRegistry;
   readonly dispatcher: Dispatcher;
@@ -47,6 +53,8 @@ export interface ConnectionContext {
   /** Connected clients by client id (one per id [MQTT-3.1.4-3]). */
   readonly clients: Map<string, Connection>;
   readonly stats: TrafficStats;
+  /** Publishes a peer did not take are logged through it: a dead peer would otherwise log one line per message. */
+  readonly refusalLog: LogThrottle;
   /** Closed connections whose socket waits for the client's FIN (Connection.close). */
   readonly lingering: LingerBudget;
   /** Called once when a connection is fully closed. */
@@ -55,9 +63,10 @@ export interface ConnectionContext {
   readonly handoff: SessionHandoff;
   /**
    * Set by a drain (broker-drain-side.ts): CONNECTs are refused with `refuseReason`; clients the node
-   * lets go (its sessions moved) are told `disconnectReason` instead of 0x8E.
+   * lets go (its sessions moved) are told `disconnectReason` instead of 0x8E. `pausedReason`: set while
+   * a pauseMinority node has no majority (broker/partition): CONNECTs are refused with it.
    */
-  readonly admission: { refuseReason: number | undefined; disconnectReason: number | undefined };
+  readonly admission: { refuseReason: number | undefined; disconnectReason: number | undefined; pausedReason: number | undefined };
 }
 
 export type ListenerKind = 'mqtt' | 'tls' | 'ws';

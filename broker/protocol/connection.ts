@@ -27,7 +27,8 @@ const CONNECT_HEADER = 0x10;
 const CLOSE_GRACE_MS = 5000;
 /** The same for a connection that never got past CONNECT: it holds no session, so less patience. */
 const PRE_CONNECT_GRACE_MS = 1000;
-const RESOLVED: Promise<void> = Promise.resolve();
+interface PendingAck { readonly wait: Promise<void> | undefined; readonly send: () => void; readonly fail: (err: unknown) => void }
+interface WaitState { done: boolean; failed: boolean; err: unknown }
 /**
  * The connection of a stream, as a property of the stream: the stream's listeners are shared
  * module functions instead of four closures per connection (idle memory, see INVARIANTS.md).
@@ -55,8 +56,11 @@ export class Connection implements SessionOutlet {
   /** Accepted at, then connected at (ms since the epoch). */
   #since: number;
   #slowClosing = false;
-  /** The last acknowledgement still waiting on peers, if any (see orderedAck). */
-  #ackChain: Promise<void> | undefined = undefined;
+  /** Acknowledgements waiting, in PUBLISH order, from #ackHead on (see orderedAck); none while idle. */
+  #acks: PendingAck[] | undefined = undefined;
+  #ackHead = 0;
+  /** How each promise an ack waits on settled, watched once per promise. */
+  #watched: Map<Promise<void>, WaitState> | undefined = undefined;
 
   protocolVersion: ProtocolVersion = 4;
   clientId = '';
@@ -204,19 +208,57 @@ export class Connection implements SessionOutlet {
   }
 
   /**
-   * Sends an acknowledgement in the order its PUBLISH arrived [MQTT-4.6.0-2/3]: one that waits on
-   * peers (`pending`, a cluster forward) holds back the acks of later publishes until it settles.
-   * Without a pending one, `send` runs at once (the single-node path allocates nothing).
+   * Sends an acknowledgement in the order its PUBLISH arrived [MQTT-4.6.0-2/3]: one that waits
+   * (`pending`: a cluster forward, a store batch) holds back the acks of later publishes until it
+   * settles; `fail` runs instead of `send` if it rejects. Without a wait, `send` runs at once (the
+   * single-node memory path allocates nothing). Waits are watched once per promise, not per ack:
+   * the many acks of one store batch cost one callback per connection.
    */
   orderedAck(pending: Promise<void> | undefined, send: () => void, fail: (err: unknown) => void): void {
-    if (pending === undefined && this.#ackChain === undefined) {
+    const queue = this.#acks;
+    if (pending === undefined && (queue === undefined || this.#ackHead === queue.length)) {
       send();
       return;
     }
-    const previous = this.#ackChain ?? RESOLVED;
-    const next = previous.then(() => (pending ?? RESOLVED).then(send, fail));
-    this.#ackChain = next;
-    void next.then(() => { if (this.#ackChain === next) this.#ackChain = undefined; });
+    (this.#acks ??= []).push({ wait: pending, send, fail });
+    if (pending !== undefined) this.#watch(pending);
+    else this.#drainAcks();
+  }
+
+  #watch(pending: Promise<void>): void {
+    const watched = (this.#watched ??= new Map());
+    if (watched.has(pending)) return;
+    const state: WaitState = { done: false, failed: false, err: undefined };
+    watched.set(pending, state);
+    pending.then(
+      () => { state.done = true; this.#drainAcks(); },
+      (err: unknown) => { state.done = true; state.failed = true; state.err = err; this.#drainAcks(); },
+    );
+  }
+
+  #drainAcks(): void {
+    const queue = this.#acks;
+    if (queue === undefined) return;
+    while (this.#ackHead < queue.length) {
+      const entry = queue[this.#ackHead]!;
+      const state = entry.wait === undefined ? undefined : this.#watched?.get(entry.wait);
+      if (state !== undefined && !state.done) break;
+      this.#ackHead++;
+      try {
+        if (state?.failed === true) entry.fail(state.err); else entry.send();
+      } catch (err) {
+        this.ctx.logger.error('sending an acknowledgement failed', { clientId: this.clientId, err });
+      }
+    }
+    if (this.#ackHead === queue.length) {
+      // Everything answered: every watched wait has settled, none is needed any more.
+      queue.length = 0;
+      this.#ackHead = 0;
+      this.#watched?.clear();
+    } else if (this.#ackHead > 1024) {
+      queue.splice(0, this.#ackHead);
+      this.#ackHead = 0;
+    }
   }
 
   sendPubrel(packetId: number): void {
@@ -262,7 +304,7 @@ export class Connection implements SessionOutlet {
     else if (this.ctx.logger.isLevelEnabled('debug')) this.ctx.logger.debug('protocol error', { clientId: this.clientId, remote: this.remoteAddress, reason, err });
     if (this.#state === State.Connected) this.#sendDisconnect(reason);
     else if (this.#state === State.Connecting || reason === ReasonCode.UnsupportedProtocolVersion) this.sendConnackError(reason);
-    this.close(closeReasonFor(reason), true);
+    this.close((err instanceof ProtocolError ? err.closeReason : undefined) ?? closeReasonFor(reason), true);
   }
 
   /** CONNACK refusing the connection [MQTT-3.2.2-*]. */

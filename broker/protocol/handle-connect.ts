@@ -5,9 +5,10 @@ import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import { createMessage } from '../routing/message.js';
 import type { MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
+import { acquireForConnect } from '../session/session-acquire.js';
 import { NEVER_EXPIRES } from '../session/session-registry.js';
 import { parseSessionSnapshot } from '../session/session-snapshot.js';
-import type { StoredWill } from '../store/store.js';
+import type { SessionRecord, StoredWill } from '../store/store.js';
 import type { Connection } from './connection.js';
 import { checkResponseTopic } from './handle-publish.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
@@ -23,7 +24,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if ((packet.protocolId === 'MQIsdp') !== (version === 3)) {
     throw new ProtocolError(ReasonCode.UnsupportedProtocolVersion, 'Protocol name and level do not match');
   }
-  // A draining node takes no clients: v5 0x9C Use another server, 3.1.1 return code 3 Server unavailable.
+  // A draining or paused node takes no clients: v5 0x9C Use another server, 3.1.1 return code 3 Server unavailable.
   refuseWhileDraining(conn);
   // Refused before anything else happens: a bad CONNECT must not take over a live client first.
   checkConnectProperties(packet.properties);
@@ -58,10 +59,27 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   refuseForeignTakeover(conn, clientId, auth.username);
 
   // A client id is unique in the cluster: claim it, and take the session over from its old owner.
-  if (ctx.cluster !== undefined && !(await claimClusterWide(conn, clientId, version, auth.username))) return;
+  let importedFence: number | undefined;
+  if (ctx.cluster !== undefined) {
+    const claim = await claimClusterWide(conn, clientId, version, auth.username);
+    if (!claim.proceed) return;
+    importedFence = claim.importedFence;
+  }
 
   refuseForeignTakeover(conn, clientId, auth.username); // again: the claim took a while
   refuseWhileDraining(conn); // a session it imported stays here, offline, for the drain to hand on
+  const props = packet.properties;
+  // v3: a persistent session never expires; v5: Session Expiry Interval, 0 by default [MQTT-3.1.2-11]
+  const requestedExpiry = version === 5 ? props?.sessionExpiryInterval ?? 0 : cleanStart ? 0 : NEVER_EXPIRES;
+  const expiryInterval = Math.min(requestedExpiry, limits.maxSessionExpiry);
+  const will = packet.will === undefined ? undefined : buildWill(packet.will, clientId, ctx.nodeName, ctx.now());
+  let fence = 0;
+  if (ctx.journal.durable) {
+    // The store says which session state is the latest and gives this node the fence to write it under.
+    const acquired = await acquireInStore(conn, clientId, { cleanStart, username: auth.username, version, expiryInterval, will, importedFence });
+    if (acquired === undefined) return;
+    fence = acquired;
+  }
   const previous = ctx.clients.get(clientId);
   const foreign = ctx.registry.get(clientId);
   const effectiveCleanStart = cleanStart || (foreign !== undefined && foreign.username !== auth.username);
@@ -76,27 +94,25 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   conn.username = auth.username;
   conn.cleanStart = cleanStart;
   const serverKeepAlive = applyConnectProperties(conn, packet, version);
-  const props = packet.properties;
 
   const { session, present } = ctx.registry.open(clientId, effectiveCleanStart);
   session.username = auth.username;
   session.protocolVersion = version;
-  // v3: a persistent session never expires; v5: Session Expiry Interval, 0 by default [MQTT-3.1.2-11]
-  const requestedExpiry = version === 5 ? props?.sessionExpiryInterval ?? 0 : cleanStart ? 0 : NEVER_EXPIRES;
-  session.expiryInterval = Math.min(requestedExpiry, limits.maxSessionExpiry);
-  session.will = packet.will === undefined ? undefined : buildWill(packet.will, clientId, ctx.nodeName, ctx.now());
+  session.expiryInterval = expiryInterval;
+  session.will = will;
+  if (session.fence !== fence) {
+    session.fence = fence;
+    session.writeSeq = 0;
+  }
   conn.session = session;
   ctx.clients.set(clientId, conn);
+  // A connection taken over here wrote its record ("disconnected") after the store took ours: ours again.
+  if (previous !== undefined && previous !== conn) ctx.registry.writeRecord(session);
 
   const connack = buildConnack(conn, present && !effectiveCleanStart, { requestedExpiry, expiry: session.expiryInterval, assigned, serverKeepAlive });
   conn.send(connack);
   conn.markConnected();
   session.attach(conn, conn.clientReceiveMaximum);
-  // A session that ends with its connection has nothing to recover: no store write (unless it
-  // replaces a stored one), which keeps clean connections free of store round trips.
-  if (session.persistent || present) {
-    ctx.store.saveSession(session.record()).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
-  }
   // Only now, with the session attached, do packets sent right after the CONNECT run.
   conn.resumeReading();
 }
@@ -169,9 +185,40 @@ function buildConnack(conn: Connection, sessionPresent: boolean, s: { requestedE
   return connack;
 }
 
+/**
+ * Takes the client's session in the store (durable stores): the fence to write under (0: not
+ * stored), or undefined when the CONNECT went away meanwhile. Throws Server unavailable when the
+ * store cannot say what session the client has.
+ */
+async function acquireInStore(conn: Connection, clientId: string, c: {
+  cleanStart: boolean; username: string | undefined; version: 3 | 4 | 5; expiryInterval: number; will: StoredWill | undefined; importedFence: number | undefined;
+}): Promise<number | undefined> {
+  const { ctx } = conn;
+  const stored = ctx.registry.get(clientId);
+  const record: SessionRecord = {
+    clientId, username: c.username, protocolVersion: c.version, expiryInterval: c.expiryInterval, disconnectedAt: undefined, node: ctx.nodeName, will: c.will,
+  };
+  const acquired = await acquireForConnect(ctx, {
+    clientId, cleanStart: c.cleanStart || (stored !== undefined && stored.username !== c.username),
+    wantsStore: c.expiryInterval > 0 || c.will !== undefined, record, importedFence: c.importedFence, expiresAt: 0,
+  });
+  if (!acquired.ok) {
+    // Its stored session cannot be read: saying "no session" would be a lie, so it retries later.
+    ctx.metrics.storeRefusals.inc({ action: 'connect_refused' });
+    const suppressed = ctx.refusalLog.take(ctx.now());
+    if (suppressed !== undefined) ctx.logger.warn('a persistent session could not be taken from the store: CONNECT refused (server unavailable)', { clientId, err: acquired.error, alsoRefusedSinceLastLine: suppressed });
+    throw new ProtocolError(ReasonCode.ServerUnavailable, 'The session store is unavailable');
+  }
+  if (conn.closed) return undefined;
+  refuseForeignTakeover(conn, clientId, c.username); // and again: the store took a while
+  return acquired.fence;
+}
+
 function refuseWhileDraining(conn: Connection): void {
-  const reason = conn.ctx.admission.refuseReason;
-  if (reason !== undefined) throw new ProtocolError(reason, 'This server is draining: connect to another one');
+  const { refuseReason, pausedReason } = conn.ctx.admission;
+  if (refuseReason !== undefined) throw new ProtocolError(refuseReason, 'This server is draining: connect to another one');
+  // partitionMode pauseMinority: a node cut off from its cluster's majority takes no clients.
+  if (pausedReason !== undefined) throw new ProtocolError(pausedReason, 'This server has no majority of its cluster: connect to another one', { closeReason: 'paused' });
 }
 
 function refuseForeignTakeover(conn: Connection, clientId: string, username: string | undefined): void {
@@ -189,12 +236,12 @@ function refuseForeignTakeover(conn: Connection, clientId: string, username: str
  * racing CONNECT on another node outranks this one; this connection is accepted and at once told
  * 0x8E, exactly as if that newer connection had taken it over here. Returns whether to go on.
  */
-async function claimClusterWide(conn: Connection, clientId: string, version: 3 | 4 | 5, username: string | undefined): Promise<boolean> {
+async function claimClusterWide(conn: Connection, clientId: string, version: 3 | 4 | 5, username: string | undefined): Promise<{ proceed: boolean; importedFence?: number }> {
   const { ctx } = conn;
   const cluster = ctx.cluster!;
   const claim = await cluster.claimSession(clientId, username);
   if (!claim.won) {
-    if (conn.closed) return false;
+    if (conn.closed) return { proceed: false };
     if (claim.refused === true) {
       // Another user's live connection holds this client id on another node: as on one node (below),
       // the newcomer is not authorized and the live connection is untouched.
@@ -210,15 +257,18 @@ async function claimClusterWide(conn: Connection, clientId: string, version: 3 |
     }
     // Never connected here: no session to detach, no will (it belonged to a connection that lost).
     conn.close('session_taken_over', false);
-    return false;
+    return { proceed: false };
   }
+  let importedFence: number | undefined;
   if (claim.snapshot !== null && claim.snapshot !== undefined) {
     try {
       const snapshot = parseSessionSnapshot(claim.snapshot);
       ctx.metrics.takeovers.inc({ scope: 'cluster_import' });
-      // A local session of the same id cannot exist: this node did not own the id until now.
-      ctx.registry.restore(snapshot);
+      // A local session of the same id cannot exist: this node did not own the id until now. It is
+      // not written under the old owner's fence: taking it in the store gives this node its own.
+      ctx.registry.restore(snapshot, 0);
       ctx.handoff.imported(clientId, snapshot);
+      importedFence = snapshot.record.fence ?? 0;
     } catch (err) {
       // A session that cannot be read is lost, not half-imported; the client starts clean.
       ctx.logger.error('session snapshot from peer refused', { clientId, err });
@@ -226,9 +276,33 @@ async function claimClusterWide(conn: Connection, clientId: string, version: 3 |
   }
   if (conn.closed) {
     if (ctx.registry.get(clientId) === undefined) cluster.releaseSession(clientId);
-    return false;
+    else if (importedFence !== undefined) await takeImported(ctx, clientId, importedFence);
+    return { proceed: false };
   }
-  return true;
+  return importedFence === undefined ? { proceed: true } : { proceed: true, importedFence };
+}
+
+/**
+ * A session handed over here without a CONNECT to take it (the CONNECT went away, or a draining node
+ * pushed it): it stays offline here, and is taken in the store all the same (its state replacing the
+ * old owner's), so it is this node's to write.
+ */
+export async function takeImported(ctx: Connection['ctx'], clientId: string, importedFence: number): Promise<void> {
+  const session = ctx.registry.get(clientId);
+  if (!ctx.journal.durable || session === undefined) return;
+  const acquired = await acquireForConnect(ctx, {
+    clientId, cleanStart: false, wantsStore: true, record: session.record(), importedFence, expiresAt: 0,
+  });
+  const held = ctx.registry.get(clientId);
+  if (!acquired.ok) {
+    ctx.logger.warn('a session handed over to this node could not be taken in the store: it is held in memory only until its client reconnects', { clientId, err: acquired.error });
+    return;
+  }
+  if (held !== undefined) {
+    if (held.fence !== acquired.fence) { held.fence = acquired.fence; held.writeSeq = 0; }
+    // What reached it while the store was asked was not written (no fence yet): it is rewritten whole.
+    ctx.journal.markDirty(held);
+  }
 }
 
 function buildWill(will: NonNullable<IConnectPacket['will']>, clientId: string, node: string, now: number): StoredWill {

@@ -1,10 +1,13 @@
 // PUBLISH from a client and the QoS 1/2 acknowledgements in both directions [MQTT-3.3 .. 3.7,
-// MQTT-4.3]: topic aliases, topic validation, ACL, receive maximum, exactly-once for QoS 2.
+// MQTT-4.3]: topic aliases, topic validation, ACL, receive maximum, exactly-once for QoS 2, and
+// acks that wait until what they promise is held by the peers and stored.
 import { isUtf8 } from 'node:buffer';
 import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
 import { createMessage } from '../routing/message.js';
 import type { Message, MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
+import { StoreError } from '../store/store.js';
+import { both } from '../util/settle-both.js';
 import type { Connection } from './connection.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
 
@@ -75,14 +78,16 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
     expiresAt: expiry !== undefined ? now + expiry * 1000 : 0,
     originClientId: conn.clientId, originNode: ctx.nodeName, receivedAt: now, originSeq: ctx.dispatcher.nextOriginSeq(),
   });
+  const mark = ctx.journal.mark();
   if (qos === 2) session.addIncomingQos2(packetId);
   const { delivered, forwarded, held } = publishTracked(ctx, message);
   if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesDropped.inc({ reason: 'no_subscribers' });
   if (qos === 0) return;
+  const stored = ctx.journal.since(mark);
   const reasonCode = delivered === 0 && forwarded === undefined ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
   // Acknowledge once the peers hold it (the client's QoS guarantee spans the cluster), relays included,
-  // and never before an earlier PUBLISH's ack that still waits on its peers.
-  conn.orderedAck(held, () => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnforwarded(conn, qos, packetId, topic, err));
+  // and what it wrote for persistent sessions is stored, and never before an earlier PUBLISH's ack.
+  conn.orderedAck(both(held, stored), () => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnacknowledged(conn, qos, packetId, topic, err));
 }
 
 function noFailure(): void {}
@@ -102,31 +107,44 @@ function publishTracked(ctx: Connection['ctx'], message: Message): { delivered: 
   }
   const relayed = ctx.handoff.acks.end(tracking);
   const { delivered, forwarded } = published;
-  const held = relayed === undefined ? forwarded : forwarded === undefined ? relayed : Promise.all([forwarded, relayed]).then(noFailure);
+  const held = both(forwarded, relayed);
   return { delivered, forwarded, held };
 }
 
 /**
  * A peer did not take a QoS 1/2 message (its connection closed, it refused it, or it did not ack
- * in time: cluster/INVARIANTS.md "Forwarding"), so no ack may say it was delivered.
- * v5: PUBACK/PUBREC with 0x80 Unspecified error [MQTT-3.4.2.1, MQTT-3.5.2.1]; a QoS 2 id is
- * released, so a republish is a new message. 3.1.1 has no negative ack: the connection is closed
- * without one and the client sends the message again, DUP set, when it reconnects [MQTT-4.4.0-1];
- * local subscribers may then get it twice (QoS 1 allows it; at QoS 2 the price of not losing it).
+ * in time: cluster/INVARIANTS.md "Forwarding"), or the store did not take what it wrote
+ * (INVARIANTS.md "What an ack covers"), so no ack may say it was accepted.
+ * v5: PUBACK/PUBREC with 0x80 Unspecified error and a reason string [MQTT-3.4.2.1, MQTT-3.5.2.1];
+ * a QoS 2 id is released, so a republish is a new message. 3.1.1 has no negative ack: the
+ * connection is closed without one and the client sends the message again, DUP set, when it
+ * reconnects [MQTT-4.4.0-1]; local subscribers may then get it twice (QoS 1 allows it; at QoS 2 the
+ * price of not losing it).
  */
-function refuseUnforwarded(conn: Connection, qos: number, packetId: number, topic: string, err: unknown): void {
+function refuseUnacknowledged(conn: Connection, qos: number, packetId: number, topic: string, err: unknown): void {
   const { ctx } = conn;
+  const store = err instanceof StoreError;
+  const count = (action: 'negative_ack' | 'disconnect' | 'client_gone'): void => {
+    if (store) ctx.metrics.storeRefusals.inc({ action }); else ctx.metrics.forwardFailures.inc({ action });
+  };
   if (conn.closed) {
     // Nothing was acked: a persistent session's client resends it anyway.
-    ctx.metrics.forwardFailures.inc({ action: 'client_gone' });
+    count('client_gone');
     return;
   }
   if (qos === 2) conn.session?.releaseIncomingQos2(packetId);
   const v5 = conn.protocolVersion === 5;
-  ctx.metrics.forwardFailures.inc({ action: v5 ? 'negative_ack' : 'disconnect' });
-  ctx.logger.warn('a peer did not take a publish: the publisher is not acknowledged as delivered', { clientId: conn.clientId, topic, err });
-  if (v5) sendAck(conn, qos, packetId, ReasonCode.UnspecifiedError);
-  else conn.close('forward_failed', true);
+  count(v5 ? 'negative_ack' : 'disconnect');
+  // One line per publish would flood the log: a store outage is logged once by the journal, a
+  // peer's refusals at most once per interval with how many were not logged.
+  const suppressed = store ? undefined : ctx.refusalLog.take(ctx.now());
+  if (suppressed !== undefined) ctx.logger.warn('a peer did not take a publish: the publisher is not acknowledged as delivered', { clientId: conn.clientId, topic, err, alsoRefusedSinceLastLine: suppressed });
+  if (v5) {
+    const reasonString = store ? 'the message store is unavailable; publish again later' : 'a cluster node did not take the message';
+    sendAck(conn, qos, packetId, ReasonCode.UnspecifiedError, conn.requestProblemInformation ? reasonString : undefined);
+  } else {
+    conn.close(store ? 'store_unavailable' : 'forward_failed', true);
+  }
 }
 
 export function handlePuback(conn: Connection, packet: IPubackPacket): void {
@@ -136,19 +154,32 @@ export function handlePuback(conn: Connection, packet: IPubackPacket): void {
 export function handlePubrec(conn: Connection, packet: IPubrecPacket): void {
   const packetId = packet.messageId ?? 0;
   const reasonCode = packet.reasonCode ?? 0;
+  const mark = conn.ctx.journal.mark();
   const known = conn.session?.onPubrec(packetId, reasonCode) ?? false;
   if (reasonCode >= 0x80) return;
   // [MQTT-4.3.3-?] PUBREL answers PUBREC; an unknown id gets 0x92 in v5
-  if (known || conn.protocolVersion !== 5) conn.send({ cmd: 'pubrel', messageId: packetId });
-  else conn.send({ cmd: 'pubrel', messageId: packetId, reasonCode: ReasonCode.PacketIdentifierNotFound });
+  const send = (): void => {
+    if (known || conn.protocolVersion !== 5) conn.send({ cmd: 'pubrel', messageId: packetId });
+    else conn.send({ cmd: 'pubrel', messageId: packetId, reasonCode: ReasonCode.PacketIdentifierNotFound });
+  };
+  // Only once 'PUBREC received' is stored: a PUBREL before it, then a crash, would have the next
+  // owner resend the PUBLISH after the client completed it — a duplicate at QoS 2.
+  const stored = conn.ctx.journal.since(mark);
+  if (stored === undefined) send();
+  else stored.then(send, send);
 }
 
 export function handlePubrel(conn: Connection, packet: IPubrelPacket): void {
   const packetId = packet.messageId ?? 0;
+  const mark = conn.ctx.journal.mark();
   const known = conn.session?.releaseIncomingQos2(packetId) ?? false;
-  // [MQTT-4.3.3-11] PUBCOMP with the same id; 0x92 when it is unknown (v5)
-  if (known || conn.protocolVersion !== 5) conn.send({ cmd: 'pubcomp', messageId: packetId });
-  else conn.send({ cmd: 'pubcomp', messageId: packetId, reasonCode: ReasonCode.PacketIdentifierNotFound });
+  // [MQTT-4.3.3-11] PUBCOMP with the same id; 0x92 when it is unknown (v5). Once the release is
+  // stored: the client reuses the id after PUBCOMP, and a stale stored id would drop that message.
+  const send = (): void => {
+    if (known || conn.protocolVersion !== 5) conn.send({ cmd: 'pubcomp', messageId: packetId });
+    else conn.send({ cmd: 'pubcomp', messageId: packetId, reasonCode: ReasonCode.PacketIdentifierNotFound });
+  };
+  conn.orderedAck(conn.ctx.journal.since(mark), send, send);
 }
 
 export function handlePubcomp(conn: Connection, packet: IPubcompPacket): void {
@@ -162,10 +193,12 @@ export function checkResponseTopic(responseTopic: string, maxLevels: number): vo
 }
 
 /** PUBACK or PUBREC; a reason code only in v5 (3.1.1 acknowledges even a refused message). */
-function sendAck(conn: Connection, qos: number, packetId: number, reasonCode: number): void {
+function sendAck(conn: Connection, qos: number, packetId: number, reasonCode: number, reasonString?: string): void {
   if (qos === 0) return;
   const cmd = qos === 1 ? 'puback' : 'pubrec';
-  conn.send(conn.protocolVersion === 5 && reasonCode !== 0 ? { cmd, messageId: packetId, reasonCode } : { cmd, messageId: packetId });
+  if (conn.protocolVersion !== 5 || reasonCode === 0) conn.send({ cmd, messageId: packetId });
+  else if (reasonString === undefined) conn.send({ cmd, messageId: packetId, reasonCode });
+  else conn.send({ cmd, messageId: packetId, reasonCode, properties: { reasonString } });
 }
 
 function toBuffer(payload: string | Buffer): Buffer {

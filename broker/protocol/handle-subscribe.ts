@@ -1,5 +1,6 @@
 // SUBSCRIBE and UNSUBSCRIBE [MQTT-3.8, MQTT-3.10]: filter validation, shared subscriptions, ACL,
-// the subscription table and store, SUBACK/UNSUBACK, then retained messages.
+// the subscription table and store, SUBACK/UNSUBACK (once a stored session's change is stored),
+// then retained messages.
 import type { ISubscribePacket, IUnsubscribePacket } from 'mqtt-packet';
 import type { QoS } from '../routing/message.js';
 import type { Subscription } from '../routing/subscription-table.js';
@@ -16,6 +17,7 @@ export function handleSubscribe(conn: Connection, packet: ISubscribePacket): voi
   const granted: number[] = [];
   const added: Array<[Subscription, boolean]> = [];
   const identity = { clientId: conn.clientId, username: conn.username };
+  const mark = ctx.journal.mark();
   for (const request of packet.subscriptions) {
     const filter = request.topic;
     const error = validateTopicFilter(filter, ctx.config.limits.maxTopicLevels);
@@ -43,28 +45,38 @@ export function handleSubscribe(conn: Connection, packet: ISubscribePacket): voi
     added.push([sub, replaced === undefined]);
     granted.push(qos);
     // A session that ends with its connection (expiry 0, which cannot change [MQTT-3.14.2-2]) is never restored.
-    if (session.persistent) {
-      ctx.store.putSubscription(conn.clientId, {
+    if (session.storesData) {
+      ctx.journal.op(session, { k: 'sub', sub: {
         filter, qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished, retainHandling: sub.retainHandling, subscriptionId,
-      }).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
+      } });
     }
   }
-  // [MQTT-3.8.4-1] SUBACK with one code per filter, in order [MQTT-3.9.3-1]
-  conn.send({ cmd: 'suback', messageId: packet.messageId ?? 0, granted });
-  for (const [sub, isNew] of added) ctx.dispatcher.sendRetained(session, sub, isNew);
+  // [MQTT-3.8.4-1] SUBACK with one code per filter, in order [MQTT-3.9.3-1]. A stored session's
+  // subscription is acknowledged once stored; if the store fails, memory holds it and the session
+  // is rewritten when the store answers again (write-journal.ts), so the SUBACK still says granted.
+  const stored = ctx.journal.since(mark);
+  const acknowledge = (): void => {
+    conn.send({ cmd: 'suback', messageId: packet.messageId ?? 0, granted });
+    for (const [sub, isNew] of added) ctx.dispatcher.sendRetained(session, sub, isNew);
+  };
+  if (stored === undefined) acknowledge();
+  else stored.then(acknowledge, acknowledge);
 }
 
 export function handleUnsubscribe(conn: Connection, packet: IUnsubscribePacket): void {
   const { ctx } = conn;
   const v5 = conn.protocolVersion === 5;
   const granted: number[] = [];
+  const session = conn.session;
+  const mark = ctx.journal.mark();
   for (const filter of packet.unsubscriptions) {
     const removed = ctx.table.remove(conn.clientId, filter);
     granted.push(removed === undefined ? ReasonCode.NoSubscriptionExisted : ReasonCode.Success);
-    if (removed !== undefined) {
-      ctx.store.deleteSubscription(conn.clientId, filter).catch((err: unknown) => ctx.logger.error('store write failed', { err }));
-    }
+    if (removed !== undefined && session?.storesData === true) ctx.journal.op(session, { k: 'unsub', filter });
   }
   // [MQTT-3.10.4-4] UNSUBACK even when nothing matched; reason codes only in v5
-  conn.send({ cmd: 'unsuback', messageId: packet.messageId ?? 0, granted: v5 ? granted : [] });
+  const acknowledge = (): void => conn.send({ cmd: 'unsuback', messageId: packet.messageId ?? 0, granted: v5 ? granted : [] });
+  const stored = ctx.journal.since(mark);
+  if (stored === undefined) acknowledge();
+  else stored.then(acknowledge, acknowledge);
 }

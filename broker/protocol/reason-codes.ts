@@ -82,9 +82,12 @@ export function closeReasonFor(reason: number): CloseReason {
 /** A violation found while decoding or handling a packet: closes that one connection. */
 export class ProtocolError extends Error {
   readonly reasonCode: number;
-  constructor(reasonCode: number, message: string, options?: ErrorOptions) {
+  /** The close-reason label when the reason code alone does not tell (a paused node's 0x9C is not a drain's). */
+  readonly closeReason: CloseReason | undefined;
+  constructor(reasonCode: number, message: string, options?: ErrorOptions & { closeReason?: CloseReason }) {
     super(message, options);
     this.name = 'ProtocolError';
     this.reasonCode = reasonCode;
+    this.closeReason = options?.closeReason;
   }
 }

@@ -29,6 +29,18 @@ export class DeliveryQueue<T> {
     return item;
   }
 
+  /** Removes the items `drop` selects, keeping the order of the rest; returns how many went. */
+  removeWhere(drop: (item: T) => boolean): number {
+    const kept: T[] = [];
+    for (const item of this) if (!drop(item)) kept.push(item);
+    const removed = this.#size - kept.length;
+    if (removed === 0) return 0;
+    this.#items = kept;
+    this.#head = 0;
+    this.#size = kept.length;
+    return removed;
+  }
+
   /** Removes and returns every item, oldest first. */
   drain(): T[] {
     const out: T[] = [];

@@ -11,7 +11,8 @@ import type { RemoteRouter } from '../routing/remote-router.js';
 import type { RetainedIndex } from '../routing/retained-index.js';
 import type { Delivery, Subscription, SubscriptionTable } from '../routing/subscription-table.js';
 import { matchesFilter } from '../routing/topic.js';
-import type { Store, StoredDelivery } from '../store/store.js';
+import type { StoredDelivery } from '../store/store.js';
+import type { WriteJournal } from '../store/write-journal.js';
 import type { Session } from './session.js';
 import { createEncodingCache } from './session-outlet.js';
 import type { EncodingCache } from './session-outlet.js';
@@ -26,7 +27,7 @@ export interface DispatcherDeps {
   retained: RetainedIndex<Message>;
   authorizer: Authorizer;
   metrics: BrokerMetrics;
-  store: Store;
+  journal: WriteJournal;
   remoteRouter: RemoteRouter;
   logger: Logger;
   now: () => number;
@@ -40,6 +41,8 @@ const MAX_ORIGIN_SEQ = 0x7fffffff;
 
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
+  /** Retained messages with a Message Expiry Interval: topic -> expiresAt (the sweep looks at these only). */
+  readonly #expiringRetained = new Map<string, number>();
   // State of the fan-out in progress, so that the match visitor is one bound method.
   #message: Message | undefined;
   #cache: EncodingCache | undefined;
@@ -61,11 +64,12 @@ export class Dispatcher {
   /**
    * A message published by a local client (already authorized): stores or clears the retained
    * copy, delivers locally, forwards to peers. Returns the number of local deliveries and the
-   * forward promise (undefined when no peer has a matching route).
+   * forward promise (undefined when no peer has a matching route). A forward that throws is a
+   * failed forward, never a delivered one: its promise rejects, so no ack says it arrived.
    */
   publish(message: Message): { delivered: number; forwarded: Promise<void> | undefined } {
     if (message.retain) {
-      this.#retain(message);
+      this.#retain(message, true);
       this.#deps.retainedChanged?.(message);
     }
     const delivered = this.deliverLocal(message);
@@ -74,6 +78,7 @@ export class Dispatcher {
       forwarded = this.#deps.remoteRouter.forward(message);
     } catch (err) {
       this.#deps.logger.error('forwarding to peers failed', { topic: message.topic, err });
+      forwarded = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return { delivered, forwarded };
   }
@@ -87,9 +92,12 @@ export class Dispatcher {
     return this.deliverLocal(message, sharedGroups === undefined || sharedGroups.length === 0 ? NO_SHARED_GROUPS : new Set(sharedGroups));
   }
 
-  /** A retained message set or deleted on another node (retained replication). */
+  /**
+   * A retained message set or deleted on another node (retained replication): kept in memory only,
+   * as the node it was published on wrote it to the store all nodes share.
+   */
   applyRetained(message: Message): void {
-    this.#retain(message);
+    this.#retain(message, false);
   }
 
   /**
@@ -170,17 +178,33 @@ export class Dispatcher {
     this.#count++;
   }
 
-  #retain(message: Message): void {
-    const { retained, store, logger } = this.#deps;
+  /**
+   * Drops retained messages whose expiry passed [MQTT-3.3.2-5]; the store drops its copies itself
+   * (Store.expireRetained). Returns how many went.
+   */
+  expireRetained(now: number): number {
+    let n = 0;
+    for (const [topic, at] of this.#expiringRetained) {
+      if (at > now) continue;
+      this.#expiringRetained.delete(topic);
+      if (this.#deps.retained.get(topic)?.expiresAt === at) { this.#deps.retained.delete(topic); n++; }
+    }
+    return n;
+  }
+
+  /** `store`: the change is this node's to write (a local publish), in the journal with its ack. */
+  #retain(message: Message, store: boolean): void {
+    const { retained, journal } = this.#deps;
     if (message.payload.length === 0) {
       // [MQTT-3.3.1-6/7] an empty retained payload deletes the retained message
-      if (retained.delete(message.topic)) {
-        store.deleteRetained(message.topic).catch((err: unknown) => logger.error('store write failed', { err }));
-      }
+      this.#expiringRetained.delete(message.topic);
+      if (retained.delete(message.topic) && store) journal.retained(message.topic, undefined);
       return;
     }
     const copy = createMessage({ ...message, payload: Buffer.from(message.payload) });
     retained.set(message.topic, copy);
-    store.putRetained(copy).catch((err: unknown) => logger.error('store write failed', { err }));
+    if (copy.expiresAt !== 0) this.#expiringRetained.set(copy.topic, copy.expiresAt);
+    else this.#expiringRetained.delete(copy.topic);
+    if (store) journal.retained(message.topic, copy);
   }
 }

@@ -8,6 +8,7 @@ import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { createMessage, type Message, type QoS } from '../routing/message.js';
 import { SubscriptionTable } from '../routing/subscription-table.js';
 import { createMemoryStore } from '../store/memory-store.js';
+import { WriteJournal } from '../store/write-journal.js';
 import type { StoredDelivery } from '../store/store.js';
 import type { SessionSnapshot } from './cluster-seam.js';
 import { SessionHandoff, type HandoffTransport } from './session-handoff.js';
@@ -20,7 +21,8 @@ function node(name: string) {
   const routes: string[] = [];
   const table = new SubscriptionTable({ onFilterAdded: (f) => routes.push(`+${f}`), onFilterRemoved: (f) => routes.push(`-${f}`) });
   const ctx = {
-    store: createMemoryStore(), metrics, logger: silentLogger, now: Date.now, nodeName: name,
+    journal: new WriteJournal({ store: createMemoryStore(), logger: silentLogger, now: Date.now, hooks: { stateOf: () => undefined, retainedOf: () => undefined, fenced: () => undefined } }),
+    metrics, logger: silentLogger, now: Date.now, nodeName: name,
     limits: { maxInflight: 10, maxQueuedMessages: 100, queueOverflow: 'drop-oldest' as const, queueQos0: false },
   };
   const registry = new SessionRegistry(ctx, table, { publishWill: () => undefined, redispatch: () => undefined });

@@ -1,10 +1,12 @@
 // Owns the sessions of this node by client id: opening (resume or clean start), the end of a
-// connection (will, expiry), the end of a session, and restore from the store at start.
+// connection (will, expiry), the end of a session, hand-over to another node, restore from a
+// snapshot or the store, and what a stored session's record and whole state are for the journal.
 import { createMessage } from '../routing/message.js';
 import type { Message } from '../routing/message.js';
 import type { Subscription, SubscriptionTable } from '../routing/subscription-table.js';
 import { parseSharedFilter } from '../routing/topic.js';
 import type { SessionState, StoredDelivery, StoredSubscription } from '../store/store.js';
+import type { JournalSubject } from '../store/write-journal.js';
 import { SafeTimer } from '../util/safe-timer.js';
 import { Session } from './session.js';
 import type { DeliveryInterceptor, SessionContext } from './session.js';
@@ -27,12 +29,35 @@ interface Timers {
   will: SafeTimer | undefined;
 }
 
+/** How often queued messages with an expiry are looked at (they go when they expire, here and in the store). */
+const EXPIRY_SWEEP_MS = 1000;
+
+/**
+ * How much longer than its session the store keeps a stored session: its owner ends it itself at
+ * expiry (and publishes its will first, which needs the stored record); the store's own expiry is
+ * the backstop for a session whose owner is gone and nobody adopted.
+ */
+export const STORE_EXPIRY_GRACE_MS = 30_000;
+
+/**
+ * When the stored session expires in the store (ms since the epoch): 0 while connected, when it
+ * never expires, and for a session that ends with its connection (stored only for its will, it is
+ * deleted when it ends).
+ */
+export function storeExpiryOf(session: Session): number {
+  if (session.disconnectedAt === undefined || session.expiryInterval === NEVER_EXPIRES || session.expiryInterval === 0) return 0;
+  return session.disconnectedAt + session.expiryInterval * 1000 + STORE_EXPIRY_GRACE_MS;
+}
+
 export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #timers = new Map<string, Timers>();
   readonly #ctx: SessionContext;
   readonly #table: SubscriptionTable;
   readonly #hooks: SessionHooks;
+  /** Sessions holding queued messages with an expiry (swept every EXPIRY_SWEEP_MS). */
+  readonly #expiring = new Set<Session>();
+  #expirySweep: NodeJS.Timeout | undefined;
   /** Sessions left behind as relays to the node that took them (session-handoff.ts): not held here. */
   #relays = 0;
 
@@ -40,6 +65,26 @@ export class SessionRegistry {
     this.#ctx = ctx;
     this.#table = table;
     this.#hooks = hooks;
+  }
+
+  /** A session queued a message with an expiry (SessionContext.expiringQueued). */
+  expiringQueued(session: Session): void {
+    this.#expiring.add(session);
+    if (this.#expirySweep === undefined) {
+      this.#expirySweep = setInterval(() => this.#sweepExpired(), EXPIRY_SWEEP_MS);
+      this.#expirySweep.unref();
+    }
+  }
+
+  #sweepExpired(): void {
+    const now = this.#ctx.now();
+    for (const session of this.#expiring) {
+      if (this.#sessions.get(session.clientId) !== session || !session.dropExpiredQueued(now)) this.#expiring.delete(session);
+    }
+    if (this.#expiring.size === 0) {
+      clearInterval(this.#expirySweep);
+      this.#expirySweep = undefined;
+    }
   }
 
   /** Sessions held here (relays to another node's session not counted). */
@@ -101,7 +146,12 @@ export class SessionRegistry {
       timers.expiry ??= new SafeTimer(() => this.end(session), this.#ctx.now);
       timers.expiry.schedule(session.expiryInterval * 1000);
     }
-    this.#persist(this.#ctx.store.saveSession(session.record()));
+    this.writeRecord(session);
+  }
+
+  /** The session's record (and when it expires in the store) goes to the journal. */
+  writeRecord(session: Session): void {
+    if (session.fence !== 0) this.#ctx.journal.op(session, { k: 'record', record: session.record(), expiresAt: storeExpiryOf(session) });
   }
 
   /**
@@ -116,14 +166,18 @@ export class SessionRegistry {
     const pending = session.takePending();
     const removed = this.#table.removeClient(session.clientId);
     if (pending.length > 0) this.#hooks.redispatch(session.clientId, pending, removed);
-    this.#persist(this.#ctx.store.deleteSession(session.clientId));
+    if (session.fence !== 0) {
+      this.#ctx.journal.op(session, { k: 'delete' });
+      this.#ctx.journal.index(this.#ctx.nodeName, session.clientId, false);
+    }
     if (!replaced) this.#hooks.sessionEnded?.(session.clientId);
   }
 
   /**
    * Takeover by another node: the session leaves this node whole — no will, no re-dispatch —
-   * and its snapshot goes to the new owner. Resolves once the store no longer holds it here, so
-   * the new owner's writes cannot be overtaken by this node's delete.
+   * and its snapshot goes to the new owner with its fence. The store's copy stays (the new owner
+   * takes it over under a new fence); this resolves once this node's writes of it have been tried,
+   * so the new owner's cannot be overtaken by them.
    */
   async handOver(clientId: string): Promise<SessionState | null> {
     const session = this.#sessions.get(clientId);
@@ -132,14 +186,15 @@ export class SessionRegistry {
       this.dropRelay(clientId);
       return null;
     }
-    const subscriptions = this.#subscriptionsOf(clientId);
     // A will still waiting for its delay goes along: the new owner sends it if the session ends
     // before its client resumes it, and drops it if it resumes [MQTT-3.1.3-9].
-    const state: SessionState = { record: session.record(), subscriptions, ...session.snapshot() };
+    const state = this.#stateOf(session);
     this.#cancelTimers(clientId, false);
     this.#sessions.delete(clientId);
     this.#table.removeClient(clientId);
-    await this.#ctx.store.deleteSession(clientId);
+    this.#expiring.delete(session);
+    await this.#ctx.journal.settled();
+    this.#ctx.journal.forget(session);
     return state;
   }
 
@@ -147,19 +202,24 @@ export class SessionRegistry {
    * Takeover by a node that accepts relays (session-handoff.ts): as handOver, but the session stays
    * here emptied, its subscriptions (and so this node's routes) kept, for the caller to make it a
    * relay (`relay`, set in the same turn as the snapshot): what still reaches this node for it goes on
-   * to the new owner until that one's routes are known everywhere. Undefined when there is no such session.
+   * to the new owner until that one's routes are known everywhere. The relay writes nothing to the
+   * store (the new owner takes it there under a new fence). Undefined when there is no such session.
    */
   async handOverKeepingRoutes(clientId: string, relay: DeliveryInterceptor): Promise<SessionState | undefined> {
     const session = this.#sessions.get(clientId);
     if (session === undefined || session.handoff?.relaying === true) return undefined;
-    const state: SessionState = { record: session.record(), subscriptions: this.#subscriptionsOf(clientId), ...session.snapshot() };
+    const state = this.#stateOf(session);
     this.#cancelTimers(clientId, false);
     session.reset();
     session.expiryInterval = 0;
+    session.fence = 0;
+    this.#expiring.delete(session);
     this.#relays++;
     // A relay from the same turn as the snapshot on: whatever arrives next goes on to the new owner.
     session.handoff = relay;
-    await this.#ctx.store.deleteSession(clientId);
+    // Its writes queued so far are tried first: the new owner's cannot be overtaken by them.
+    await this.#ctx.journal.settled();
+    this.#ctx.journal.forget(session);
     return state;
   }
 
@@ -173,16 +233,70 @@ export class SessionRegistry {
     return true;
   }
 
-  /** Rebuilds sessions persisted by a previous life of this node (durable stores), or one imported from a peer. */
-  restore(state: SessionState): Session {
+  /**
+   * The store gave this session to another node (its fence moved on): it leaves this node with
+   * nothing written and nothing published; the new owner has it. Returns false if it was not here.
+   */
+  dropFenced(subject: JournalSubject): boolean {
+    const session = this.#sessions.get(subject.clientId);
+    if (session === undefined || session !== subject) return false;
+    this.#cancelTimers(session.clientId, false);
+    this.#sessions.delete(session.clientId);
+    this.#table.removeClient(session.clientId);
+    this.#expiring.delete(session);
+    session.fence = 0;
+    return true;
+  }
+
+  /** A stored session's whole state as this node holds it (the journal's rewrite after a failed write). */
+  stateForStore(subject: JournalSubject): { state: SessionState; expiresAt: number; owner: string } | undefined {
+    const session = this.#sessions.get(subject.clientId);
+    if (session === undefined || session !== subject || !session.storesData) {
+      // A clean session that is stored only for its will keeps just its record.
+      if (session !== undefined && session === subject && session.fence !== 0) {
+        return { state: { record: session.record(), subscriptions: [], queue: [], inflight: [], incomingQos2: [] }, expiresAt: storeExpiryOf(session), owner: this.#ctx.nodeName };
+      }
+      return undefined;
+    }
+    return { state: this.#stateOf(session), expiresAt: storeExpiryOf(session), owner: this.#ctx.nodeName };
+  }
+
+  /** The whole state of a session held here, as a hand-over or the store carries it. */
+  snapshotOf(session: Session): SessionState {
+    return this.#stateOf(session);
+  }
+
+  #stateOf(session: Session): SessionState {
+    return { record: session.record(), subscriptions: this.#subscriptionsOf(session.clientId), ...session.snapshot() };
+  }
+
+  #subscriptionsOf(clientId: string): StoredSubscription[] {
+    const subscriptions: StoredSubscription[] = [];
+    for (const sub of this.#table.subscriptionsOf(clientId)) {
+      subscriptions.push({
+        filter: sub.filter, qos: sub.qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished,
+        retainHandling: sub.retainHandling, subscriptionId: sub.subscriptionId,
+      });
+    }
+    return subscriptions;
+  }
+
+  /**
+   * A session from a snapshot (takeover) or from the store (a resumed or adopted session), offline.
+   * `fence`: the fence this node now holds it under (0: not stored under one of this node's yet).
+   */
+  restore(state: SessionState, fence = 0): Session {
     const { record } = state;
     if (this.#sessions.get(record.clientId)?.handoff?.relaying === true) this.dropRelay(record.clientId);
-    if (this.#sessions.has(record.clientId)) {
+    const previous = this.#sessions.get(record.clientId);
+    if (previous !== undefined) {
       // A newer copy (a takeover from the node that owned it since) replaces a stale one.
       this.#cancelTimers(record.clientId, false);
       this.#table.removeClient(record.clientId);
+      this.#expiring.delete(previous);
     }
     const session = new Session(record.clientId, this.#ctx);
+    session.fence = fence;
     session.username = record.username;
     session.protocolVersion = record.protocolVersion;
     session.expiryInterval = record.expiryInterval;
@@ -221,20 +335,28 @@ export class SessionRegistry {
     return published;
   }
 
+  /**
+   * Broker stop with a durable store: every session stays in the store as it is now — connected ones
+   * as disconnected now, their wills kept (a survivor publishes them if their clients do not come
+   * back in time) — and leaves this node without a will published or a store delete.
+   */
+  releaseAllForShutdown(): void {
+    const now = this.#ctx.now();
+    for (const session of this.#sessions.values()) {
+      if (session.handoff?.relaying === true) continue;
+      if (session.disconnectedAt === undefined) session.detach(now);
+      this.writeRecord(session);
+    }
+    this.close();
+    this.#sessions.clear();
+  }
+
   /** Stops every timer (broker stop); sessions stay as the store has them. */
   close(): void {
     for (const clientId of this.#timers.keys()) this.#cancelTimers(clientId, false);
-  }
-
-  #subscriptionsOf(clientId: string): StoredSubscription[] {
-    const subscriptions: StoredSubscription[] = [];
-    for (const sub of this.#table.subscriptionsOf(clientId)) {
-      subscriptions.push({
-        filter: sub.filter, qos: sub.qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished,
-        retainHandling: sub.retainHandling, subscriptionId: sub.subscriptionId,
-      });
-    }
-    return subscriptions;
+    clearInterval(this.#expirySweep);
+    this.#expirySweep = undefined;
+    this.#expiring.clear();
   }
 
   #fireWill(session: Session): void {
@@ -246,7 +368,20 @@ export class SessionRegistry {
     // [MQTT-3.1.3-?] Will Message Expiry Interval: the will's life starts when it is published.
     const expiry = will.expiryInterval;
     const message = expiry === undefined ? will.message : createMessage({ ...will.message, expiresAt: this.#ctx.now() + expiry * 1000 });
-    this.#hooks.publishWill(message, session.username);
+    if (session.fence === 0) {
+      this.#hooks.publishWill(message, session.username);
+      return;
+    }
+    // A stored session's will goes out once its record without it is stored under this node's
+    // fence: if another node took the session meanwhile (its client came back there), the write is
+    // refused and the will is not published, so exactly one node publishes it, or none.
+    this.writeRecord(session);
+    const username = session.username;
+    this.#ctx.journal.onWritten(session, (outcome) => {
+      if (outcome === 'fenced') return;
+      if (outcome === 'failed') this.#ctx.logger.warn('publishing a will whose removal could not be stored', { clientId: session.clientId });
+      this.#hooks.publishWill(message, username);
+    });
   }
 
   #timersOf(clientId: string): Timers {
@@ -264,10 +399,6 @@ export class SessionRegistry {
     t.expiry?.cancel();
     if (!keepWill) t.will?.cancel();
     this.#timers.delete(clientId);
-  }
-
-  #persist(write: Promise<void>): void {
-    write.catch((err: unknown) => this.#ctx.logger.error('store write failed', { err }));
   }
 }
 

@@ -44,6 +44,8 @@ const snapshotSchema = z.object({
     disconnectedAt: opt(z.number()),
     node: z.string(),
     will: opt(z.object({ message: messageSchema, delayInterval: z.number().int().min(0), expiryInterval: opt(z.number().int().min(0)) })),
+    /** The old owner's fence in a durable store (0 or absent: not stored, or an older node). */
+    fence: opt(z.number().int().min(0)),
   }),
   subscriptions: z.array(z.object({
     filter: z.string().min(1),

@@ -6,6 +6,7 @@ import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { createMessage } from '../routing/message.js';
 import type { Message, QoS } from '../routing/message.js';
 import { createMemoryStore } from '../store/memory-store.js';
+import { WriteJournal } from '../store/write-journal.js';
 import { Session } from './session.js';
 import type { SessionContext, SessionLimits } from './session.js';
 import type { SessionOutlet } from './session-outlet.js';
@@ -29,7 +30,8 @@ function fakeOutlet(): SessionOutlet & { sent: Sent[]; congestedNow: boolean } {
 
 function context(limits: Partial<SessionLimits> = {}, clock = { t: 1000 }): SessionContext {
   return {
-    store: createMemoryStore(), metrics: createBrokerMetrics({ defaultMetrics: false }), logger: silentLogger, now: () => clock.t, nodeName: 'n',
+    journal: new WriteJournal({ store: createMemoryStore(), logger: silentLogger, now: () => clock.t, hooks: { stateOf: () => undefined, retainedOf: () => undefined, fenced: () => undefined } }),
+    metrics: createBrokerMetrics({ defaultMetrics: false }), logger: silentLogger, now: () => clock.t, nodeName: 'n',
     limits: { maxInflight: 2, maxQueuedMessages: 3, queueOverflow: 'drop-oldest', queueQos0: false, ...limits },
   };
 }

@@ -1,11 +1,13 @@
 // One client session: outgoing inflight window with packet ids, the pending queue, incoming
-// QoS 2 packet ids, will and expiry. It lives in memory while the broker holds it; what a
-// durable store needs is mirrored to it incrementally (see INVARIANTS.md).
+// QoS 2 packet ids, will and expiry. It lives in memory while the broker holds it; a stored session
+// (fence set) writes every change to the write journal, in order (see INVARIANTS.md).
 import { isExpired } from '../routing/message.js';
 import type { Message, QoS } from '../routing/message.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Logger } from '../log/logger.js';
-import type { SessionState, Store, StoredDelivery, StoredInflight, StoredWill, SessionRecord } from '../store/store.js';
+import type { JournalSlot } from '../store/journal-slot.js';
+import type { SessionState, StoredDelivery, StoredInflight, StoredWill, SessionRecord } from '../store/store.js';
+import type { JournalSubject, WriteJournal } from '../store/write-journal.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import type { EncodingCache, SessionOutlet } from './session-outlet.js';
 
@@ -19,12 +21,14 @@ export interface SessionLimits {
 
 /** Shared by every session of a broker: no per-session closures. */
 export interface SessionContext {
-  readonly store: Store;
+  readonly journal: WriteJournal;
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
   readonly now: () => number;
   readonly limits: SessionLimits;
   readonly nodeName: string;
+  /** A message with an expiry was queued: the registry's sweep removes it once it expires. */
+  readonly expiringQueued?: (session: Session) => void;
 }
 
 /**
@@ -41,8 +45,12 @@ export interface DeliveryInterceptor {
 type Inflight = StoredInflight;
 const MAX_PACKET_ID = 0xffff;
 
-export class Session {
+export class Session implements JournalSubject {
   readonly clientId: string;
+  /** The fence this node holds the session under in the store; 0: not stored (see JournalSubject). */
+  fence = 0;
+  writeSeq = 0;
+  journalSlot: JournalSlot | undefined = undefined;
   username: string | undefined = undefined;
   protocolVersion: 3 | 4 | 5 = 4;
   /** Seconds the session outlives its connection; 0 ends it with the connection. */
@@ -89,6 +97,11 @@ export class Session {
 
   get incomingQos2Count(): number {
     return this.#incoming?.size ?? 0;
+  }
+
+  /** Queue, inflight, incoming ids and subscriptions are written: a stored session that outlives its connection. */
+  get storesData(): boolean {
+    return this.fence !== 0 && this.expiryInterval > 0;
   }
 
   /** A connection takes the session: resend unacknowledged messages with DUP, then the queue. */
@@ -139,6 +152,7 @@ export class Session {
     const queue = this.#queue;
     if (outlet === undefined || queue === undefined) return;
     let shifted = 0;
+    const sizeBefore = queue.size;
     while (queue.size > 0 && !outlet.congested && this.inflightCount < this.#window) {
       const d = queue.shift() as StoredDelivery;
       shifted++;
@@ -149,7 +163,7 @@ export class Session {
       if (d.qos === 0) outlet.sendPublish(d.message, 0, d.retain, d.subscriptionIds, 0, false, undefined);
       else this.#send(d, undefined);
     }
-    if (shifted > 0 && this.#ctx.store.durable) this.#persist(this.#ctx.store.shiftQueued(this.clientId, shifted));
+    if (shifted > 0 && this.storesData) this.#ctx.journal.shift(this, shifted, sizeBefore);
   }
 
   /** PUBACK [MQTT-4.3.2-*]: returns false for an unknown packet id. */
@@ -176,7 +190,7 @@ export class Session {
     }
     const next: Inflight = { ...entry, state: 'pubrel' };
     (inflight as Map<number, Inflight>).set(packetId, next);
-    if (this.#ctx.store.durable) this.#persist(this.#ctx.store.putInflight(this.clientId, next));
+    if (this.storesData) this.#ctx.journal.putInflight(this, next, false);
     return true;
   }
 
@@ -195,13 +209,29 @@ export class Session {
   /** Remembers an incoming QoS 2 packet id until PUBREL, for exactly-once [MQTT-4.3.3-9]. */
   addIncomingQos2(packetId: number): void {
     (this.#incoming ??= new Set()).add(packetId);
-    if (this.#ctx.store.durable) this.#persist(this.#ctx.store.addIncomingQos2(this.clientId, packetId));
+    if (this.storesData) this.#ctx.journal.op(this, { k: 'incoming', packetId });
   }
 
   releaseIncomingQos2(packetId: number): boolean {
     const had = this.#incoming?.delete(packetId) ?? false;
-    if (had && this.#ctx.store.durable) this.#persist(this.#ctx.store.deleteIncomingQos2(this.clientId, packetId));
+    if (had && this.storesData) this.#ctx.journal.op(this, { k: 'incomingDel', packetId });
     return had;
+  }
+
+  /**
+   * Drops queued messages whose expiry passed, here and in the store [MQTT-3.3.2-5]; returns
+   * whether messages with an expiry are still queued (the registry's sweep keeps it then).
+   */
+  dropExpiredQueued(now: number): boolean {
+    const queue = this.#queue;
+    if (queue === undefined) return false;
+    const removed = queue.removeWhere((d) => isExpired(d.message, now));
+    if (removed > 0) {
+      this.#ctx.metrics.messagesDropped.inc({ reason: 'expired' }, removed);
+      if (this.storesData) this.#ctx.journal.op(this, { k: 'expireQueue', now });
+    }
+    for (const d of queue) if (d.message.expiresAt !== 0) return true;
+    return false;
   }
 
   /** Removes and returns every undelivered QoS 1/2 message (for shared re-dispatch). */
@@ -225,7 +255,7 @@ export class Session {
   record(): SessionRecord {
     return {
       clientId: this.clientId, username: this.username, protocolVersion: this.protocolVersion,
-      expiryInterval: this.expiryInterval, disconnectedAt: this.disconnectedAt, node: this.#ctx.nodeName, will: this.will,
+      expiryInterval: this.expiryInterval, disconnectedAt: this.disconnectedAt, node: this.#ctx.nodeName, will: this.will, fence: this.fence,
     };
   }
 
@@ -236,7 +266,13 @@ export class Session {
 
   restore(state: Omit<SessionState, 'subscriptions' | 'record'>): void {
     for (const e of state.inflight) (this.#inflight ??= new Map()).set(e.packetId, e);
-    for (const d of state.queue) (this.#queue ??= new DeliveryQueue()).push(d);
+    // Ids go on after the last one sent, so the send order stays the circular id order.
+    const last = state.inflight[state.inflight.length - 1];
+    if (last !== undefined) this.#nextPacketId = last.packetId === MAX_PACKET_ID ? 1 : last.packetId + 1;
+    for (const d of state.queue) {
+      (this.#queue ??= new DeliveryQueue()).push(d);
+      if (d.message.expiresAt !== 0) this.#ctx.expiringQueued?.(this);
+    }
     for (const id of state.incomingQos2) (this.#incoming ??= new Set()).add(id);
   }
 
@@ -250,26 +286,26 @@ export class Session {
       inflight.delete(packetId);
       return;
     }
-    if (this.#ctx.store.durable) this.#persist(this.#ctx.store.putInflight(this.clientId, entry));
+    if (this.storesData) this.#ctx.journal.putInflight(this, entry, true);
   }
 
   #forget(packetId: number): void {
-    this.#inflight?.delete(packetId);
-    if (this.#ctx.store.durable) this.#persist(this.#ctx.store.deleteInflight(this.clientId, packetId));
+    if (this.#inflight?.delete(packetId) === true && this.storesData) this.#ctx.journal.deleteInflight(this, packetId);
   }
 
   #enqueue(d: StoredDelivery): void {
     const { maxQueuedMessages, queueOverflow } = this.#ctx.limits;
-    const durable = this.#ctx.store.durable;
+    const stores = this.storesData;
     const queue = (this.#queue ??= new DeliveryQueue());
     if (queue.size >= maxQueuedMessages) {
       this.#ctx.metrics.messagesDropped.inc({ reason: 'queue_full' });
       if (queueOverflow === 'drop-newest' || maxQueuedMessages === 0) return;
       queue.shift();
-      if (durable) this.#persist(this.#ctx.store.shiftQueued(this.clientId, 1));
+      if (stores) this.#ctx.journal.shift(this, 1, queue.size + 1);
     }
     queue.push(d);
-    if (durable) this.#persist(this.#ctx.store.pushQueued(this.clientId, d));
+    if (stores) this.#ctx.journal.push(this, d);
+    if (d.message.expiresAt !== 0) this.#ctx.expiringQueued?.(this);
   }
 
   #allocatePacketId(): number {
@@ -278,9 +314,5 @@ export class Session {
     while (this.#inflight?.has(id) === true) id = id === MAX_PACKET_ID ? 1 : id + 1;
     this.#nextPacketId = id === MAX_PACKET_ID ? 1 : id + 1;
     return id;
-  }
-
-  #persist(write: Promise<void>): void {
-    write.catch((err: unknown) => this.#ctx.logger.error('store write failed', { clientId: this.clientId, err }));
   }
 }

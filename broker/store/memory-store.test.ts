@@ -1,4 +1,4 @@
 import { createMemoryStore } from './memory-store.js';
-import { runStoreContract } from './store-contract.js';
+import { runStoreContract } from '../../test/support/store-contract.js';
 
 runStoreContract('memory', () => createMemoryStore());

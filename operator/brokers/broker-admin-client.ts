@@ -1,9 +1,7 @@
 // The operator's client of one broker pod's admin API (port 8081 by default): the cluster view,
 // drain, forget and the serving grant, through the shared contract's client (broker/contract/
 // admin-client.ts), so every path and every answer's schema is the one the broker serves.
-import { z } from 'zod';
 import { AdminApiError, createAdminClient, type AdminClient } from '../../broker/contract/admin-client.js';
-import type { AdminEndpoint } from '../../broker/contract/admin-endpoints.js';
 import type { ClusterView } from '../../broker/contract/cluster-view.js';
 import type { DrainStatus } from '../../broker/contract/drain-api.js';
 import type { DrainProgress } from '../reconcile/broker-observation.js';
@@ -33,10 +31,6 @@ export interface BrokerAdminOptions {
   readonly fetch?: typeof fetch;
 }
 
-const SERVING_GRANT = {
-  method: 'POST', path: '/api/v1/cluster/serving', request: z.unknown(), response: z.unknown(), statuses: [200], open: false, query: [], summary: 'serving grant',
-} as const satisfies AdminEndpoint;
-
 function progress(status: DrainStatus): DrainProgress {
   return { state: status.state, sessionsTotal: status.sessions.toHandOver, sessionsHandedOver: status.sessions.handedOver, sessionsFailed: status.sessions.failed };
 }
@@ -63,8 +57,7 @@ export function createBrokerAdminClient(options: BrokerAdminOptions = {}): Broke
       }
     },
     async grantServing(target, nodes, ttlMs) {
-      // Until the contract's table holds this endpoint (issue 8's broker side), call it by its DESIGN path.
-      await client(target).call({ ...SERVING_GRANT }, { body: { nodes: [...nodes], ttlMs } as never });
+      await client(target).grantServing({ nodes: [...nodes], ttlMs });
     },
   };
 }

@@ -2,7 +2,7 @@
 // to all pods) and where the pod mounts each Secret. Pod-specific values (node name, bind
 // address) and secrets (cookie, API token, Redis URL) come as MESHMQ_* variables instead
 // (build-broker-env.ts), so the file holds no secret and is the same for every pod.
-import type { BrokerClusterSpec } from '../api/broker-cluster-spec.js';
+import { effectivePartitionMode, type BrokerClusterSpec } from '../api/broker-cluster-spec.js';
 import { parseDuration } from '../api/duration.js';
 
 /** Where the pod mounts what the configuration refers to. */
@@ -19,7 +19,7 @@ export const MOUNT = {
 /** Keys of the broker configuration the operator decides; spec.config cannot override them. */
 export const OPERATOR_OWNED_KEYS = [
   'nodeName', 'bind', 'listeners', 'cluster.discovery', 'cluster.dnsName', 'cluster.dnsServer', 'cluster.seeds',
-  'cluster.cookie', 'cluster.port', 'cluster.tls', 'store', 'auth.usersFile', 'auth.aclFile', 'auth.apiToken',
+  'cluster.cookie', 'cluster.port', 'cluster.tls', 'cluster.partitionMode', 'store', 'auth.usersFile', 'auth.aclFile', 'auth.apiToken',
 ] as const;
 
 type Tree = Record<string, unknown>;
@@ -87,6 +87,8 @@ export function buildBrokerConfig(spec: BrokerClusterSpec, headlessDnsName: stri
       heartbeatMs: parseDuration(cluster.heartbeatInterval),
       suspectAfterMs: parseDuration(cluster.suspectAfter),
       downAfterMs: parseDuration(cluster.downAfter),
+      // pauseMinority is the brokers' own; in the other modes they only gate readiness on the majority.
+      partitionMode: effectivePartitionMode(spec),
       ...(cluster.meshTls === undefined ? {} : {
         tls: { certFile: `${MOUNT.meshTls}/tls.crt`, keyFile: `${MOUNT.meshTls}/tls.key`, caFile: `${MOUNT.meshTls}/ca.crt` },
       }),

@@ -15,6 +15,12 @@ describe('the broker configuration in the ConfigMap', () => {
     expect(config).not.toHaveProperty('nodeName');
   });
 
+  it('renders the partition mode for the brokers (autoheal: false reads as ignore)', () => {
+    expect(configOf(buildConfigMap(aCluster(), 'cluster.local'))['cluster']['partitionMode']).toBe('autoheal');
+    expect(configOf(buildConfigMap(aCluster({ cluster: { partitionMode: 'pauseMinority' } }), 'cluster.local'))['cluster']['partitionMode']).toBe('pauseMinority');
+    expect(configOf(buildConfigMap(aCluster({ cluster: { autoheal: false } }), 'cluster.local'))['cluster']['partitionMode']).toBe('ignore');
+  });
+
   it('merges spec.config under the operator\'s keys and drops the keys the operator owns', () => {
     const spec = { config: { limits: { maxInflight: 64 }, sys: { intervalMs: 0 }, cluster: { discovery: 'static', downAfterMs: 1 }, store: { type: 'memory' } } };
     expect(findOwnedKeys(spec.config)).toEqual(['cluster.discovery', 'store']);

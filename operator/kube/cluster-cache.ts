@@ -195,6 +195,7 @@ export class InformerClusterCache implements ClusterCache, ObjectLookup {
   #changed(resource: ResourceRef, obj: KubernetesObject, verb: ChangeVerb): void {
     const index = this.#indexes.get(kindKey(resource.apiVersion, resource.kind));
     if (index) { if (verb === 'delete') index.delete(obj); else index.set(obj); }
+    if (verb === 'delete') this.#recent.forget(recentKey(resource, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
     for (const key of this.#clustersConcerned(resource, obj)) this.#options.onClusterChange(key);
   }
 

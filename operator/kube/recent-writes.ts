@@ -1,6 +1,8 @@
 // What our own writes returned, until the informer cache has caught up with them: a reconcile that
 // runs before the watch event arrives reads these instead of the older cached object, so it does
-// not write the same change twice (or create an object twice).
+// not write the same change twice (or create an object twice). An entry goes when the cache holds
+// that version or a later one, when the object is deleted, or (a bound, for servers whose
+// resourceVersions are not integers) after a minute.
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 interface Entry { readonly object: KubernetesObject; readonly at: number }
@@ -11,7 +13,7 @@ export class RecentWrites {
   readonly #now: () => number;
 
   constructor(options: { ttlMs?: number; now?: () => number } = {}) {
-    this.#ttlMs = options.ttlMs ?? 5_000;
+    this.#ttlMs = options.ttlMs ?? 60_000;
     this.#now = options.now ?? Date.now;
   }
 
@@ -19,6 +21,9 @@ export class RecentWrites {
     this.#entries.set(key, { object, at: this.#now() });
     if (this.#entries.size > 1000) this.#prune();
   }
+
+  /** The object was deleted: what we wrote of it is no news any more. */
+  forget(key: string): void { this.#entries.delete(key); }
 
   /** The newer of the cached object and the one our write returned. */
   newest(key: string, cached: KubernetesObject | undefined): KubernetesObject | undefined {

@@ -100,6 +100,7 @@ describe('decideAutoheal', () => {
     const history: AutohealHistory = healed.history;
     // The recreated mq-2 is still cut off: seen, confirmed again, but inside the backoff.
     const seen = decideAutoheal(input(w, { history, now: 120_000 }));
+    expect(seen).toMatchObject({ kind: 'suspected', persistsAfterHeal: true });
     const inBackoff = decideAutoheal(input(w, { history: seen.history, now: 120_000 + DELAY + 1 }));
     expect(inBackoff).toMatchObject({ kind: 'backoff', until: 100_000 + DELAY + 1 + healBackoffMs(1, DELAY) });
     const after = decideAutoheal(input(w, { history: seen.history, now: 100_000 + DELAY + 1 + healBackoffMs(1, DELAY) }));

@@ -32,7 +32,12 @@ export type AutohealDecision =
   /** Some member's view could not be read while the others hint at a split: do nothing. */
   | { readonly kind: 'incomplete'; readonly unreadable: readonly string[]; readonly history: AutohealHistory }
   /** Split seen, not yet confirmed (or the mode only reports). */
-  | { readonly kind: 'suspected'; readonly groups: readonly string[][]; readonly detectedAt: number; readonly confirmAt: number; readonly history: AutohealHistory }
+  | {
+    readonly kind: 'suspected'; readonly groups: readonly string[][]; readonly detectedAt: number; readonly confirmAt: number;
+    /** The split of the last heal, still there (its deleted pods came back cut off): not a new split. */
+    readonly persistsAfterHeal: boolean;
+    readonly history: AutohealHistory;
+  }
   | { readonly kind: 'report'; readonly groups: readonly string[][]; readonly detectedAt: number; readonly serving: readonly string[]; readonly history: AutohealHistory }
   | { readonly kind: 'backoff'; readonly groups: readonly string[][]; readonly detectedAt: number; readonly serving: readonly string[]; readonly until: number; readonly history: AutohealHistory }
   | {
@@ -92,11 +97,11 @@ export function decideAutoheal(input: AutohealInput): AutohealDecision {
   const history: AutohealHistory = { split: { signature, detectedAt }, ...(input.history.lastHeal ? { lastHeal: input.history.lastHeal } : {}) };
   const serving = groups[0] ?? [];
   if (input.mode !== 'autoheal') return { kind: 'report', groups, detectedAt, serving, history };
-  const confirmAt = detectedAt + input.delayMs;
-  if (now < confirmAt) return { kind: 'suspected', groups, detectedAt, confirmAt, history };
   const toDelete = groups.slice(1).flat().sort();
   const last = input.history.lastHeal;
   const again = last !== undefined && toDelete.some((pod) => last.deleted.includes(pod));
+  const confirmAt = detectedAt + input.delayMs;
+  if (now < confirmAt) return { kind: 'suspected', groups, detectedAt, confirmAt, persistsAfterHeal: again, history };
   if (again) {
     const until = last.at + healBackoffMs(last.attempt, input.delayMs);
     if (now < until) return { kind: 'backoff', groups, detectedAt, serving, until, history };

@@ -155,6 +155,39 @@ describe('the reconciler', () => {
     expect(kube.events.at(-1)?.reason).toBe('PartitionHealed');
   });
 
+  it('autoheal: a split that persists after the delete keeps the heal on record, then backs off', async () => {
+    const { kube, brokers, reconcile, tick } = setup({ cluster: { autohealDelay: '10s' } });
+    await reconcile(key);
+    runPods(kube, brokers, 3);
+    await reconcile(key);
+    const names = ['mq-0', 'mq-1', 'mq-2'];
+    const cutOff = (): void => {
+      brokers.views.set('10.1.0.1', aView('mq-0', names, { 'mq-2': 'down' }));
+      brokers.views.set('10.1.0.2', aView('mq-1', names, { 'mq-2': 'down' }));
+      brokers.views.set('10.1.0.3', aView('mq-2', names, { 'mq-0': 'down', 'mq-1': 'down' }));
+    };
+    cutOff();
+    await reconcile(key);
+    tick(10_001);
+    await reconcile(key);
+    const status = () => kube.clusters.get('prod/mq')!.status;
+    expect(status().lastPartition).toMatchObject({ deleted: ['mq-2'], action: 'deleted' });
+    const detected = kube.events.filter((e) => e.reason === 'PartitionDetected').length;
+    // mq-2 is recreated, still cut off: the record of the heal stands, no new split is announced.
+    runPods(kube, brokers, 3);
+    cutOff();
+    tick(2000);
+    await reconcile(key);
+    expect(status().lastPartition).toMatchObject({ deleted: ['mq-2'], action: 'deleted' });
+    expect(status().conditions?.find((c) => c.type === 'Partitioned')?.message).toContain('waiting for them to rejoin');
+    expect(kube.events.filter((e) => e.reason === 'PartitionDetected').length).toBe(detected);
+    // Past the delay it is the same split again: inside the backoff, nothing deleted.
+    tick(10_001);
+    await reconcile(key);
+    expect(status().lastPartition).toMatchObject({ action: 'backoff', kept: ['mq-0', 'mq-1'] });
+    expect(kube.writes.filter((w) => w.startsWith('delete'))).toEqual(['delete Pod/prod/mq-2']);
+  });
+
   it('autoclean: a node unseen past autoclean is forgotten on every broker listing it', async () => {
     const { kube, brokers, reconcile, tick } = setup({ cluster: { autoclean: '1m' } });
     await reconcile(key);

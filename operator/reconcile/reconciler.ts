@@ -90,15 +90,33 @@ export function createReconciler(deps: ReconcilerDeps, steps: readonly Step[] = 
       observations: new Map(),
       token: readToken(cluster, deps),
     };
+    // Events wait until the writes that matter are done: recording one costs a round trip.
+    const pending: Array<Parameters<ReconcilerDeps['effects']['event']>> = [];
+    const { effects } = deps;
+    const stepDeps: ReconcilerDeps = {
+      ...deps,
+      effects: {
+        apply: (desired) => effects.apply(desired),
+        createIfAbsent: (desired) => effects.createIfAbsent(desired),
+        deletePod: (namespace, name, uid) => effects.deletePod(namespace, name, uid),
+        writeStatus: (c, status) => effects.writeStatus(c, status),
+        event: async (...args) => { pending.push(args); },
+      },
+    };
+    const flush = async (): Promise<void> => {
+      for (const args of pending.splice(0)) await effects.event(...args).catch((err: unknown) => deps.logger.warn('event not recorded', { err: (err as Error).message }));
+    };
     for (const step of steps) {
       try {
-        await step.run(ctx, deps);
+        await step.run(ctx, stepDeps);
       } catch (err) {
         const error = new StepError(step.name, err);
-        await deps.effects.event(cluster, { type: 'Warning', reason: 'ReconcileFailed', message: error.message }).catch(() => undefined);
+        pending.push([cluster, { type: 'Warning', reason: 'ReconcileFailed', message: error.message }]);
+        await flush();
         throw error;
       }
     }
+    await flush();
     return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
   };
 }

@@ -10,9 +10,12 @@ import { PinnedProcess, runningSingleProcess } from './pinned-process.js';
 const HOST = '127.0.0.1';
 const SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'aedes-server.js');
 
-export function createAedesTarget(): BrokerTarget {
+/** `store: 'redis'`: Aedes with aedes-persistence-redis on the bench's Redis, as target aedes-redis. */
+export function createAedesTarget(options: { store?: 'memory' | 'redis' } = {}): BrokerTarget {
+  const redis = options.store === 'redis';
   return {
-    name: 'aedes',
+    name: redis ? 'aedes-redis' : 'aedes',
+    needsRedis: redis,
     async version() {
       // aedes' exports map hides package.json; find it from the resolved entry point.
       const entry = createRequire(import.meta.url).resolve('aedes');
@@ -22,6 +25,7 @@ export function createAedesTarget(): BrokerTarget {
     async unavailableReason() {
       try {
         createRequire(import.meta.url).resolve('aedes');
+        if (redis) createRequire(import.meta.url).resolve('aedes-persistence-redis');
         return undefined;
       } catch (err) {
         return `aedes is not installed (${(err as Error).message})`;
@@ -30,7 +34,9 @@ export function createAedesTarget(): BrokerTarget {
     async start(options: StartOptions): Promise<RunningBroker> {
       const port = await freePort(HOST);
       const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=aedes-${options.scenario}-${Date.now()}.cpuprofile`];
-      const broker = new PinnedProcess({ name: 'aedes', command: process.execPath, args: [...profile, SERVER, String(port), HOST], cpus: options.cpus });
+      const store = redis && options.redis !== undefined ? [`${options.redis.host}:${options.redis.port}`] : [];
+      if (redis && store.length === 0) throw new Error('aedes-redis needs the bench\'s Redis');
+      const broker = new PinnedProcess({ name: redis ? 'aedes-redis' : 'aedes', command: process.execPath, args: [...profile, SERVER, String(port), HOST, ...store], cpus: options.cpus });
       return await runningSingleProcess(broker, { host: HOST, port });
     },
   };

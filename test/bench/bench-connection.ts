@@ -15,6 +15,14 @@ export interface ConnectOptions {
   readonly localAddress?: string | undefined;
   readonly keepalive?: number;
   readonly timeoutMs?: number;
+  /** Clean session 0: a persistent session (3.1.1: it never expires). */
+  readonly persistent?: boolean;
+  /**
+   * Set before the CONNECT goes out: a resumed session's queue may arrive in the same read as the
+   * CONNACK (with `autoAck`, its QoS 1 messages are acknowledged from the first one).
+   */
+  readonly onPublish?: PublishHandler;
+  readonly autoAck?: boolean;
 }
 
 /** Called for each PUBLISH received: first header byte, buffer, body start, frame end. */
@@ -57,7 +65,8 @@ export class BenchConnection {
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
     });
     const connection = new BenchConnection(socket);
-    socket.write(encodeConnect(options.clientId, options.keepalive ?? 0));
+    if (options.onPublish !== undefined) connection.onPublish(options.onPublish, options.autoAck ?? false);
+    socket.write(encodeConnect(options.clientId, options.keepalive ?? 0, options.persistent !== true));
     try {
       await connection.#await(PacketType.CONNACK, options.timeoutMs ?? 10000);
     } catch (err) {

@@ -15,6 +15,12 @@ describe('parseBenchOptions', () => {
     expect(parseBenchOptions(['--quick', '--duration', '3.5']).durationSeconds).toBe(3.5);
   });
 
+  it('--store redis compares the stores on the persistent-session scenarios unless told otherwise', () => {
+    expect(parseBenchOptions(['--store', 'redis'])).toMatchObject({ store: 'redis', scenarios: ['qos1-persistent', 'offline-queue'], targets: ['meshmq', 'meshmq-redis', 'aedes-redis'] });
+    expect(parseBenchOptions(['--store', 'redis', '--only', 'qos1-persistent', '--targets', 'meshmq-redis'])).toMatchObject({ scenarios: ['qos1-persistent'], targets: ['meshmq-redis'] });
+    expect(() => parseBenchOptions(['--store', 'disk'])).toThrow('--store: unknown "disk", allowed: memory, redis');
+  });
+
   it('names the flag, the value and what is allowed when something is wrong', () => {
     expect(() => parseBenchOptions(['--only', 'fan-in,bogus'])).toThrow('--only: unknown "bogus", allowed: fan-in, pairs');
     expect(() => parseBenchOptions(['--targets', 'hivemq'])).toThrow('--targets: unknown "hivemq"');

@@ -1,8 +1,12 @@
 // Command-line options of `npm run bench`, parsed into one frozen object.
-import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenario-spec.js';
+import { isScenarioName, SCENARIO_NAMES, STORE_SCENARIOS, type ScenarioName } from './scenario-spec.js';
 
-export const TARGET_NAMES = ['meshmq', 'aedes', 'mosquitto', 'meshmq-cluster'] as const;
+export const TARGET_NAMES = ['meshmq', 'aedes', 'mosquitto', 'meshmq-cluster', 'meshmq-redis', 'aedes-redis'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
+/** What a run covers without --targets: the stores' comparison with --store redis, issue 2's otherwise. */
+const DEFAULT_TARGETS: readonly TargetName[] = ['meshmq', 'aedes', 'mosquitto', 'meshmq-cluster'];
+const STORE_TARGETS: readonly TargetName[] = ['meshmq', 'meshmq-redis', 'aedes-redis'];
+const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIO_NAMES.filter((n) => !(STORE_SCENARIOS as readonly string[]).includes(n));
 
 export interface BenchOptions {
   readonly scenarios: readonly ScenarioName[];
@@ -19,11 +23,14 @@ export interface BenchOptions {
   /** Write `node --cpu-prof` profiles of the Node brokers here. */
   readonly cpuProfileDir: string | undefined;
   readonly help: boolean;
+  /** `--store redis`: the persistent-session scenarios on meshmq (memory and Redis) and Aedes on Redis. */
+  readonly store: 'memory' | 'redis';
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --only <a,b>        scenarios: ${SCENARIO_NAMES.join(', ')} (default: all)
-  --targets <a,b>     brokers: ${TARGET_NAMES.join(', ')} (default: all; mosquitto skipped when not installed)
+  --only <a,b>        scenarios: ${SCENARIO_NAMES.join(', ')} (default: all but ${STORE_SCENARIOS.join(', ')})
+  --targets <a,b>     brokers: ${TARGET_NAMES.join(', ')} (default: ${DEFAULT_TARGETS.join(', ')}; mosquitto skipped when not installed)
+  --store redis       issue 9: ${STORE_SCENARIOS.join(', ')} on ${STORE_TARGETS.join(', ')} (a redis-server the bench starts), side by side
   --duration <s>      measured seconds per throughput scenario (default 5, --quick 2)
   --quick             shorter warm-up and windows (about 2 s per scenario)
   --window <n>        undelivered messages per publisher (default 2000)
@@ -48,8 +55,9 @@ function parsePositive(value: string, flag: string, integer: boolean): number {
 }
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
-  let scenarios: ScenarioName[] = [...SCENARIO_NAMES];
-  let targets: TargetName[] = [...TARGET_NAMES];
+  let scenarios: ScenarioName[] | undefined;
+  let targets: TargetName[] | undefined;
+  let store: 'memory' | 'redis' = 'memory';
   let duration: number | undefined;
   let quick = false;
   let window = 2000;
@@ -74,12 +82,20 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       case '--payload': payloadBytes = Math.max(8, parsePositive(value(), flag, true)); break;
       case '--out': out = value(); break;
       case '--cpu-prof': cpuProfileDir = value(); break;
+      case '--store': {
+        const v = value();
+        if (v !== 'memory' && v !== 'redis') throw new Error(`--store: unknown "${v}", allowed: memory, redis`);
+        store = v;
+        break;
+      }
       case '--no-pin': pin = false; break;
       case '--help': case '-h': help = true; break;
       default: throw new Error(`unknown option "${flag}"\n${USAGE}`);
     }
   }
   return Object.freeze({
-    scenarios, targets, durationSeconds: duration ?? (quick ? 2 : 5), quick, window, payloadBytes, out, pin, cpuProfileDir, help,
+    scenarios: scenarios ?? [...(store === 'redis' ? STORE_SCENARIOS : DEFAULT_SCENARIOS)],
+    targets: targets ?? [...(store === 'redis' ? STORE_TARGETS : DEFAULT_TARGETS)],
+    durationSeconds: duration ?? (quick ? 2 : 5), quick, window, payloadBytes, out, pin, cpuProfileDir, help, store,
   });
 }

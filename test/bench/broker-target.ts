@@ -20,6 +20,8 @@ export interface StartOptions {
   readonly cpuProfileDir: string | undefined;
   /** The scenario about to run, so a target can size its limits (e.g. queues for QoS1). */
   readonly scenario: string;
+  /** The bench's Redis, for targets that store in it. */
+  readonly redis?: Endpoint | undefined;
 }
 
 export interface BrokerTarget {
@@ -28,5 +30,7 @@ export interface BrokerTarget {
   version(): Promise<string>;
   /** Why this target cannot run here (binary or build missing), or undefined when it can. */
   unavailableReason(): Promise<string | undefined>;
+  /** It stores in Redis: the bench starts one and empties it before each scenario. */
+  readonly needsRedis?: boolean;
   start(options: StartOptions): Promise<RunningBroker>;
 }

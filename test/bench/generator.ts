@@ -2,6 +2,7 @@
 // over IPC, and gets back one result; the process then exits so nothing leaks between runs.
 import { runConnections } from './connection-scenarios.js';
 import { runLatency } from './latency-scenario.js';
+import { runQueue } from './queue-scenario.js';
 import type { GeneratorReply, GeneratorRequest, ScenarioResult } from './scenario-spec.js';
 import { runThroughput } from './throughput-scenario.js';
 
@@ -11,6 +12,7 @@ export async function runScenario(request: GeneratorRequest): Promise<ScenarioRe
     case 'throughput': return await runThroughput(spec, endpoints);
     case 'latency': return await runLatency(spec, endpoints);
     case 'connections': return await runConnections(spec, endpoints);
+    case 'queue': return await runQueue(spec, endpoints);
   }
 }
 

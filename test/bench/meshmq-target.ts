@@ -27,9 +27,12 @@ export function buildMeshmqBenchConfig(mqttPort: number, httpPort: number): Conf
   };
 }
 
-export function createMeshmqTarget(): BrokerTarget {
+/** `store: 'redis'`: the same broker on the bench's Redis (issue 9), as target meshmq-redis. */
+export function createMeshmqTarget(options: { store?: 'memory' | 'redis' } = {}): BrokerTarget {
+  const redis = options.store === 'redis';
   return {
-    name: 'meshmq',
+    name: redis ? 'meshmq-redis' : 'meshmq',
+    needsRedis: redis,
     async version() {
       const pkg = JSON.parse(await readFile(PACKAGE_JSON, 'utf8')) as { version?: string };
       const sha = await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.dirname(PACKAGE_JSON) })
@@ -44,12 +47,14 @@ export function createMeshmqTarget(): BrokerTarget {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'meshmq-bench-'));
       const configFile = path.join(dir, 'meshmq.json');
       await writeFile(configFile, JSON.stringify(buildMeshmqBenchConfig(mqttPort, httpPort)));
-      const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=meshmq-${options.scenario}-${Date.now()}.cpuprofile`];
+      if (redis && options.redis === undefined) throw new Error('meshmq-redis needs the bench\'s Redis');
+      const store = redis ? { MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: `redis://${options.redis!.host}:${options.redis!.port}` } : {};
+      const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${redis ? 'meshmq-redis' : 'meshmq'}-${options.scenario}-${Date.now()}.cpuprofile`];
       const broker = new PinnedProcess({
         name: 'meshmq', command: process.execPath, args: [...profile, MAIN], cpus: options.cpus,
         env: {
           ...process.env, MESHMQ_CONFIG: configFile, MESHMQ_BIND: HOST, MESHMQ_MQTT_PORT: String(mqttPort),
-          MESHMQ_HTTP_PORT: String(httpPort), MESHMQ_LOG_LEVEL: 'warn', MESHMQ_NODE_NAME: 'bench',
+          MESHMQ_HTTP_PORT: String(httpPort), MESHMQ_LOG_LEVEL: 'warn', MESHMQ_NODE_NAME: 'bench', ...store,
         },
       });
       return await runningSingleProcess(broker, { host: HOST, port: mqttPort }, () => rm(dir, { recursive: true, force: true }));

@@ -10,9 +10,9 @@ export const PacketType = {
   PINGRESP: 13,
 } as const;
 
-/** CONNECT, clean session, MQTT 3.1.1. Keep-alive 0 disables the broker's timer [MQTT-3.1.2-24]. */
-export function encodeConnect(clientId: string, keepalive = 0): Buffer {
-  return generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive });
+/** CONNECT, MQTT 3.1.1, clean session unless asked. Keep-alive 0 disables the broker's timer [MQTT-3.1.2-24]. */
+export function encodeConnect(clientId: string, keepalive = 0, clean = true): Buffer {
+  return generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean, clientId, keepalive });
 }
 
 export function encodeSubscribe(filter: string, qos: 0 | 1, messageId: number): Buffer {

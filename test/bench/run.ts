@@ -17,6 +17,8 @@ import { createMeshmqClusterTarget } from './meshmq-cluster-target.js';
 import { createMeshmqTarget } from './meshmq-target.js';
 import { createMosquittoTarget } from './mosquitto-target.js';
 import { buildReportRows, formatTable, TABLE_HEADER, type Outcome } from './report-table.js';
+import { BenchRedis } from './bench-redis.js';
+import { buildStoreRows, STORE_TABLE_HEADER } from './store-report.js';
 import { buildScenarioSpec, scenarioBudgetMs } from './scenario-catalog.js';
 import type { ScenarioName, ScenarioResult } from './scenario-spec.js';
 
@@ -33,6 +35,9 @@ function describeResult(result: ScenarioResult): string {
     case 'latency': return `p50 ${result.latencyMs.p50.toFixed(3)} ms, p99 ${result.latencyMs.p99.toFixed(3)} ms, p99.9 ${result.latencyMs.p999.toFixed(3)} ms (${result.latencyMs.count} samples, ${result.received}/${result.sent} received)`;
     case 'connections': return `${Math.round(result.connectsPerSecond)} conn/s (broker cpu ${(result.brokerCpu * 100).toFixed(0)}%, ${result.brokerCpuMsPer1000.toFixed(1)} ms per 1k; generator cpu ${(result.generatorCpu * 100).toFixed(0)}%, ${result.generatorCpuMsPer1000.toFixed(1)} ms per 1k; listen overflows ${result.listenOverflows})` + (result.bytesPerConnection === undefined ? '' : `, ${Math.round(result.bytesPerConnection)} B/conn (RSS ${result.rssBeforeBytes} -> ${result.rssAfterBytes})`)
       + (result.generatorNote === undefined ? '' : ` [${result.generatorNote}]`);
+    case 'queue': return `${result.messages} queued in ${result.publishSeconds.toFixed(1)} s, drained in ${result.drainSeconds.toFixed(2)} s (${result.received} received)`
+      + (result.storeBytesPerMessage === undefined ? '' : `, Redis ${Math.round(result.storeBytesPerMessage)} B/msg`)
+      + (result.rssBytesPerMessage === undefined ? '' : `, broker RSS ${Math.round(result.rssBytesPerMessage)} B/msg`);
   }
 }
 
@@ -40,6 +45,8 @@ interface RunPlan {
   readonly options: BenchOptions;
   readonly brokerCpus: string | undefined;
   readonly generatorCpus: string | undefined;
+  /** Started when a target stores in Redis; emptied before each of their scenarios. */
+  readonly redis: BenchRedis | undefined;
 }
 
 async function runTarget(target: BrokerTarget, plan: RunPlan, profiles: Record<string, SelfTime[]>): Promise<Partial<Record<ScenarioName, Outcome>>> {
@@ -51,15 +58,17 @@ async function runTarget(target: BrokerTarget, plan: RunPlan, profiles: Record<s
     note(`[${target.name}] ${name} ...`);
     // A fresh broker per scenario: memory and queues left by one scenario never skew the next.
     let broker;
+    const redis = target.needsRedis === true ? plan.redis : undefined;
     try {
-      broker = await target.start({ cpus: plan.brokerCpus, cpuProfileDir: profileDir, scenario: name });
+      await redis?.flush();
+      broker = await target.start({ cpus: plan.brokerCpus, cpuProfileDir: profileDir, scenario: name, redis: redis?.endpoint });
     } catch (err) {
       outcomes[name] = { ok: false, error: `start failed: ${(err as Error).message}` };
       note(`[${target.name}] ${name}: ${(err as Error).message}`);
       continue;
     }
     try {
-      const endpoints = { publish: broker.publishEndpoint, subscribe: broker.subscribeEndpoint, brokerPids: broker.pids };
+      const endpoints = { publish: broker.publishEndpoint, subscribe: broker.subscribeEndpoint, brokerPids: broker.pids, redis: redis?.endpoint };
       const result = await runInGenerator({ type: 'run', spec, endpoints }, plan.generatorCpus, scenarioBudgetMs(spec));
       outcomes[name] = { ok: true, result };
       note(`[${target.name}] ${name}: ${describeResult(result)}`);
@@ -83,9 +92,15 @@ async function main(argv: readonly string[]): Promise<number> {
     say(USAGE);
     return 0;
   }
-  const catalog: Record<TargetName, BrokerTarget> = { meshmq: createMeshmqTarget(), aedes: createAedesTarget(), mosquitto: createMosquittoTarget(), 'meshmq-cluster': createMeshmqClusterTarget() };
+  const catalog: Record<TargetName, BrokerTarget> = {
+    meshmq: createMeshmqTarget(), aedes: createAedesTarget(), mosquitto: createMosquittoTarget(), 'meshmq-cluster': createMeshmqClusterTarget(),
+    'meshmq-redis': createMeshmqTarget({ store: 'redis' }), 'aedes-redis': createAedesTarget({ store: 'redis' }),
+  };
   const pin = options.pin && os.availableParallelism() >= 2 && (await hasTaskset());
-  const plan: RunPlan = { options, brokerCpus: pin ? '0' : undefined, generatorCpus: pin ? '1' : undefined };
+  const generatorCpus = pin ? '1' : undefined;
+  // Redis shares the generator's CPU: the broker keeps CPU 0 to itself, as on the memory store.
+  const redis = options.targets.some((t) => catalog[t].needsRedis === true) ? await BenchRedis.start(generatorCpus) : undefined;
+  const plan: RunPlan = { options, brokerCpus: pin ? '0' : undefined, generatorCpus, redis };
   const versions: Record<string, string> = {};
   const skipped: Record<string, string> = {};
   const targets: BrokerTarget[] = [];
@@ -96,10 +111,12 @@ async function main(argv: readonly string[]): Promise<number> {
     if (reason === undefined) targets.push(target);
     else skipped[name] = reason;
   }
+  if (redis !== undefined) versions['redis'] = await redis.version();
   const machine = readMachineInfo(versions);
   const header = [
     formatMachineInfo(machine),
-    pin ? 'pinning: brokers on CPU 0, generator on CPU 1 (taskset)' : 'pinning: off',
+    pin ? `pinning: brokers on CPU 0, generator${redis ? ' and redis-server' : ''} on CPU 1 (taskset)` : 'pinning: off',
+    ...(redis === undefined ? [] : [`redis: ${redis.url}, appendonly yes, appendfsync everysec, maxmemory-policy noeviction, emptied before each scenario`]),
     `window ${options.window} msgs/publisher, payload ${options.payloadBytes} B, ${options.durationSeconds} s measured per throughput scenario${options.quick ? ' (quick)' : ''}`,
     ...Object.entries(skipped).map(([name, reason]) => `skipped ${name}: ${reason}`),
   ].join('\n');
@@ -107,10 +124,17 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const results: Record<string, Partial<Record<ScenarioName, Outcome>>> = {};
   const profiles: Record<string, SelfTime[]> = {};
-  for (const target of targets) results[target.name] = await runTarget(target, plan, profiles);
+  try {
+    for (const target of targets) results[target.name] = await runTarget(target, plan, profiles);
+  } finally {
+    await redis?.stop();
+  }
 
   say('');
-  say(formatTable(TABLE_HEADER, buildReportRows(results)));
+  const rows = buildReportRows(results);
+  if (rows.length > 0) say(formatTable(TABLE_HEADER, rows));
+  const storeRows = buildStoreRows(results);
+  if (storeRows.length > 0) say(`\nstores (issue 9):\n${formatTable(STORE_TABLE_HEADER, storeRows)}`);
   if (results['meshmq-cluster'] !== undefined) {
     say('\nmeshmq 3-node cluster (publishers on node A, subscribers on node B) vs one node:');
     for (const line of buildClusterLines(results['meshmq'], results['meshmq-cluster'])) say(`  ${line}`);

@@ -3,7 +3,9 @@
 import type { Endpoint } from './bench-connection.js';
 import type { LatencySummary } from './percentile.js';
 
-export const SCENARIO_NAMES = ['fan-in', 'pairs', 'fan-out', 'qos1-pairs', 'latency', 'idle-memory', 'connect-rate'] as const;
+export const SCENARIO_NAMES = ['fan-in', 'pairs', 'fan-out', 'qos1-pairs', 'latency', 'idle-memory', 'connect-rate', 'qos1-persistent', 'offline-queue'] as const;
+/** The scenarios of `--store redis` (issue 9): persistent sessions, online and offline. */
+export const STORE_SCENARIOS = ['qos1-persistent', 'offline-queue'] as const satisfies readonly ScenarioName[];
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export function isScenarioName(name: string): name is ScenarioName {
@@ -20,6 +22,8 @@ export interface ScenarioEndpoints {
   readonly brokerPids: readonly number[];
   /** Source address for the generator's sockets. */
   readonly localAddress?: string | undefined;
+  /** The Redis the broker stores in, when it does: the generator reads its memory (INFO). */
+  readonly redis?: Endpoint | undefined;
 }
 
 export interface ThroughputSpec {
@@ -33,6 +37,20 @@ export interface ThroughputSpec {
   readonly payloadBytes: number;
   readonly warmupMs: number;
   readonly measureMs: number;
+  /** Every client with clean session 0 (a persistent session each). */
+  readonly persistent?: boolean;
+}
+
+/** Offline queue: `sessions` persistent subscribers go away, `messages` QoS 1 messages are queued for them, all come back. */
+export interface QueueSpec {
+  readonly kind: 'queue';
+  readonly name: ScenarioName;
+  readonly sessions: number;
+  readonly messages: number;
+  /** QoS 1 publishes not yet acknowledged, per publisher. */
+  readonly window: number;
+  readonly publishers: number;
+  readonly payloadBytes: number;
 }
 
 export interface LatencySpec {
@@ -57,7 +75,7 @@ export interface ConnectionsSpec {
   readonly quietMs: number;
 }
 
-export type ScenarioSpec = ThroughputSpec | LatencySpec | ConnectionsSpec;
+export type ScenarioSpec = ThroughputSpec | LatencySpec | ConnectionsSpec | QueueSpec;
 
 export interface ThroughputResult {
   readonly kind: 'throughput';
@@ -105,7 +123,21 @@ export interface ConnectionsResult {
   readonly bytesPerConnection?: number;
 }
 
-export type ScenarioResult = ThroughputResult | LatencyResult | ConnectionsResult;
+export interface QueueResult {
+  readonly kind: 'queue';
+  readonly messages: number;
+  /** Time to get every message acknowledged to its publisher (all queued). */
+  readonly publishSeconds: number;
+  /** From the reconnects to the last message received. */
+  readonly drainSeconds: number;
+  readonly received: number;
+  /** Growth of Redis used_memory per queued message, when the broker stores in Redis. */
+  readonly storeBytesPerMessage?: number;
+  /** Growth of the broker's RSS per queued message. */
+  readonly rssBytesPerMessage?: number;
+}
+
+export type ScenarioResult = ThroughputResult | LatencyResult | ConnectionsResult | QueueResult;
 
 /** Messages between run.ts and the generator process. */
 export type GeneratorRequest = { readonly type: 'run'; readonly spec: ScenarioSpec; readonly endpoints: ScenarioEndpoints };

@@ -55,7 +55,7 @@ export async function runThroughput(spec: ThroughputSpec, endpoints: ScenarioEnd
   try {
     const local = endpoints.localAddress;
     for (const [s, filter] of plan.subscriberFilters.entries()) {
-      const sub = await BenchConnection.open({ endpoint: endpoints.subscribe, clientId: `bench-sub-${s}-${process.pid}`, localAddress: local });
+      const sub = await BenchConnection.open({ endpoint: endpoints.subscribe, clientId: `bench-sub-${s}-${process.pid}`, localAddress: local, persistent: spec.persistent === true });
       connections.push(sub);
       await sub.subscribe(filter, spec.qos);
       const row = s * publisherCount;
@@ -68,7 +68,7 @@ export async function runThroughput(spec: ThroughputSpec, endpoints: ScenarioEnd
     }
     const payload = Buffer.alloc(Math.max(2, spec.payloadBytes), 0x61);
     for (const [i, planned] of plan.publishers.entries()) {
-      const connection = await BenchConnection.open({ endpoint: endpoints.publish, clientId: `bench-pub-${i}-${process.pid}`, localAddress: local });
+      const connection = await BenchConnection.open({ endpoint: endpoints.publish, clientId: `bench-pub-${i}-${process.pid}`, localAddress: local, persistent: spec.persistent === true });
       connections.push(connection);
       payload.writeUInt16BE(i, 0);
       const frame = encodePublish(planned.topic, payload, spec.qos, 1);

@@ -1,5 +1,6 @@
 // A real network partition (root: network namespaces on a bridge, packets dropped between the
-// groups) splits a 3-node cluster 2|1; routes made on both sides meanwhile converge once it heals,
+// groups) splits a 3-node cluster 2|1; publishes on the majority are not held up by the minority's
+// routes, the minority turns not ready; routes made on both sides meanwhile converge once it heals,
 // without restarts, and publishes cross the former cut again.
 import { afterAll, describe, expect } from '@jest/globals';
 import fs from 'node:fs';
@@ -54,10 +55,28 @@ describe('a partition between nodes', () => {
     const majoritySub = await TestClient.connect(mqttUrl(0), { clientId: randomClientId() });
     const minoritySub = await TestClient.connect(mqttUrl(2), { clientId: randomClientId() });
     opened.push(() => majoritySub.destroy(), () => minoritySub.destroy());
+    // A topic subscribed on both sides before the cut: the majority holds a route to the minority.
+    await majoritySub.subscribe('both/sides', { qos: 1 });
+    await minoritySub.subscribe('both/sides', { qos: 1 });
+    await waitFor(() => hasRoute(1, 'both/sides', 2), { what: 'minority route on p1' });
+    const publisher = await TestClient.connect(mqttUrl(1), { protocolVersion: 4 });
+    opened.push(() => publisher.destroy());
 
     await network.partition(['p0', 'p1'], ['p2']);
     await waitFor(async () => (await state(0, 2)) !== 'up' && (await state(2, 0)) !== 'up' && (await state(2, 1)) !== 'up' && (await state(0, 1)) === 'up',
       { what: 'the views show the split', timeoutMs: 15000, intervalMs: 100 });
+    // The cut leaves the sockets open: the majority must not wait for the minority's acks, or every
+    // QoS 1 publish to a topic subscribed there would hang and fail (3.1.1: a disconnect) for the
+    // whole partition. Acknowledged at once, delivered on the majority.
+    const publishedAt = Date.now();
+    const bound = new Promise<'no ack'>((resolve) => { setTimeout(() => resolve('no ack'), 5000).unref(); });
+    expect(await Promise.race([publisher.publish('both/sides', 'during the cut', { qos: 1 }), bound])).toBe(0);
+    expect(Date.now() - publishedAt).toBeLessThan(2000);
+    expect(publisher.isClosed).toBe(false);
+    expect((await majoritySub.messages.next(5000)).text).toBe('during the cut');
+    // The minority has no majority: not ready; the majority is.
+    await waitFor(async () => (await httpJson(`${http(2)}/readyz`)).status === 503, { what: 'p2 not ready', timeoutMs: 5000, intervalMs: 100 });
+    expect((await httpJson(`${http(0)}/readyz`)).status).toBe(200);
     // Each side makes a route the other cannot hear of yet.
     await majoritySub.subscribe('made/in/majority', { qos: 1 });
     await minoritySub.subscribe('made/in/minority', { qos: 1 });

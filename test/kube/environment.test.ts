@@ -79,20 +79,20 @@ describe('kube environment', () => {
     const ip = (pod: string) => e.podAddress(pod) as string;
     expect(ip('pt-0')).toMatch(/^10\.244\./);
     const connect = async (from: string, to: string) => (await getJson(`http://${ip(from)}:8080/connect?host=${ip(to)}&port=8080&timeoutMs=700`))['result'];
-    expect(await connect('pt-0', 'pt-2')).toBe('ok');
+    await waitFor(async () => (await connect('pt-0', 'pt-2')) === 'ok', { what: `connect('pt-0', 'pt-2') connects`, timeoutMs: 15_000, intervalMs: 200 });
     // Pods reach the cluster DNS on the node address from inside their namespaces.
     const env0 = await getJson(`http://${ip('pt-0')}:8080/env`);
     expect(env0['MESHMQ_CLUSTER_DNS_SERVER']).toBe(e.dns.address);
-    expect(await connect('pt-0', 'pt-0')).toBe('ok');
+    await waitFor(async () => (await connect('pt-0', 'pt-0')) === 'ok', { what: `connect('pt-0', 'pt-0') connects`, timeoutMs: 15_000, intervalMs: 200 });
 
     await e.partition(['pt-0', 'pt-1'], ['pt-2']);
     expect(await connect('pt-0', 'pt-2')).toBe('timeout');
     expect(await connect('pt-2', 'pt-1')).toBe('timeout');
-    expect(await connect('pt-0', 'pt-1')).toBe('ok');
+    await waitFor(async () => (await connect('pt-0', 'pt-1')) === 'ok', { what: `connect('pt-0', 'pt-1') connects`, timeoutMs: 15_000, intervalMs: 200 });
     for (const pod of ['pt-0', 'pt-1', 'pt-2']) expect((await getJson(`http://${ip(pod)}:8080/readyz`))['ready']).toBe(true);
 
     await e.heal();
-    expect(await connect('pt-0', 'pt-2')).toBe('ok');
-    expect(await connect('pt-2', 'pt-1')).toBe('ok');
+    await waitFor(async () => (await connect('pt-0', 'pt-2')) === 'ok', { what: `connect('pt-0', 'pt-2') connects`, timeoutMs: 15_000, intervalMs: 200 });
+    await waitFor(async () => (await connect('pt-2', 'pt-1')) === 'ok', { what: `connect('pt-2', 'pt-1') connects`, timeoutMs: 15_000, intervalMs: 200 });
   }, 60_000);
 });

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parse as parseYaml } from 'yaml';
+import { RESOURCES } from '../../operator/kube/api-resources.js';
+import { KubeApi } from '../../operator/kube/kube-api.js';
 import { startApiServer, type ApiServer } from '../kube/apiserver/api-server.js';
 import { httpRequest } from '../support/http-client.js';
 import { subscriber, TestClient } from '../support/mqtt-clients.js';
@@ -129,6 +132,12 @@ describe('the operator image', () => {
     const api: ApiServer = await startApiServer();
     const dir = await mkdtemp(path.join(tmpdir(), 'operator-image-'));
     try {
+      // The operator refuses to start without its CRD (one line, exit 1): install it first.
+      const kube = new KubeApi(api.kubeConfig());
+      await kube.create(RESOURCES.customResourceDefinition, undefined, parseYaml(readFileSync(path.join(repo, 'crds', 'brokerclusters.meshmq.io.yaml'), 'utf8')), 'test');
+      await waitFor(async () => (await kube.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(RESOURCES.customResourceDefinition, undefined, 'brokerclusters.meshmq.io'))
+        ?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'), { what: 'the CRD Established' });
+      kube.close();
       await api.writeKubeconfig(path.join(dir, 'config'));
       // The kubeconfig is 0600, as kubectl writes it: readable by the image's user once it owns it.
       await chown(path.join(dir, 'config'), UID, UID);

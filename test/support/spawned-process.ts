@@ -16,6 +16,7 @@ export interface SpawnOptions {
 
 /** Keeps the newest part of the output: enough for a failure message, bounded for long runs. */
 const MAX_LOG_CHARS = 2_000_000;
+const PIPES_CLOSE_BOUND_MS = 2000;
 
 export class SpawnedProcess {
   readonly name: string;
@@ -46,9 +47,14 @@ export class SpawnedProcess {
         this.#exit = { code: null, signal: null };
         resolve(this.#exit);
       });
+      // 'exit' can come before the last output is read (mosquitto_sub's final message was lost
+      // so): the exit counts once its pipes are closed too; a grandchild holding them open is
+      // not waited for past a bound.
       this.#child.once('exit', (code, signal) => {
-        this.#exit = { code, signal };
-        resolve(this.#exit);
+        const exit = { code, signal };
+        const done = (): void => { clearTimeout(bound); this.#exit = exit; resolve(exit); };
+        const bound = setTimeout(done, PIPES_CLOSE_BOUND_MS);
+        this.#child.once('close', done);
       });
     });
   }

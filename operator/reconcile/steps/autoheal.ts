@@ -78,6 +78,13 @@ export function createAutohealStep(memory = new Map<string, AutohealHistory>()):
           return;
         case 'suspected': {
           const inSeconds = Math.ceil((decision.confirmAt - now) / 1000);
+          if (decision.persistsAfterHeal && previous?.action === 'deleted' && previous.healedAt === undefined) {
+            // The pods just deleted are back but still cut off: the heal's record and Event stand;
+            // this is the wait for them to rejoin, not a new split.
+            plan.conditions.push({ type: 'Partitioned', status: 'True', reason: 'PartitionSuspected', message: `split ${describeGroups(decision.groups)} persists after deleting ${previous.deleted.join(',')}; waiting for them to rejoin (checked again in ${inSeconds}s)` });
+            requeueAfter(plan, Math.min(PARTITION_POLL_MS, Math.max(100, decision.confirmAt - now)));
+            return;
+          }
           plan.conditions.push({ type: 'Partitioned', status: 'True', reason: 'PartitionSuspected', message: `split ${describeGroups(decision.groups)}; autoheal acts in ${inSeconds}s if it lasts` });
           record({ groups: decision.groups.map((g) => [...g]), action: 'waiting', message: 'waiting for the autoheal delay' }, decision.detectedAt);
           if (previous?.detectedAt !== iso(decision.detectedAt)) {

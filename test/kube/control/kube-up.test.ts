@@ -73,11 +73,11 @@ describe('kube:up with kube:partition and kube:heal from another shell', () => {
     expect(cut.stdout).toMatch(/network cut between default\/pt-0,default\/pt-1 \| default\/pt-2/);
     expect(await connect('pt-0', 'pt-2')).toBe('timeout');
     expect(await connect('pt-2', 'pt-1')).toBe('timeout');
-    expect(await connect('pt-0', 'pt-1')).toBe('ok');
+    await waitFor(async () => (await connect('pt-0', 'pt-1')) === 'ok', { what: `connect('pt-0', 'pt-1') connects`, timeoutMs: 15_000, intervalMs: 200 });
     await expect(cli('partition', 'pt-0')).rejects.toMatchObject({ code: 2 });
 
     await cli('heal');
-    expect(await connect('pt-0', 'pt-2')).toBe('ok');
+    await waitFor(async () => (await connect('pt-0', 'pt-2')) === 'ok', { what: `connect('pt-0', 'pt-2') connects`, timeoutMs: 15_000, intervalMs: 200 });
 
     // SIGINT to its pid alone (not to a whole process group, as a terminal's Ctrl-C would).
     expect(await up.stop('SIGINT', 30_000)).toEqual({ code: 0, signal: null });

@@ -62,18 +62,18 @@ describe('NetnsNetwork', () => {
     for (const pod of pods) children.push(startServer(nw, pod, ips.get(pod) as string));
     for (const pod of pods) await waitFor(() => connectFromHost(ips.get(pod) as string), { what: `${pod} listening` });
 
-    expect(await connectFrom(nw, 'default/a-0', ips.get('default/b-0') as string)).toBe('ok');
+    await waitFor(async () => (await connectFrom(nw, 'default/a-0', ips.get('default/b-0') as string)) === 'ok', { what: `connectFrom(nw, 'default/a-0', ips.get('default/b-0') as string) connects`, timeoutMs: 15_000, intervalMs: 200 });
     await nw.partition(['a-0', 'a-1'], ['b-0']);
     expect(await connectFrom(nw, 'default/a-0', ips.get('default/b-0') as string)).toBe('timeout');
     expect(await connectFrom(nw, 'default/b-0', ips.get('default/a-1') as string)).toBe('timeout');
-    expect(await connectFrom(nw, 'default/a-0', ips.get('default/a-1') as string)).toBe('ok');
+    await waitFor(async () => (await connectFrom(nw, 'default/a-0', ips.get('default/a-1') as string)) === 'ok', { what: `connectFrom(nw, 'default/a-0', ips.get('default/a-1') as string) connects`, timeoutMs: 15_000, intervalMs: 200 });
     for (const pod of pods) expect(await connectFromHost(ips.get(pod) as string)).toBe(true);
     // Pods reach the node address (where the cluster DNS listens) on either side.
     expect(nw.hostAddress).toMatch(/^10\.244\.\d+\.1$/);
 
     await nw.heal();
-    expect(await connectFrom(nw, 'default/a-0', ips.get('default/b-0') as string)).toBe('ok');
-    expect(await connectFrom(nw, 'default/b-0', ips.get('default/a-1') as string)).toBe('ok');
+    await waitFor(async () => (await connectFrom(nw, 'default/a-0', ips.get('default/b-0') as string)) === 'ok', { what: `connectFrom(nw, 'default/a-0', ips.get('default/b-0') as string) connects`, timeoutMs: 15_000, intervalMs: 200 });
+    await waitFor(async () => (await connectFrom(nw, 'default/b-0', ips.get('default/a-1') as string)) === 'ok', { what: `connectFrom(nw, 'default/b-0', ips.get('default/a-1') as string) connects`, timeoutMs: 15_000, intervalMs: 200 });
   });
 
   itRoot('keeps a pod recreated under the same name cut off until heal (the cable is still cut)', async () => {
@@ -87,11 +87,11 @@ describe('NetnsNetwork', () => {
     await nw.detach('default/c-1');
     // A pod taking c-1's old address is not cut off: the rules follow names, not addresses.
     const bystander = (await nw.attach('default/bystander')).ip;
-    if (bystander === b) expect(await connectFrom(nw, 'default/bystander', a)).toBe('ok');
+    if (bystander === b) await waitFor(async () => (await connectFrom(nw, 'default/bystander', a)) === 'ok', { what: `connectFrom(nw, 'default/bystander', a) connects`, timeoutMs: 15_000, intervalMs: 200 });
     b = (await nw.attach('default/c-1')).ip;
     expect(await connectFrom(nw, 'default/c-1', a)).toBe('timeout');
     await nw.heal();
-    expect(await connectFrom(nw, 'default/c-1', a)).toBe('ok');
+    await waitFor(async () => (await connectFrom(nw, 'default/c-1', a)) === 'ok', { what: `connectFrom(nw, 'default/c-1', a) connects`, timeoutMs: 15_000, intervalMs: 200 });
     expect(b).toMatch(/^10\.244\./);
     await nw.detach('default/bystander');
   });

@@ -177,7 +177,13 @@ export class NetnsNetwork implements PodNetwork {
     const cuts = this.#cuts;
     this.#cuts = [];
     this.#cutPairs.clear();
-    for (const [netns, ip] of cuts) await this.#runIp(dropRule('del', ip), { netns });
+    for (const [netns, ip] of cuts) {
+      // A pod detached meanwhile took its namespace, and its rules, with it.
+      if (![...this.#pods.values()].some((pod) => pod.netns === netns)) continue;
+      await this.#runIp(dropRule('del', ip), { netns }).catch((err: unknown) => {
+        if ([...this.#pods.values()].some((pod) => pod.netns === netns)) throw err;
+      });
+    }
     this.#logger.info('network healed', { rules: cuts.length });
   }
 
