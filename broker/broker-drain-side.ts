@@ -9,6 +9,7 @@ import type { SessionSnapshot } from './session/cluster-seam.js';
 import type { SessionHandoff } from './session/session-handoff.js';
 import { parseSessionSnapshot } from './session/session-snapshot.js';
 import type { StoredDelivery } from './store/store.js';
+import { both } from './util/settle-both.js';
 
 export interface HeldSession { clientId: string; username: string | undefined; persistent: boolean; connected: boolean }
 
@@ -115,9 +116,16 @@ export class BrokerDrainSide {
     return true;
   }
 
-  /** A delivery for `clientId` relayed by the node it moved from: undefined once held, else when it settles. */
+  /**
+   * A delivery for `clientId` relayed by the node it moved from: undefined once held, else a promise
+   * that settles when it is (relayed on and held there, and what it wrote for the session stored, as
+   * for a forward: the relay's acknowledgement, so the publisher's, waits on it).
+   */
   deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): Promise<void> | undefined {
-    return this.#d.handoff.deliverRelayed(clientId, delivery, hops);
+    const { journal } = this.#d.ctx;
+    const mark = journal.mark();
+    const held = this.#d.handoff.deliverRelayed(clientId, delivery, hops);
+    return both(held, journal.since(mark));
   }
 
   /** `node` holds (`ok`) or refused deliveries this node relayed to it. */
