@@ -77,7 +77,6 @@ export class Forwarder {
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   #countersScheduled = false;
   #unnumbered = UNNUMBERED_FIRST - 1;
-  #held = 0;
 
   constructor(options: ForwarderOptions) {
     this.#o = options;
