@@ -2,7 +2,8 @@
 // a 2|1 cut is confirmed after the autoheal delay and the minority pod deleted while a QoS 1
 // publisher and subscriber on the majority lose nothing; a 1|1|1 split (no majority) keeps the side
 // with the oldest node; a frozen pod (SIGSTOP) makes its view unreadable (ViewsIncomplete, no deletion) and
-// is forgotten everywhere once autoclean passes.
+// is forgotten everywhere once autoclean passes; with partitionMode pauseMinority the operator
+// deletes nothing and the minority pauses itself.
 import { afterAll, beforeAll, describe, expect } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { itRequiring } from '../../support/requirements.js';
@@ -123,6 +124,37 @@ describe('autoheal and autoclean with real partitions', () => {
     await w().env.heal();
     await w().waitReady(ns, 'tri', REPLICAS, 120_000);
     process.stderr.write(`${shape(THREE_WAY)} of ${REPLICAS}: the sides without ${serving.join(',')} deleted (recreated) ${deletedAt - cutAt} ms after the cut, network healed then, whole and Ready ${Date.now() - cutAt} ms after the cut\n`);
+  }, 240_000);
+
+  it(`${shape(TWO_WAY)} with partitionMode pauseMinority: nothing deleted, the minority paused and not ready, whole again after the heal`, async () => {
+    const ns = 'pause-min';
+    await cluster(ns, 'pm', { partitionMode: 'pauseMinority' });
+    const [, cutOff] = TWO_WAY as [number[], number[]];
+    const minority = cutOff.map((o) => `pm-${o}`);
+    const before = await uids(ns, 'pm');
+    const ready = async (pod: string): Promise<boolean | undefined> => {
+      const p = (await w().pods(ns, 'pm')).find((x) => x.metadata?.name === pod);
+      return p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    };
+    const cutAt = Date.now();
+    await cut(ns, 'pm', TWO_WAY);
+    await waitFor(async () => condition(await w().brokerCluster(ns, 'pm'), 'Partitioned')?.reason === 'MinorityPaused', { what: 'the split reported as paused', timeoutMs: 30_000, intervalMs: 200 });
+    const seenAt = Date.now();
+    await waitFor(async () => (await Promise.all(minority.map(ready))).every((r) => r === false), { what: 'the minority not ready', timeoutMs: 30_000, intervalMs: 200 });
+    const pausedAt = Date.now();
+    expect(await lastPartition(ns, 'pm')).toMatchObject({ action: 'paused', deleted: [] });
+    // A negative needs a window: twice the autoheal delay (5 s) after the split was seen, every
+    // pod keeps its uid and the record stays 'paused' (autoheal would have deleted by then).
+    while (Date.now() - seenAt < 10_000) {
+      expect(await uids(ns, 'pm')).toEqual(before);
+      expect((await lastPartition(ns, 'pm'))?.action).toBe('paused');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await w().env.heal();
+    await w().waitReady(ns, 'pm', REPLICAS, 120_000);
+    await waitFor(async () => (await lastPartition(ns, 'pm'))?.healedAt !== undefined, { what: 'the heal recorded', timeoutMs: 30_000 });
+    expect(await uids(ns, 'pm')).toEqual(before);
+    process.stderr.write(`${shape(TWO_WAY)} of ${REPLICAS}, pauseMinority: reported ${seenAt - cutAt} ms after the cut, minority not ready after ${pausedAt - cutAt} ms, whole and Ready ${Date.now() - cutAt} ms after the cut, no pod deleted\n`);
   }, 240_000);
 
   it('a frozen pod: its unreadable view stops autoheal (ViewsIncomplete), autoclean forgets it everywhere', async () => {
