@@ -192,7 +192,7 @@ class MeshBroker implements Broker {
     });
     this.#handoff = new SessionHandoff({
       nodeName: this.nodeName, registry: this.#registry, metrics, logger: logger.child({ component: 'handoff' }), now: this.#now,
-      transport: () => cluster?.handoff,
+      transport: () => cluster?.handoff, journal: this.#journal,
     });
     this.#ctx = {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,

@@ -2,7 +2,11 @@
 // still being processed): they wait, bounded in count and time, and are delivered once it is there or
 // passed on where it went. One a publish waits on holds an ack id, answered only once it is held.
 import type { StoredDelivery } from '../store/store.js';
+import { both } from '../util/settle-both.js';
 import { LOCAL_HOLD, type RelayAcks } from './relay-acks.js';
+
+/** What a held delivery's acknowledgement also waits for: the store writes it caused (write-journal.ts). */
+export interface JournalWaits { mark(): number; since(mark: number): Promise<void> | undefined }
 
 /** A waiting delivery; `hold`: the ack id answered once it is held (undefined: nothing waits for it). */
 export interface HeldDelivery { readonly delivery: StoredDelivery; readonly hops: number; readonly hold: number | undefined }
@@ -16,10 +20,12 @@ export class RelayInbox {
   #size = 0;
   readonly #acks: RelayAcks;
   readonly #now: () => number;
+  readonly #journal: JournalWaits | undefined;
 
-  constructor(acks: RelayAcks, now: () => number) {
+  constructor(acks: RelayAcks, now: () => number, journal?: JournalWaits) {
     this.#acks = acks;
     this.#now = now;
+    this.#journal = journal;
   }
 
   /** Keeps one for `clientId`; false when the inbox is full (it is dropped). */
@@ -58,9 +64,10 @@ export class RelayInbox {
 
   /** Handles one (a delivery, or a relay on: a dispatch of its own), then answers its hold once that is held. */
   #settle(held: HeldDelivery, handle: (held: HeldDelivery) => void): void {
+    const mark = this.#journal?.mark() ?? 0;
     const token = this.#acks.begin();
     handle(held);
-    const pending = this.#acks.end(token);
+    const pending = both(this.#acks.end(token), this.#journal?.since(mark));
     const { hold } = held;
     if (hold === undefined) return;
     if (pending === undefined) { this.#acks.answered(LOCAL_HOLD, [hold], true); return; }

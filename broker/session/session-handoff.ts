@@ -12,7 +12,7 @@ import { DedupeWindow, RelayOut, type HandoffOwner } from './handoff-interceptor
 import type { Session } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 import { RelayAcks } from './relay-acks.js';
-import { RelayInbox } from './relay-inbox.js';
+import { RelayInbox, type JournalWaits } from './relay-inbox.js';
 import { SeenMessages } from './seen-messages.js';
 
 /** How the hand-off reaches other nodes (the cluster's side, handoff-link.ts). */
@@ -43,6 +43,8 @@ export interface SessionHandoffDeps {
   readonly now: () => number;
   /** Late-bound: the cluster starts after the broker is built; undefined on a single node. */
   readonly transport: () => HandoffTransport | undefined;
+  /** The store's write journal: a relayed delivery held for its session is acknowledged once stored. */
+  readonly journal?: JournalWaits;
 }
 
 /**
@@ -85,7 +87,7 @@ export class SessionHandoff implements HandoffOwner {
   constructor(deps: SessionHandoffDeps) {
     this.#d = deps;
     this.acks = new RelayAcks(deps.now);
-    this.#inbox = new RelayInbox(this.acks, deps.now);
+    this.#inbox = new RelayInbox(this.acks, deps.now, deps.journal);
     this.#timer = setInterval(() => this.sweep(), SWEEP_MS);
     this.#timer.unref();
   }
