@@ -28,6 +28,8 @@ const SUBSCRIBERS = 4;
 /** A → C only: a window of 2 KiB forwards takes a few hundred ms to cross it, control frames to B none. */
 const SLOW_RATE = '500kbit';
 const itRoot = itRequiring(isRoot(), hasCommand('tc', ['-V']));
+/** The test host is another host to the brokers in their namespaces: drain needs the API token. */
+const API_TOKEN = 'drain-slow-link-api-token-0123456789';
 const opened: Array<() => Promise<unknown>> = [];
 afterAll(async () => { for (const close of opened.reverse()) await close().catch(() => undefined); }, 30_000);
 
@@ -56,7 +58,7 @@ describe('drain over a slow link from the publisher\'s node', () => {
         // Heartbeats queue behind forwards on the slow link: longer silences than usual are not a failure.
         MESHMQ_CLUSTER_COOKIE: TEST_COOKIE, MESHMQ_CLUSTER_HEARTBEAT_MS: '100', MESHMQ_CLUSTER_SUSPECT_AFTER_MS: '3000',
         MESHMQ_CLUSTER_DOWN_AFTER_MS: '6000', MESHMQ_SYS_INTERVAL_MS: '0', MESHMQ_WS_ENABLED: 'false',
-        MESHMQ_DRAIN_TIMEOUT_MS: '10000', MESHMQ_MAX_QUEUED_MESSAGES: '20000',
+        MESHMQ_DRAIN_TIMEOUT_MS: '10000', MESHMQ_MAX_QUEUED_MESSAGES: '20000', MESHMQ_API_TOKEN: API_TOKEN,
       };
       const child = new SpawnedProcess({ command: 'ip', args: network.wrapCommand(name, [process.execPath, main]).slice(1), env, cwd: dir, name });
       opened.push(() => child.kill());
@@ -65,7 +67,7 @@ describe('drain over a slow link from the publisher\'s node', () => {
     const mqttUrl = (i: number): string => `mqtt://${ips[i]}:1883`;
     const upEverywhere = async (): Promise<boolean> => {
       for (const i of [A, B, C]) {
-        const view = clusterViewSchema.parse((await httpJson(`http://${ips[i]}:8081/api/v1/cluster`)).json);
+        const view = clusterViewSchema.parse((await httpJson(`http://${ips[i]}:8081/api/v1/cluster`, { token: API_TOKEN })).json);
         if (view.nodes.filter((n) => n.state === 'up').length !== 3) return false;
       }
       return true;
@@ -96,7 +98,7 @@ describe('drain over a slow link from the publisher\'s node', () => {
     await waitFor(() => load.progress() >= 60, { what: 'publishing under way', timeoutMs: 20_000 });
     // Every session goes to B (A excluded, as a node also leaving would be): A's forwards for them
     // reach C over the slow link while B's confirmation reaches C over a fast one.
-    const admin = createAdminClient({ baseUrl: `http://${ips[C]}:8081` });
+    const admin = createAdminClient({ baseUrl: `http://${ips[C]}:8081`, token: API_TOKEN });
     await admin.startDrain({ exclude: [names[A]] });
     await waitFor(async () => (await admin.drainStatus()).state === 'drained', { what: 'C drained', timeoutMs: 15_000, intervalMs: 10 });
     expect((await nodes[C]!.stop()).code).toBe(0);
