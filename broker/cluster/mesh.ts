@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { FrameError, type FrameKind } from './frame-codec.js';
-import { HandshakeError, performHandshake, type HandshakeRole } from './handshake.js';
+import { HANDSHAKE_FAILURES, HandshakeError, performHandshake, type HandshakeRole } from './handshake.js';
 import { compareIncarnations, type NodeIdentity } from './node-identity.js';
 import { PeerConnection, type PeerCloseReason, type PeerConnectionLimits } from './peer-connection.js';
 import { nextBackoffMs, type BackoffPolicy } from './backoff.js';
@@ -72,6 +72,8 @@ export class Mesh {
     this.#events = events;
     this.#server = server;
     this.#log = options.logger.child({ component: 'mesh' });
+    // Every reason #countFailure can count starts at 0, so the series exist before a failure.
+    for (const reason of [...HANDSHAKE_FAILURES.filter((r) => r !== 'self'), 'tls']) options.metrics.meshHandshakeFailures.inc({ reason }, 0);
   }
 
   static async start(options: MeshOptions, events: MeshEvents): Promise<Mesh> {

@@ -27,6 +27,13 @@ export const CLOSE_REASONS = [
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
+/** Label values known in advance: their series exist (at 0) from the start, so a dashboard or an
+ * alert sees a rate of 0 rather than no series before the first event. */
+export const QOS_LEVELS = ['0', '1', '2'] as const;
+export const TAKEOVER_SCOPES = ['local', 'cluster', 'cluster_import', 'cluster_race_lost'] as const;
+export const FORWARD_FAILURE_ACTIONS = ['negative_ack', 'disconnect', 'client_gone'] as const;
+export const STORE_REFUSAL_ACTIONS = [...FORWARD_FAILURE_ACTIONS, 'connect_refused'] as const;
+
 export interface BrokerMetrics {
   readonly registry: Registry;
   readonly connectionsAccepted: Counter<'listener'>;
@@ -171,5 +178,11 @@ export function createBrokerMetrics(options: BrokerMetricsOptions = { defaultMet
       });
     },
   };
+  for (const qos of QOS_LEVELS) { metrics.messagesIn.inc({ qos }, 0); metrics.messagesOut.inc({ qos }, 0); }
+  for (const reason of DROP_REASONS) metrics.messagesDropped.inc({ reason }, 0);
+  for (const reason of CLOSE_REASONS) metrics.connectionsClosed.inc({ reason }, 0);
+  for (const scope of TAKEOVER_SCOPES) metrics.takeovers.inc({ scope }, 0);
+  for (const action of FORWARD_FAILURE_ACTIONS) metrics.forwardFailures.inc({ action }, 0);
+  for (const action of STORE_REFUSAL_ACTIONS) metrics.storeRefusals.inc({ action }, 0);
   return metrics;
 }
