@@ -9,6 +9,7 @@ import type { SessionSnapshot } from './session/cluster-seam.js';
 import type { SessionHandoff } from './session/session-handoff.js';
 import { parseSessionSnapshot } from './session/session-snapshot.js';
 import type { StoredDelivery } from './store/store.js';
+import { both } from './util/settle-both.js';
 
 export interface HeldSession { clientId: string; username: string | undefined; persistent: boolean; connected: boolean }
 
@@ -115,9 +116,31 @@ export class BrokerDrainSide {
     return true;
   }
 
-  /** A delivery for `clientId` relayed by the node it moved from. */
-  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): void {
-    this.#d.handoff.deliverRelayed(clientId, delivery, hops);
+  /**
+   * A delivery for `clientId` relayed by the node it moved from: undefined once held, else a promise
+   * that settles when it is (relayed on and held there, and what it wrote for the session stored, as
+   * for a forward: the relay's acknowledgement, so the publisher's, waits on it).
+   */
+  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): Promise<void> | undefined {
+    const { journal } = this.#d.ctx;
+    const mark = journal.mark();
+    const held = this.#d.handoff.deliverRelayed(clientId, delivery, hops);
+    return both(held, journal.since(mark));
+  }
+
+  /** `node` holds (`ok`) or refused deliveries this node relayed to it. */
+  relayAcked(node: string, ids: readonly number[], ok: boolean): void {
+    this.#d.handoff.relayAcked(node, ids, ok);
+  }
+
+  /** The link to `node` closed: what it had not acknowledged of this node's relays fails. */
+  relayLinkDown(node: string): void {
+    this.#d.handoff.relayLinkDown(node);
+  }
+
+  /** Relayed deliveries (and deliveries held for a session still arriving) not yet acknowledged. */
+  unacknowledgedRelays(): number {
+    return this.#d.handoff.acks.pending;
   }
 
   /** The node that took `clientId` has its routes out: this node's relay `relay` for it ends. */

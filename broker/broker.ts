@@ -37,6 +37,7 @@ import { startWsListener } from './listeners/ws-listener.js';
 import type { Listener } from './listeners/listener.js';
 import { buildSysMessages, SysPublisher, type SysExtras } from './sys/sys-publisher.js';
 import { LogThrottle } from './util/log-throttle.js';
+import { both } from './util/settle-both.js';
 import { PeriodicSweep } from './util/periodic-sweep.js';
 import { BROKER_VERSION } from './util/version.js';
 
@@ -82,7 +83,8 @@ export interface Broker {
   localFilters(limit: number): { filters: string[]; total: number };
   /**
    * A message a peer forwarded: local non-shared subscribers, and only the shared groups listed.
-   * Returns the wait for what it wrote for persistent sessions (the peer's ack waits on it), or undefined.
+   * Returns the wait for what it wrote for persistent sessions and for what went on as relays to where
+   * sessions moved (held there: INVARIANTS.md "Hand-off"); the peer's ack waits on it. Undefined: none.
    */
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined;
   /** The store answers (always true for the memory store): false makes /readyz say store_unavailable. */
@@ -192,7 +194,7 @@ class MeshBroker implements Broker {
     });
     this.#handoff = new SessionHandoff({
       nodeName: this.nodeName, registry: this.#registry, metrics, logger: logger.child({ component: 'handoff' }), now: this.#now,
-      transport: () => cluster?.handoff,
+      transport: () => cluster?.handoff, journal: this.#journal,
     });
     this.#ctx = {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
@@ -372,8 +374,14 @@ class MeshBroker implements Broker {
 
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined {
     const mark = this.#journal.mark();
-    this.#dispatcher.deliverFromPeer(message, options?.sharedGroups);
-    return this.#journal.since(mark);
+    const relays = this.#handoff.acks.begin();
+    try {
+      this.#dispatcher.deliverFromPeer(message, options?.sharedGroups);
+    } catch (err) {
+      void this.#handoff.acks.end(relays); // the dispatch failed: nothing waits on what it relayed
+      throw err;
+    }
+    return both(this.#journal.since(mark), this.#handoff.acks.end(relays));
   }
 
   /** The store gave a session of this node to another one: it goes from here without a trace (its new owner has it). */

@@ -24,8 +24,10 @@ export interface ClusterHooks {
   /** Relays and import acknowledgements (the broker's HandoffTransport, session-handoff.ts). */
   readonly handoff: {
     relayCapable(node: string): boolean;
-    sendRelay(node: string, clientId: string, delivery: StoredDelivery, hops: number): boolean;
+    acksRelays(node: string): boolean;
+    sendRelay(node: string, clientId: string, delivery: StoredDelivery, hops: number, ack: number | undefined): boolean;
     imported(clientId: string, from: string, relay: number): void;
+    barrier(): Promise<void>;
   };
 }
 
@@ -68,8 +70,10 @@ export function createClusterHooks(getNode: () => ClusterNode | undefined): Clus
     retainedChanged: (message) => node('retainedChanged').retained.localChanged(message),
     handoff: {
       relayCapable: (n) => getNode()?.handoff.relayCapable(n) ?? false,
-      sendRelay: (n, clientId, delivery, hops) => getNode()?.handoff.sendRelay(n, clientId, delivery, hops) ?? false,
+      acksRelays: (n) => getNode()?.handoff.acksRelays(n) ?? false,
+      sendRelay: (n, clientId, delivery, hops, ack) => getNode()?.handoff.sendRelay(n, clientId, delivery, hops, ack) ?? false,
       imported: (clientId, from, relay) => getNode()?.handoff.imported(clientId, from, relay),
+      barrier: async () => { await getNode()?.handoff.barrier(); },
     },
   };
 }

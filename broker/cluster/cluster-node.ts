@@ -40,7 +40,11 @@ export interface ClusterNodeDeps {
   readonly logger: Logger;
   readonly metrics: BrokerMetrics;
   readonly now: () => number;
-  /** A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer); a promise: its writes, acked once stored. */
+  /**
+   * A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer). A promise:
+   * what it wrote for persistent sessions and what it relayed to where a session moved; the forward is
+   * acked once that settles (nacked when it rejects).
+   */
   readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined | void;
   /** QoS 1/2 forwards to matching nodes that are not connected fail rather than being skipped (durable store). */
   readonly refuseUnreachable?: boolean;
@@ -198,6 +202,7 @@ export class ClusterNode {
     const handoff = new HandoffLink({
       self: identity.name, connection, connected, takeover, logger: log, now, barrierTimeoutMs: t.barrierTimeoutMs,
       isCapable: (n) => membership.statusOf(n) !== undefined,
+      handoffVersion: (n) => membership.statusOf(n)?.handoffVersion ?? 0,
       isRouteSynced: (n) => sync.isSynced(n),
       isDraining: () => localStatus().draining,
       broker: deps.handoffBroker ?? (() => undefined),
@@ -354,9 +359,11 @@ export class ClusterNode {
   /**
    * Graceful stop: tell every peer we leave, so they drop us at once, then close. With `waitForPeersMs`,
    * first wait (that long at most) for every peer that speaks the hand-off protocol to answer `bye`:
-   * what they sent before it (forwards of publishes already on their way) is still taken and relayed.
+   * what they sent before it (forwards of publishes already on their way) is still taken and relayed;
+   * and, within the same bound, until `settled()` (what was relayed is acknowledged where it went, so
+   * the forwards it came with can be acknowledged before the links close).
    */
-  async leave(options: { waitForPeersMs?: number } = {}): Promise<void> {
+  async leave(options: { waitForPeersMs?: number; settled?: () => boolean } = {}): Promise<void> {
     if (this.#closed) return;
     const awaited: string[] = [];
     for (const conn of this.#mesh.connections()) {
@@ -365,9 +372,13 @@ export class ClusterNode {
     }
     const waitMs = options.waitForPeersMs ?? 0;
     if (waitMs > 0 && awaited.length > 0) {
+      const deadline = this.#now() + waitMs;
       this.#leaving.expect(awaited);
       const missing = await this.#leaving.wait(waitMs);
       if (missing.length > 0) this.#log.warn('leaving without every peer answering', { missing });
+      const settled = options.settled ?? (() => true);
+      while (!settled() && this.#now() < deadline) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+      if (!settled()) this.#log.warn('leaving with relayed deliveries not yet acknowledged where they went: their publishers are not acknowledged');
       // Acks of the forwards received before the byes go out next turn (forwarder.ts): let them.
       await new Promise<void>((resolve) => setImmediate(resolve));
       await new Promise<void>((resolve) => setImmediate(resolve));

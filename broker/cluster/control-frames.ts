@@ -4,6 +4,12 @@ import { z } from 'zod';
 import { FrameError } from './frame-codec.js';
 
 export const PROTOCOL_VERSION = 1;
+/**
+ * The hand-off protocol a node speaks, as its heartbeats say (`hv`; absent: 1). 2: a relayed QoS 1/2
+ * delivery is acknowledged by the node it went to (`relay.k`, `relay-ack`), and the old owner ends a
+ * relay only after its own route barrier (INVARIANTS.md "Hand-off"). A frame of 2 is sent only to a 2.
+ */
+export const HANDOFF_VERSION = 2;
 
 const name = z.string().min(1).max(253);
 const incarnation = z.string().regex(/^[0-9a-f]{16}$/);
@@ -20,9 +26,11 @@ export const refuseFrame = z.object({ t: z.literal('refuse'), reason: z.string()
 /**
  * `j`/`d`/`s`: the sender's own state, for every node's view (joined, draining, sessions held). A node
  * that sends them also speaks the hand-off frames below; one that does not (older) is never sent them.
+ * `hv`: the hand-off protocol version it speaks (HANDOFF_VERSION; absent: 1).
  */
 export const heartbeatFrame = z.object({
   t: z.literal('hb'), at: z.number(), j: z.boolean().optional(), d: z.boolean().optional(), s: z.number().int().min(0).optional(),
+  hv: z.number().int().min(1).optional(),
 });
 export const leaveFrame = z.object({ t: z.literal('leave') });
 /**
@@ -82,8 +90,14 @@ export const handoffRequestFrame = z.object({ t: z.literal('ho-req'), s: z.array
 export const handoffRefuseFrame = z.object({ t: z.literal('ho-refuse'), c: z.array(clientId).max(100_000) });
 /** The sender holds these sessions, which left the receiver with relay `r`, and its routes are known to every peer: those relays can end. */
 export const handoffAckFrame = z.object({ t: z.literal('ho-ack'), s: z.array(z.object({ c: clientId, r: z.number().int().min(0) })).max(100_000) });
-/** One delivery for a session the receiver now owns, relayed by the node it left; `h`: relays so far. */
-export const relayFrame = z.object({ t: z.literal('relay'), c: clientId, h: z.number().int().min(1).max(16), d: z.unknown() });
+/**
+ * One delivery for a session the receiver now owns, relayed by the node it left; `h`: relays so far.
+ * `k` (hand-off version 2): the receiver answers `relay-ack` with it once it holds the delivery (the
+ * sender acknowledges the publish it relays only then); absent: nothing waits for it.
+ */
+export const relayFrame = z.object({ t: z.literal('relay'), c: clientId, h: z.number().int().min(1).max(16), d: z.unknown(), k: z.number().int().min(1).optional() });
+/** The sender holds the relayed deliveries `k` (as a forward ack says of forwards), or with `n` could not take them. */
+export const relayAckFrame = z.object({ t: z.literal('relay-ack'), k: z.array(z.number().int().min(1)).max(100_000), n: z.boolean().optional() });
 /** Route barrier: answered once the receiver has applied every route change the sender made before it. */
 export const syncRequestFrame = z.object({ t: z.literal('sync-req'), id: z.number().int().min(0) });
 export const syncAckFrame = z.object({ t: z.literal('sync-ack'), id: z.number().int().min(0) });
@@ -92,7 +106,7 @@ export const controlFrame = z.discriminatedUnion('t', [
   helloFrame, proofFrame, refuseFrame, heartbeatFrame, leaveFrame, byeFrame, membersFrame, routesFrame,
   snapshotRequestFrame, snapshotBeginFrame, snapshotChunkFrame, snapshotEndFrame, snapshotCurrentFrame,
   takeoverClaimFrame, takeoverGrantFrame, takeoverRejectFrame, retainedFrame, retainedDoneFrame,
-  handoffRequestFrame, handoffRefuseFrame, handoffAckFrame, relayFrame, syncRequestFrame, syncAckFrame,
+  handoffRequestFrame, handoffRefuseFrame, handoffAckFrame, relayFrame, relayAckFrame, syncRequestFrame, syncAckFrame,
 ]);
 export type ControlFrame = z.infer<typeof controlFrame>;
 export type ControlFrameOf<T extends ControlFrame['t']> = Extract<ControlFrame, { t: T }>;

@@ -1,10 +1,11 @@
-// The mesh side of session hand-off: relayed deliveries, the route barrier a new owner runs before
-// telling the old one its relay may end, and a draining node's requests that a peer take sessions
-// (the peer claims each through the takeover protocol, so fencing and races are the usual ones).
-// Only between nodes whose heartbeats carry their state. Rules: INVARIANTS.md "Hand-off".
+// The mesh side of session hand-off: relayed deliveries and their acknowledgements, the route barrier
+// (a new owner runs it before telling the old one its relay may end; the old one before ending it),
+// and a draining node's requests that a peer take sessions (the peer claims each through the takeover
+// protocol, so fencing and races are the usual ones). Only between nodes whose heartbeats carry their
+// state. Rules: INVARIANTS.md "Hand-off".
 import type { Logger } from '../log/logger.js';
 import type { StoredDelivery } from '../store/store.js';
-import type { ControlFrame } from './control-frames.js';
+import { HANDOFF_VERSION, type ControlFrame } from './control-frames.js';
 import { encodeControl } from './frame-codec.js';
 import type { PeerConnection } from './peer-connection.js';
 import type { SessionTakeover } from './session-takeover.js';
@@ -14,7 +15,12 @@ import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 export interface HandoffBroker {
   /** A session handed to this node by a draining one: install it offline. */
   adoptSession(snapshot: unknown): boolean;
-  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): void;
+  /** Undefined: held here now; a promise: held (or not: rejected) once it settles (session-handoff.ts). */
+  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): Promise<void> | undefined;
+  /** `node` holds (`ok`) or refused the deliveries this node relayed to it with these ack ids. */
+  relayAcked(node: string, ids: readonly number[], ok: boolean): void;
+  /** The link to `node` closed: what it had not acknowledged may be lost there. */
+  relayLinkDown(node: string): void;
   endRelay(clientId: string, relay: number): void;
   handedOn(clientId: string, node: string): void;
 }
@@ -25,6 +31,8 @@ export interface HandoffLinkDeps {
   readonly connected: () => PeerConnection[];
   /** The node speaks the hand-off frames (its heartbeats carry its state). */
   readonly isCapable: (node: string) => boolean;
+  /** The hand-off protocol version the node speaks (HANDOFF_VERSION), 0 when none. */
+  readonly handoffVersion: (node: string) => number;
   /** This node has applied `node`'s route changes as far as it has received them (no snapshot under way). */
   readonly isRouteSynced: (node: string) => boolean;
   /** This node drains: it takes no sessions. */
@@ -48,7 +56,10 @@ const BATCH_BYTES = 256 << 10;
 /** A route-sync snapshot under way delays a sync-ack: checked this often. */
 const SYNC_RETRY_MS = 20;
 
-interface Barrier { readonly waiting: Set<string>; readonly acks: Map<string, Array<{ c: string; r: number }>>; readonly timer: NodeJS.Timeout }
+/** A route barrier: the peers yet to answer, then what to do (acknowledge imports, end relays). */
+interface Barrier { readonly waiting: Set<string>; readonly done: () => void; readonly timer: NodeJS.Timeout }
+/** Relay acknowledgements of one turn, per connection: ids held, ids refused. */
+interface RelayAnswers { readonly ok: number[]; readonly refused: number[] }
 
 export class HandoffLink {
   readonly #d: HandoffLinkDeps;
@@ -58,6 +69,7 @@ export class HandoffLink {
   readonly #barriers = new Map<number, Barrier>();
   #nextBarrier = 1;
   readonly #deferredSyncAcks = new Set<NodeJS.Timeout>();
+  readonly #relayAnswers = new Map<PeerConnection, RelayAnswers>();
 
   constructor(deps: HandoffLinkDeps) {
     this.#d = deps;
@@ -69,10 +81,19 @@ export class HandoffLink {
     return this.#d.isCapable(node) && this.#d.connection(node) !== undefined;
   }
 
-  sendRelay(node: string, clientId: string, delivery: StoredDelivery, hops: number): boolean {
+  acksRelays(node: string): boolean {
+    return this.#d.handoffVersion(node) >= HANDOFF_VERSION;
+  }
+
+  sendRelay(node: string, clientId: string, delivery: StoredDelivery, hops: number, ack: number | undefined): boolean {
     const conn = this.#d.connection(node);
     if (conn === undefined || conn.closed || hops > 16) return false;
-    return conn.send(encodeControl({ t: 'relay', c: clientId, h: hops, d: encodeSnapshot(delivery) }));
+    const d = encodeSnapshot(delivery);
+    return conn.send(encodeControl(ack === undefined ? { t: 'relay', c: clientId, h: hops, d } : { t: 'relay', c: clientId, h: hops, d, k: ack }));
+  }
+
+  barrier(): Promise<void> {
+    return new Promise((resolve) => this.#startBarrier(resolve));
   }
 
   imported(clientId: string, from: string, relay: number): void {
@@ -82,7 +103,12 @@ export class HandoffLink {
     if (this.#barrierScheduled) return;
     this.#barrierScheduled = true;
     // After this turn: the route changes of the import are flushed (route-sync.ts, a microtask) ahead of the barrier.
-    setImmediate(() => this.#startBarrier());
+    setImmediate(() => {
+      this.#barrierScheduled = false;
+      const acks = this.#imported;
+      this.#imported = new Map();
+      this.#startBarrier(() => this.#ackImports(acks));
+    });
   }
 
   // Draining side
@@ -109,9 +135,16 @@ export class HandoffLink {
   handle(conn: PeerConnection, frame: ControlFrame): boolean {
     const from = conn.peer.name;
     switch (frame.t) {
-      case 'relay':
-        this.#d.broker()?.deliverRelayed(frame.c, this.#d.parseDelivery(decodeSnapshot(frame.d)), frame.h);
+      case 'relay': {
+        const held = this.#d.broker()?.deliverRelayed(frame.c, this.#d.parseDelivery(decodeSnapshot(frame.d)), frame.h);
+        const k = frame.k;
+        if (k === undefined) return true;
+        // The sender acknowledges the publish it relayed once we say we hold it: not before.
+        if (held === undefined) this.#answerRelay(conn, k, true);
+        else held.then(() => this.#answerRelay(conn, k, true), () => this.#answerRelay(conn, k, false));
         return true;
+      }
+      case 'relay-ack': this.#d.broker()?.relayAcked(from, frame.k, frame.n !== true); return true;
       case 'ho-req': this.#onRequest(conn, frame.s); return true;
       case 'ho-refuse': this.#d.onRefused?.(from, frame.c); return true;
       case 'ho-ack': {
@@ -126,14 +159,17 @@ export class HandoffLink {
     }
   }
 
-  /** `node` is gone: barriers stop waiting for it. */
+  /** `node` is gone: barriers stop waiting for it; what it had not acknowledged of our relays fails. */
   peerDown(node: string): void {
     for (const [id, barrier] of this.#barriers) if (barrier.waiting.delete(node)) this.#maybeFinish(id, barrier);
+    this.#d.broker()?.relayLinkDown(node);
   }
 
   close(): void {
-    for (const b of this.#barriers.values()) clearTimeout(b.timer);
+    // Nothing answers them any more: what waits on a barrier goes on (the node is leaving).
+    const barriers = [...this.#barriers.values()];
     this.#barriers.clear();
+    for (const b of barriers) { clearTimeout(b.timer); b.done(); }
     for (const t of this.#deferredSyncAcks) clearTimeout(t);
     this.#deferredSyncAcks.clear();
   }
@@ -154,10 +190,8 @@ export class HandoffLink {
     }
   }
 
-  #startBarrier(): void {
-    this.#barrierScheduled = false;
-    const acks = this.#imported;
-    this.#imported = new Map();
+  /** Sends `sync-req` to every peer that can answer; `done` once all did (or went away, or the bound passed). */
+  #startBarrier(done: () => void): void {
     const id = this.#nextBarrier++;
     const waiting = new Set<string>();
     for (const conn of this.#d.connected()) {
@@ -173,7 +207,7 @@ export class HandoffLink {
       this.#maybeFinish(id, barrier);
     }, this.#d.barrierTimeoutMs);
     timer.unref();
-    const barrier: Barrier = { waiting, acks, timer };
+    const barrier: Barrier = { waiting, done, timer };
     this.#barriers.set(id, barrier);
     this.#maybeFinish(id, barrier);
   }
@@ -187,10 +221,34 @@ export class HandoffLink {
     if (barrier.waiting.size > 0) return;
     clearTimeout(barrier.timer);
     this.#barriers.delete(id);
-    for (const [node, imports] of barrier.acks) {
+    barrier.done();
+  }
+
+  /** Our routes for these imports are known everywhere: their old owners may end the relays. */
+  #ackImports(acks: ReadonlyMap<string, Array<{ c: string; r: number }>>): void {
+    for (const [node, imports] of acks) {
       const conn = this.#d.connection(node);
       for (let i = 0; i < imports.length; i += 10_000) conn?.send(encodeControl({ t: 'ho-ack', s: imports.slice(i, i + 10_000) }));
     }
+  }
+
+  /** Queues a relay acknowledgement; a turn's answers on a connection leave in one frame each way. */
+  #answerRelay(conn: PeerConnection, k: number, ok: boolean): void {
+    if (conn.closed) return;
+    let answers = this.#relayAnswers.get(conn);
+    if (answers === undefined) {
+      this.#relayAnswers.set(conn, (answers = { ok: [], refused: [] }));
+      if (this.#relayAnswers.size === 1) setImmediate(() => this.#flushRelayAnswers());
+    }
+    (ok ? answers.ok : answers.refused).push(k);
+  }
+
+  #flushRelayAnswers(): void {
+    for (const [conn, { ok, refused }] of this.#relayAnswers) {
+      for (let i = 0; i < ok.length; i += 100_000) conn.send(encodeControl({ t: 'relay-ack', k: ok.slice(i, i + 100_000) }));
+      for (let i = 0; i < refused.length; i += 100_000) conn.send(encodeControl({ t: 'relay-ack', k: refused.slice(i, i + 100_000), n: true }));
+    }
+    this.#relayAnswers.clear();
   }
 
   /** FIFO: the request came after the sender's route changes; acked once they are applied here. */

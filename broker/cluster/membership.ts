@@ -3,6 +3,7 @@
 // suspectAfterMs of silence (or at once when its connection drops), `down` after downAfterMs.
 import type { ClusterView, ClusterViewEntry, PeerState } from '../contract/cluster-view.js';
 import type { Logger } from '../log/logger.js';
+import { HANDOFF_VERSION } from './control-frames.js';
 import { encodeControl } from './frame-codec.js';
 import { compareIncarnations, type NodeIdentity } from './node-identity.js';
 import type { PeerConnection } from './peer-connection.js';
@@ -10,7 +11,11 @@ import type { PeerConnection } from './peer-connection.js';
 export interface MembershipTimings { readonly heartbeatMs: number; readonly suspectAfterMs: number; readonly downAfterMs: number }
 
 /** What a node says of itself in its heartbeats (and the view shows): a safe scale-down reads it. */
-export interface NodeStatus { readonly joined: boolean; readonly draining: boolean; readonly sessions: number }
+export interface NodeStatus {
+  readonly joined: boolean; readonly draining: boolean; readonly sessions: number;
+  /** The hand-off protocol it speaks (control-frames.ts HANDOFF_VERSION); 1 when its heartbeats do not say. */
+  readonly handoffVersion?: number;
+}
 
 export interface MembershipEvents {
   /** A peer's state changed (also on first sight: previous is undefined). */
@@ -79,10 +84,10 @@ export class Membership {
   }
 
   /** A heartbeat of `peer`'s: what it says of itself. */
-  peerStatus(peer: NodeIdentity, frame: { j?: boolean | undefined; d?: boolean | undefined; s?: number | undefined }): void {
+  peerStatus(peer: NodeIdentity, frame: { j?: boolean | undefined; d?: boolean | undefined; s?: number | undefined; hv?: number | undefined }): void {
     const member = this.#members.get(peer.name);
     if (!member || member.identity.incarnation !== peer.incarnation || frame.j === undefined) return;
-    member.status = { joined: frame.j, draining: frame.d ?? false, sessions: frame.s ?? 0 };
+    member.status = { joined: frame.j, draining: frame.d ?? false, sessions: frame.s ?? 0, handoffVersion: frame.hv ?? 1 };
   }
 
   /** What `name` last said of itself; undefined when unknown (or an older node). */
@@ -184,7 +189,7 @@ export class Membership {
   /** One frame for every peer: the time and this node's state (a few dozen bytes). */
   #heartbeat(now: number): Buffer {
     const status = this.#localStatus();
-    return encodeControl({ t: 'hb', at: now, j: status.joined, d: status.draining, s: status.sessions });
+    return encodeControl({ t: 'hb', at: now, j: status.joined, d: status.draining, s: status.sessions, hv: HANDOFF_VERSION });
   }
 
   #update(m: Member, now: number): void {

@@ -170,6 +170,25 @@ describe('TakeoverMachine', () => {
     expect(sent.at(-1)).toEqual(['b', { t: 'tk-grant', clientId: 'c', fence: 4, snapshot: null }]);
   });
 
+  it('a second local claim superseding one in flight keeps the snapshot granted to the first, over 500 random interleavings', () => {
+    // A drain asks n1 to take the session (a claim); the client, let go by n0, reconnects to n1 while
+    // that claim is in flight (a second claim). n0 answers the first claim with the session: it must
+    // not be dropped as an answer to a claim that no longer counts.
+    for (const asyncEvict of [false, true]) {
+      for (let seed = 1; seed <= 500; seed++) {
+        const random = seeded(seed);
+        const names = ['n0', 'n1', 'n2'];
+        const sim = simulate(names, 'n0', undefined, { asyncEvict });
+        const delay = Math.floor(random() * 8);
+        claimAs(sim, 'n1', null, names);
+        run(sim, random, (step) => { if (step === delay) claimAs(sim, 'n1', null, names); });
+        expect(names.filter((n) => sim.machines.get(n)!.owns('c'))).toEqual(['n1']);
+        expect({ seed, asyncEvict, held: sim.held.get('n1') }).toEqual({ seed, asyncEvict, held: { origin: 'n0', queued: ['m1', 'm2'] } });
+        expect(sim.evicted).toEqual(['n0']);
+      }
+    }
+  });
+
   describe('a live connection of another user is not taken over', () => {
     const names = ['n0', 'n1', 'n2', 'n3'];
 

@@ -45,7 +45,13 @@ interface Claiming {
   live: boolean;
   /** Rival claims of other users we refused in the owner's place: their racing rejections do not count. */
   refusedRivals: Claim[];
+  /**
+   * Earlier claims of this node that a local CONNECT superseded, with the peers yet to answer them: a
+   * grant to one of them still carries the session (the old owner answers it first: FIFO), so it is kept.
+   */
+  superseded: Superseded[];
 }
+interface Superseded { readonly fence: number; readonly username: string | null; readonly waiting: Set<string> }
 /**
  * The owner asked the broker about `claim`; claims that outrank it too wait in `queued`, and a local
  * CONNECT meanwhile waits in `local` (the latest one): ownership holds until the broker decides.
@@ -60,6 +66,9 @@ type State =
   | Claiming
   /** Lost a race while holding the old owner's snapshot: it goes to the winner when its claim arrives. */
   | { kind: 'holding'; snapshot: unknown };
+
+/** Superseded claims whose answers are still awaited for their snapshot (a client reconnecting in a loop). */
+const SUPERSEDED_MAX = 8;
 
 /**
  * How much a node remembers of recent hand-overs (per client id, the claim it granted): entries and
@@ -109,13 +118,15 @@ export class TakeoverMachine {
     this.#forgetGrant(clientId);
     const state: Claiming = {
       kind: 'claiming', fence, username, peers, waiting: new Set(peers), snapshot: current?.kind === 'holding' ? current.snapshot : null,
-      rejects: [], refusedBy: undefined, yieldTo: [], retried: false, timedOut: false, live: false, refusedRivals: [],
+      rejects: [], refusedBy: undefined, yieldTo: [], retried: false, timedOut: false, live: false, refusedRivals: [], superseded: [],
     };
     if (current?.kind === 'claiming') {
       // A second local CONNECT supersedes a claim in flight (its CONNECT loses, see SessionTakeover):
       // what that claim gathered stays, the session it may already hold and the rivals waiting on it.
       state.snapshot = current.snapshot;
       state.yieldTo = current.yieldTo;
+      // Its answers still to come may carry the session: the old owner answers it before this claim.
+      state.superseded = [...current.superseded, { fence: current.fence, username: current.username, waiting: current.waiting }].slice(-SUPERSEDED_MAX);
       if (current.username === username) {
         state.live = current.live;
         state.refusedRivals = current.refusedRivals;
@@ -293,7 +304,8 @@ export class TakeoverMachine {
 
   #onAnswer(from: string, clientId: string, fence: number, answer: { snapshot: unknown; live: boolean } | (Reject & { refused: boolean })): void {
     const state = this.#states.get(clientId);
-    if (state?.kind !== 'claiming' || state.fence !== fence || !state.waiting.delete(from)) return;
+    if (state?.kind === 'claiming' && state.fence !== fence) { this.#onSupersededAnswer(state, from, fence, answer); return; }
+    if (state?.kind !== 'claiming' || !state.waiting.delete(from)) return;
     if ('snapshot' in answer) {
       if (answer.snapshot !== null && answer.snapshot !== undefined) state.snapshot = answer.snapshot;
       if (answer.live) state.live = true;
@@ -303,6 +315,21 @@ export class TakeoverMachine {
       else state.rejects.push({ from: answer.from, fence: answer.fence, settled: answer.settled });
     }
     this.#maybeComplete(clientId, state);
+  }
+
+  /**
+   * An answer to a claim of ours that a later local CONNECT superseded: a grant with the session hands
+   * it to the claim now in flight (the session would otherwise be lost: the old owner forgot it, and
+   * answers the later claim with no snapshot). Rejections of it no longer count.
+   */
+  #onSupersededAnswer(state: Claiming, from: string, fence: number, answer: { snapshot: unknown; live: boolean } | (Reject & { refused: boolean })): void {
+    const old = state.superseded.find((s) => s.fence === fence);
+    if (old === undefined || !old.waiting.delete(from)) return;
+    if (old.waiting.size === 0) state.superseded = state.superseded.filter((s) => s !== old);
+    if (!('snapshot' in answer) || answer.snapshot === null || answer.snapshot === undefined) return;
+    state.snapshot = answer.snapshot;
+    // The connection it closed was of that claim's user: this claim stands for it only as the same user.
+    if (answer.live && old.username === state.username) state.live = true;
   }
 
   #maybeComplete(clientId: string, state: Claiming): void {

@@ -30,6 +30,7 @@ function setup(options: { sessions: Held[]; peers: string[]; refusing?: string[]
       return n;
     },
     pendingRelays: () => new Map(relays > 0 ? [['peer', relays]] : []),
+    unacknowledgedRelays: () => 0,
     endAllRelays: () => { events.push('end-relays'); },
   };
   let controller: DrainController;

@@ -15,6 +15,8 @@ export interface DrainBroker {
   disconnectClients(which: 'all' | 'non-persistent'): number;
   flushConnected(timeoutMs: number): Promise<void>;
   pendingRelays(): Map<string, number>;
+  /** Relayed deliveries not yet acknowledged where they went: forwards here wait on them. */
+  unacknowledgedRelays(): number;
   endAllRelays(): void;
 }
 
@@ -23,7 +25,7 @@ export interface DrainCluster {
   announceStatus(): void;
   handoffCandidates(exclude: ReadonlySet<string>): string[];
   requestHandoff(node: string, sessions: ReadonlyArray<{ clientId: string; username: string | undefined }>): boolean;
-  leave(options: { waitForPeersMs: number }): Promise<void>;
+  leave(options: { waitForPeersMs: number; settled: () => boolean }): Promise<void>;
 }
 
 export interface DrainControllerDeps {
@@ -166,7 +168,12 @@ export class DrainController {
   async #finish(): Promise<void> {
     const startedAt = this.#startedAt ?? this.#d.now();
     const remaining = startedAt + this.#d.timeoutMs - this.#d.now();
-    await this.#d.cluster()?.leave({ waitForPeersMs: Math.max(200, Math.min(LEAVE_BUDGET_MS, remaining)) });
+    // Drained only once nothing depends on this node: its relays ended after their route barriers
+    // (#awaitRelays), every peer's bye came (what it sent here was taken), and what was relayed is
+    // acknowledged where it went (so were the forwards it came with). SIGTERM may then end it at once.
+    await this.#d.cluster()?.leave({
+      waitForPeersMs: Math.max(200, Math.min(LEAVE_BUDGET_MS, remaining)), settled: () => this.#d.broker.unacknowledgedRelays() === 0,
+    });
     this.#d.broker.endAllRelays();
     this.#finishedAt = this.#d.now();
     this.#state = 'drained';

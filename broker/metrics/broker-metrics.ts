@@ -77,6 +77,8 @@ export interface BrokerMetrics {
   readonly handoffRelayed: Counter;
   /** Copies of a message a moving session already had (arrived directly and relayed), not delivered twice. */
   readonly handoffDuplicates: Counter;
+  /** Relayed QoS 1/2 deliveries their new owner did not acknowledge in time: their publishers were not acknowledged. */
+  readonly handoffUnacknowledged: Counter;
   /** Sessions a draining node handed to another node, or failed to. */
   readonly drainSessionsHandedOver: Counter;
   readonly drainSessionsFailed: Counter;
@@ -154,6 +156,7 @@ export function createBrokerMetrics(options: BrokerMetricsOptions = { defaultMet
     storeAdoptions: counter('meshmq_store_adoptions_total', 'Sessions adopted from nodes found dead, and their wills published (what=session|will)', ['what']),
     handoffRelayed: clusterCounter('meshmq_handoff_relayed_messages_total', 'Deliveries relayed to the node a session moved to'),
     handoffDuplicates: clusterCounter('meshmq_handoff_duplicate_messages_total', 'Copies of a message a moving session already had, not delivered again'),
+    handoffUnacknowledged: clusterCounter('meshmq_handoff_unacknowledged_relays_total', 'Relayed QoS 1/2 deliveries the node they went to did not acknowledge in time (their publishers were not acknowledged)'),
     drainSessionsHandedOver: counter('meshmq_drain_sessions_handed_over_total', 'Persistent sessions a draining node handed to another node'),
     drainSessionsFailed: counter('meshmq_drain_sessions_failed_total', 'Persistent sessions a draining node could not hand to any node'),
     drainDuration: new Histogram({

@@ -4,9 +4,10 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
 import { createMessage } from '../routing/message.js';
-import type { MessageProperties } from '../routing/message.js';
+import type { Message, MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
 import { StoreError } from '../store/store.js';
+import { both } from '../util/settle-both.js';
 import type { Connection } from './connection.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
 
@@ -79,23 +80,35 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   });
   const mark = ctx.journal.mark();
   if (qos === 2) session.addIncomingQos2(packetId);
-  const { delivered, forwarded } = ctx.dispatcher.publish(message);
+  const { delivered, forwarded, held } = publishTracked(ctx, message);
   if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesUnmatched.inc();
   if (qos === 0) return;
   const stored = ctx.journal.since(mark);
   const reasonCode = delivered === 0 && forwarded === undefined ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
-  // Acknowledge once the peers hold it (the client's QoS guarantee spans the cluster) and what it
-  // wrote for persistent sessions is stored, and never before an earlier PUBLISH's ack.
-  conn.orderedAck(both(forwarded, stored), () => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnacknowledged(conn, qos, packetId, topic, err));
+  // Acknowledge once the peers hold it (the client's QoS guarantee spans the cluster), relays included,
+  // and what it wrote for persistent sessions is stored, and never before an earlier PUBLISH's ack.
+  conn.orderedAck(both(held, stored), () => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnacknowledged(conn, qos, packetId, topic, err));
 }
 
 function noFailure(): void {}
 
-/** Both settled (the first failure wins); allocates only when both exist. */
-function both(a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Promise.all([a, b]).then(() => undefined);
+/**
+ * Publishes, and says what the ack waits for: the peers it was forwarded to, and the nodes sessions
+ * just moved to when deliveries to them went on as relays (held once those nodes say so).
+ */
+function publishTracked(ctx: Connection['ctx'], message: Message): { delivered: number; forwarded: Promise<void> | undefined; held: Promise<void> | undefined } {
+  const tracking = ctx.handoff.acks.begin();
+  let published: ReturnType<typeof ctx.dispatcher.publish>;
+  try {
+    published = ctx.dispatcher.publish(message);
+  } catch (err) {
+    void ctx.handoff.acks.end(tracking); // nothing is acknowledged for it
+    throw err;
+  }
+  const relayed = ctx.handoff.acks.end(tracking);
+  const { delivered, forwarded } = published;
+  const held = both(forwarded, relayed);
+  return { delivered, forwarded, held };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Hand-off between two nodes' registries with a fake transport: the old owner keeps the session's
-// subscriptions as a relay that forwards (QoS 1/2) until the new owner confirms; the new owner drops
-// copies it already has; relays arriving early wait for the import, and follow a snapshot passed on.
+// subscriptions as a relay that forwards (QoS 1/2) until the new owner confirms and its own route
+// barrier passed; the new owner drops copies it already has; relays arriving early wait for the
+// import, and follow a snapshot passed on; a relayed delivery a publish waits on is acknowledged end to end.
 import { describe, expect, it } from '@jest/globals';
 import { silentLogger } from '../log/logger.js';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
@@ -13,7 +14,7 @@ import type { SessionSnapshot } from './cluster-seam.js';
 import { SessionHandoff, type HandoffTransport } from './session-handoff.js';
 import { SessionRegistry } from './session-registry.js';
 
-interface Sent { node: string; clientId: string; delivery: StoredDelivery; hops: number }
+interface Sent { node: string; clientId: string; delivery: StoredDelivery; hops: number; ack: number | undefined }
 
 function node(name: string) {
   const metrics = createBrokerMetrics({ defaultMetrics: false });
@@ -27,13 +28,32 @@ function node(name: string) {
   const registry = new SessionRegistry(ctx, table, { publishWill: () => undefined, redispatch: () => undefined });
   const sent: Sent[] = [];
   const imports: Array<[string, string, number]> = [];
+  /** Route barriers started, each passed when the test calls it (the peers answered). */
+  const barriers: Array<() => void> = [];
+  const links = { up: true };
   const transport: HandoffTransport = {
     relayCapable: () => true,
-    sendRelay: (to, clientId, delivery, hops) => { sent.push({ node: to, clientId, delivery, hops }); return true; },
+    acksRelays: () => true,
+    sendRelay: (to, clientId, delivery, hops, ack) => { if (!links.up) return false; sent.push({ node: to, clientId, delivery, hops, ack }); return true; },
     imported: (clientId, from, relay) => { imports.push([clientId, from, relay]); },
+    barrier: () => new Promise((resolve) => { barriers.push(resolve); }),
   };
   const handoff = new SessionHandoff({ nodeName: name, registry, metrics, logger: silentLogger, now: Date.now, transport: () => transport });
-  return { name, table, registry, handoff, sent, imports, routes, metrics };
+  return { name, table, registry, handoff, sent, imports, routes, metrics, barriers, links };
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A dispatch as a forward's or a local publish's: the promise it leaves (undefined: nothing to wait for). */
+function dispatch(n: ReturnType<typeof node>, work: () => void): Promise<void> | undefined {
+  const token = n.handoff.acks.begin();
+  work();
+  return n.handoff.acks.end(token);
+}
+
+async function outcome(p: Promise<void> | undefined): Promise<string> {
+  if (p === undefined) return 'at once';
+  return await p.then(() => 'held', (err: unknown) => `failed: ${(err as Error).message}`);
 }
 
 const msg = (origin: string, seq: number, qos: QoS = 1): Message => createMessage({
@@ -65,12 +85,23 @@ describe('session hand-off', () => {
     deliver(a, msg('p', 3, 0));
     expect(a.sent.map((s) => [s.node, s.delivery.message.originSeq, s.hops])).toEqual([['b', 2, 1]]); // QoS 0 is not relayed
     a.handoff.endRelay('s', 99); // another relay's confirmation: ignored
+    await turn();
+    expect(a.barriers).toHaveLength(0);
     expect(a.routes).toEqual(['+t/#']);
     a.handoff.endRelay('s', 1);
+    // Confirmed, but a peer's forward sent before it learnt b's route may still be on its way here:
+    // the relay lasts until this node's own barrier has passed.
+    await turn();
+    expect(a.barriers).toHaveLength(1);
+    deliver(a, msg('p', 4));
+    expect(a.sent.at(-1)).toMatchObject({ node: 'b', hops: 1 });
+    expect(a.routes).toEqual(['+t/#']);
+    a.barriers[0]!();
+    await turn();
     expect(a.routes).toEqual(['+t/#', '-t/#']);
     expect(a.handoff.relayCount).toBe(0);
     // A relayed delivery still on its way to a follows the session to b.
-    a.handoff.deliverRelayed('s', { message: msg('q', 9), qos: 1, retain: false, subscriptionIds: undefined, shareGroup: undefined }, 1);
+    void a.handoff.deliverRelayed('s', { message: msg('q', 9), qos: 1, retain: false, subscriptionIds: undefined, shareGroup: undefined }, 1);
     expect(a.sent.at(-1)).toMatchObject({ node: 'b', hops: 2 });
     a.handoff.close();
   });
@@ -84,7 +115,7 @@ describe('session hand-off', () => {
     const snapshot: SessionSnapshot = (await a.handoff.relayOut('s', 'b'))!;
     expect(snapshot.handoff?.seen).toEqual({ p: [2] });
     // A relay that overtakes the import waits for it.
-    b.handoff.deliverRelayed('s', { message: msg('p', 3), qos: 1, retain: false, subscriptionIds: undefined, shareGroup: undefined }, 1);
+    void b.handoff.deliverRelayed('s', { message: msg('p', 3), qos: 1, retain: false, subscriptionIds: undefined, shareGroup: undefined }, 1);
     b.registry.restore(snapshot);
     b.handoff.imported('s', snapshot);
     expect(b.imports).toEqual([['s', 'a', 1]]);
@@ -101,11 +132,74 @@ describe('session hand-off', () => {
   it('passes relays on to where a snapshot it only held went', () => {
     const c = node('c');
     const d: StoredDelivery = { message: msg('p', 5), qos: 1, retain: false, subscriptionIds: undefined, shareGroup: undefined };
-    c.handoff.deliverRelayed('s', d, 1); // no session here: it waits
+    void c.handoff.deliverRelayed('s', d, 1); // no session here: it waits
     expect(c.sent).toEqual([]);
     c.handoff.pointTo('s', 'b');
-    c.handoff.deliverRelayed('s', d, 1);
+    void c.handoff.deliverRelayed('s', d, 1);
     expect(c.sent.map((x) => [x.node, x.hops])).toEqual([['b', 2], ['b', 2]]);
     c.handoff.close();
+  });
+});
+
+describe('relayed deliveries acknowledged end to end', () => {
+  const d = (seq: number): StoredDelivery => ({ message: msg('p', seq), qos: 1, retain: false, subscriptionIds: undefined, shareGroup: undefined });
+
+  it('a dispatch that relayed is held only once the new owner acknowledges, and fails when it refuses', async () => {
+    const a = node('a');
+    persistentSession(a, msg('p', 1));
+    await a.handoff.relayOut('s', 'b');
+    expect(a.sent).toEqual([]);
+    // Outside any dispatch a publisher waits on (a will, say): relayed without an ack id.
+    deliver(a, msg('p', 2));
+    expect(a.sent.at(-1)?.ack).toBeUndefined();
+    const first = dispatch(a, () => deliver(a, msg('p', 3)));
+    const second = dispatch(a, () => deliver(a, msg('p', 4)));
+    const [k3, k4] = a.sent.slice(-2).map((s) => s.ack!);
+    expect(a.handoff.acks.pending).toBe(2);
+    a.handoff.relayAcked('c', [k3!], true); // not the node it went to: ignored
+    a.handoff.relayAcked('b', [k3!], true);
+    a.handoff.relayAcked('b', [k4!], false);
+    expect(await outcome(first)).toBe('held');
+    expect(await outcome(second)).toMatch(/^failed: b did not take/);
+    expect(a.handoff.acks.pending).toBe(0);
+    // Nothing relayed (QoS 0, or no relay at all): nothing to wait for.
+    expect(dispatch(a, () => deliver(a, msg('p', 5, 0)))).toBeUndefined();
+    a.handoff.close();
+  });
+
+  it('fails what the new owner had not acknowledged when the link to it closes, or when it cannot be sent', async () => {
+    const a = node('a');
+    persistentSession(a, msg('p', 1));
+    await a.handoff.relayOut('s', 'b');
+    const pending = dispatch(a, () => deliver(a, msg('p', 2)));
+    a.handoff.relayLinkDown('b');
+    expect(await outcome(pending)).toMatch(/link to b closed/);
+    a.links.up = false;
+    expect(await outcome(dispatch(a, () => deliver(a, msg('p', 3))))).toMatch(/could not be sent to b/);
+    a.handoff.close();
+  });
+
+  it('a relayed delivery that waits for its session is held once the import came, and passed on acknowledged', async () => {
+    const a = node('a');
+    const b = node('b');
+    persistentSession(a, msg('p', 1));
+    const snapshot = (await a.handoff.relayOut('s', 'b'))!;
+    const early = b.handoff.deliverRelayed('s', d(7), 1);
+    expect(early).toBeDefined();
+    expect(b.handoff.acks.pending).toBe(1);
+    b.registry.restore(snapshot);
+    b.handoff.imported('s', snapshot);
+    expect(await outcome(early)).toBe('held');
+    // Held as soon as it arrives once the session is here.
+    expect(b.handoff.deliverRelayed('s', d(8), 1)).toBeUndefined();
+
+    // At a node the snapshot only passed through, it follows the session; held once acknowledged there.
+    const c = node('c');
+    const waiting = c.handoff.deliverRelayed('s', d(9), 1);
+    c.handoff.pointTo('s', 'b');
+    expect(c.sent.map((x) => [x.node, x.hops])).toEqual([['b', 2]]);
+    c.handoff.relayAcked('b', [c.sent[0]!.ack!], true);
+    expect(await outcome(waiting)).toBe('held');
+    for (const n of [a, b, c]) n.handoff.close();
   });
 });

@@ -1,25 +1,38 @@
 // Sessions moving between nodes without losing or doubling a QoS 1/2 message. The node that gives a
 // session up keeps its subscriptions (so its routes) as a relay: what still reaches it for the session
-// goes on to the new owner, until the new owner has made its own routes known to every peer (it then
-// says so: endRelay). The new owner drops a message it already has — it can arrive both directly and
-// relayed — by its identity (origin node, origin sequence number). The rules: INVARIANTS.md "Hand-off".
+// goes on to the new owner (acknowledged end to end: relay-acks.ts), until the new owner's routes are
+// known to every peer and whatever peers sent here before that has arrived. The new owner drops a
+// message it already has by its identity (origin node, origin sequence number). Rules: INVARIANTS.md "Hand-off".
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import type { Message, QoS } from '../routing/message.js';
+import type { Message } from '../routing/message.js';
 import type { StoredDelivery } from '../store/store.js';
 import type { SessionSnapshot } from './cluster-seam.js';
-import type { DeliveryInterceptor, Session } from './session.js';
+import { DedupeWindow, RelayOut, type HandoffOwner } from './handoff-interceptors.js';
+import type { Session } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
+import { RelayAcks } from './relay-acks.js';
+import { RelayInbox, type JournalWaits } from './relay-inbox.js';
 import { SeenMessages } from './seen-messages.js';
 
 /** How the hand-off reaches other nodes (the cluster's side, handoff-link.ts). */
 export interface HandoffTransport {
   /** The node takes relays and acknowledges imports (it announced so in its heartbeats). */
   relayCapable(node: string): boolean;
-  /** One delivery for `clientId`, now owned by `node`; false when it cannot be sent (no link). */
-  sendRelay(node: string, clientId: string, delivery: StoredDelivery, hops: number): boolean;
+  /** The node acknowledges relayed deliveries (hand-off version 2). */
+  acksRelays(node: string): boolean;
+  /**
+   * One delivery for `clientId`, now owned by `node`; false when it cannot be sent (no link). `ack`: the
+   * id `node` answers once it holds it (SessionHandoff.relayAcked); undefined: nothing waits for it.
+   */
+  sendRelay(node: string, clientId: string, delivery: StoredDelivery, hops: number, ack: number | undefined): boolean;
   /** A session came here from `from`, which relays meanwhile (`relay`): make our routes known, then tell it. */
   imported(clientId: string, from: string, relay: number): void;
+  /**
+   * Resolves once every peer that speaks the protocol has answered a route barrier sent now (or it timed
+   * out): whatever a peer sent this node before applying our route changes so far has arrived.
+   */
+  barrier(): Promise<void>;
 }
 
 export interface SessionHandoffDeps {
@@ -30,6 +43,8 @@ export interface SessionHandoffDeps {
   readonly now: () => number;
   /** Late-bound: the cluster starts after the broker is built; undefined on a single node. */
   readonly transport: () => HandoffTransport | undefined;
+  /** The store's write journal: a relayed delivery held for its session is acknowledged once stored. */
+  readonly journal?: JournalWaits;
 }
 
 /**
@@ -41,56 +56,38 @@ const DEDUPE_WINDOW_MS = 15_000;
 const RELAY_MAX_MS = 30_000;
 /** After a relay ended, relayed deliveries still in flight to here are passed on for this long. */
 const POINTER_MS = 10_000;
-/** Relayed deliveries for a session not imported yet (its grant is being processed) wait this long. */
-const INBOX_MS = 5_000;
-const INBOX_MAX = 100_000;
 /** A relay of a relay of a relay...: a session moving faster than its relays is given up on. */
 const MAX_HOPS = 4;
 const SWEEP_MS = 1_000;
+/**
+ * A relayed delivery its new owner has not acknowledged by then fails (its publisher is not acknowledged;
+ * the publisher's node fails the forward at its own ackTimeoutMs, 10 s, anyway): this frees what waits.
+ */
+const RELAY_ACK_TIMEOUT_MS = 15_000;
 
 interface Relay { readonly id: number; readonly node: string; readonly session: Session; readonly since: number }
 
-/** The new owner's check: each message identity is delivered once while the window lasts. */
-class DedupeWindow implements DeliveryInterceptor {
-  readonly relaying = false;
-  constructor(readonly seen: SeenMessages, readonly until: number, readonly owner: SessionHandoff) {}
-  intercept(session: Session, message: Message, qos: QoS): boolean {
-    const seq = message.originSeq;
-    if (qos === 0 || seq === undefined || seq === 0) return false;
-    if (this.owner.now() > this.until) {
-      session.handoff = undefined;
-      return false;
-    }
-    if (this.seen.add(message.originNode, seq)) return false;
-    this.owner.duplicateDropped();
-    return true;
-  }
-}
-
-class RelayOut implements DeliveryInterceptor {
-  readonly relaying = true;
-  constructor(readonly node: string, readonly owner: SessionHandoff) {}
-  intercept(session: Session, message: Message, qos: QoS, retain: boolean, subscriptionIds: readonly number[] | undefined, shareGroup: string | undefined): boolean {
-    this.owner.relay(this.node, session.clientId, { message, qos, retain, subscriptionIds, shareGroup });
-    return true;
-  }
-}
-
-export class SessionHandoff {
+export class SessionHandoff implements HandoffOwner {
   readonly #d: SessionHandoffDeps;
   readonly #relays = new Map<string, Relay>();
   readonly #pointers = new Map<string, { node: string; until: number }>();
-  readonly #inbox = new Map<string, { since: number; deliveries: Array<{ delivery: StoredDelivery; hops: number }> }>();
-  #inboxSize = 0;
+  readonly #inbox: RelayInbox;
   /** Imported sessions still checking for copies, so the sweep frees their identities once it ends. */
   readonly #windows = new Map<Session, DedupeWindow>();
   /** Hops of the relayed delivery being handled (deliverRelayed), for a relay that passes it on. */
   #hops = 0;
   #nextRelayId = 1;
+  /** Relays their new owner confirmed, waiting for this node's own route barrier before they end. */
+  #confirmed: Array<{ clientId: string; relay: Relay }> = [];
+  readonly #ending = new Set<Relay>();
   readonly #timer: NodeJS.Timeout;
+  /** Relayed deliveries awaiting their new owner's acknowledgement, and the publishes waiting on them. */
+  readonly acks: RelayAcks;
 
   constructor(deps: SessionHandoffDeps) {
     this.#d = deps;
+    this.acks = new RelayAcks(deps.now);
+    this.#inbox = new RelayInbox(this.acks, deps.now, deps.journal);
     this.#timer = setInterval(() => this.sweep(), SWEEP_MS);
     this.#timer.unref();
   }
@@ -128,12 +125,29 @@ export class SessionHandoff {
 
   /**
    * The session's new owner (the node it went to, or one it was passed on to) has made its routes
-   * known everywhere: relay `id` may end, its subscriptions here go.
+   * known everywhere: relay `id` may end, its subscriptions here go — once this node's own route
+   * barrier has passed. A peer's forward sent before it applied the new owner's routes may still be on
+   * its way here (links are FIFO one by one, not across): the barrier's answer comes after it.
    */
   endRelay(clientId: string, id: number): void {
     const relay = this.#relays.get(clientId);
-    if (relay === undefined || relay.id !== id) return;
-    this.#end(clientId, relay);
+    if (relay === undefined || relay.id !== id || this.#ending.has(relay)) return;
+    const transport = this.#d.transport();
+    if (transport === undefined) { this.#end(clientId, relay); return; }
+    this.#ending.add(relay);
+    this.#confirmed.push({ clientId, relay });
+    if (this.#confirmed.length > 1) return;
+    // One barrier for the confirmations of this turn (a drain confirms thousands at once).
+    setImmediate(() => {
+      const batch = this.#confirmed;
+      this.#confirmed = [];
+      transport.barrier().then(() => {
+        for (const { clientId: c, relay: r } of batch) {
+          this.#ending.delete(r);
+          if (this.#relays.get(c) === r) this.#end(c, r);
+        }
+      }, (err: unknown) => this.#d.logger.error('route barrier failed; relays end at their time bound', { err }));
+    });
   }
 
   /**
@@ -142,21 +156,39 @@ export class SessionHandoff {
    */
   pointTo(clientId: string, node: string): void {
     this.#pointers.set(clientId, { node, until: this.#d.now() + POINTER_MS });
-    const box = this.#inbox.get(clientId);
-    if (box === undefined) return;
-    this.#inbox.delete(clientId);
-    this.#inboxSize -= box.deliveries.length;
-    for (const { delivery, hops } of box.deliveries) this.#send(node, clientId, delivery, hops + 1);
+    this.#inbox.release(clientId, (held) => this.#send(node, clientId, held.delivery, held.hops + 1));
   }
 
   /** Ends every relay (this node leaves the mesh: nothing reaches it any more). */
   endAll(): void {
+    this.#ending.clear();
     for (const [clientId, relay] of [...this.#relays]) this.#end(clientId, relay);
     this.#pointers.clear();
   }
 
-  /** A delivery relayed by the node `clientId` came from: to the session here, or on to where it went. */
-  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): void {
+  /**
+   * A delivery relayed by the node `clientId` came from: to the session here, or on to where it went.
+   * Undefined when it is held (delivered or queued); else a promise that settles when it is (relayed
+   * on and acknowledged there, or out of the inbox), and rejects when it is not: only then may the
+   * node that relayed it be told it is held here.
+   */
+  deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): Promise<void> | undefined {
+    const token = this.acks.begin();
+    this.#deliverRelayed(clientId, delivery, hops);
+    return this.acks.end(token);
+  }
+
+  /** The node a relay went to holds these deliveries (`ok`), or refused them. */
+  relayAcked(node: string, ids: readonly number[], ok: boolean): void {
+    this.acks.answered(node, ids, ok);
+  }
+
+  /** The link to `node` closed: relayed deliveries it had not acknowledged fail. */
+  relayLinkDown(node: string): void {
+    this.acks.linkDown(node);
+  }
+
+  #deliverRelayed(clientId: string, delivery: StoredDelivery, hops: number): void {
     const session = this.#d.registry.get(clientId);
     if (session !== undefined) {
       this.#hops = hops;
@@ -170,11 +202,9 @@ export class SessionHandoff {
     const pointer = this.#pointers.get(clientId);
     if (pointer !== undefined) { this.#send(pointer.node, clientId, delivery, hops + 1); return; }
     // Its grant may be in the same read, ahead of the import that completes in a later microtask.
-    if (this.#inboxSize >= INBOX_MAX) { this.#d.metrics.messagesDropped.inc({ reason: 'handoff' }); return; }
-    let box = this.#inbox.get(clientId);
-    if (box === undefined) this.#inbox.set(clientId, (box = { since: this.#d.now(), deliveries: [] }));
-    box.deliveries.push({ delivery, hops });
-    this.#inboxSize++;
+    if (this.#inbox.add(clientId, delivery, hops)) return;
+    this.#d.metrics.messagesDropped.inc({ reason: 'handoff' });
+    this.acks.failCurrent('too many relayed deliveries wait for their session');
   }
 
   /**
@@ -192,7 +222,7 @@ export class SessionHandoff {
       session.handoff = window;
       this.#windows.set(session, window);
     }
-    this.#flushInbox(clientId);
+    this.#inbox.release(clientId, (held) => this.#deliverRelayed(clientId, held.delivery, held.hops));
     if (handoff !== undefined) this.#d.transport()?.imported(clientId, handoff.from, handoff.relay);
   }
 
@@ -227,37 +257,33 @@ export class SessionHandoff {
       if (session.handoff === window) session.handoff = undefined;
       this.#windows.delete(session);
     }
-    for (const [clientId, box] of this.#inbox) {
-      if (now - box.since < INBOX_MS) continue;
-      this.#inbox.delete(clientId);
-      this.#inboxSize -= box.deliveries.length;
-      this.#d.metrics.messagesDropped.inc({ reason: 'handoff' }, box.deliveries.length);
-    }
+    const expired = this.#inbox.sweep();
+    if (expired > 0) this.#d.metrics.messagesDropped.inc({ reason: 'handoff' }, expired);
+    const unacknowledged = this.acks.sweep(RELAY_ACK_TIMEOUT_MS);
+    if (unacknowledged > 0) this.#d.metrics.handoffUnacknowledged.inc(unacknowledged);
   }
 
   close(): void { clearInterval(this.#timer); }
 
   #send(node: string, clientId: string, delivery: StoredDelivery, hops: number): void {
     const transport = this.#d.transport();
-    if (hops > MAX_HOPS || transport === undefined || !transport.sendRelay(node, clientId, delivery, hops)) {
+    // Acknowledged end to end when a publish waits on this dispatch and the node can say it holds it.
+    const ack = transport !== undefined && hops <= MAX_HOPS && delivery.qos > 0 && this.acks.tracking && transport.acksRelays(node) ? this.acks.expect(node) : undefined;
+    if (hops > MAX_HOPS || transport === undefined || !transport.sendRelay(node, clientId, delivery, hops, ack)) {
       this.#d.metrics.messagesDropped.inc({ reason: 'handoff' });
+      const why = `a relayed delivery for ${clientId} could not be sent to ${node}`;
+      if (ack !== undefined) this.acks.answered(node, [ack], false, why);
+      else this.acks.failCurrent(why);
       return;
     }
     this.#d.metrics.handoffRelayed.inc();
   }
 
   #end(clientId: string, relay: Relay): void {
+    this.#ending.delete(relay);
     this.#relays.delete(clientId);
     if (this.#d.registry.get(clientId) === relay.session) this.#d.registry.dropRelay(clientId);
     this.#pointers.set(clientId, { node: relay.node, until: this.#d.now() + POINTER_MS });
-  }
-
-  #flushInbox(clientId: string): void {
-    const box = this.#inbox.get(clientId);
-    if (box === undefined) return;
-    this.#inbox.delete(clientId);
-    this.#inboxSize -= box.deliveries.length;
-    for (const { delivery, hops } of box.deliveries) this.deliverRelayed(clientId, delivery, hops);
   }
 }
 

@@ -16,7 +16,7 @@ function config(name: string, host: string, port: number, seeds: string[]): Conf
   return { ...configSchema.parse({ nodeName: name, bind: host, cluster: { discovery: 'static', port, seeds, cookie: COOKIE } }), nodeName: name };
 }
 
-async function start(name: string, host: string, port: number, seeds: string[], onMessage: () => void = () => undefined): Promise<ClusterNode> {
+async function start(name: string, host: string, port: number, seeds: string[], onMessage: () => undefined = () => undefined): Promise<ClusterNode> {
   return ClusterNode.start({ config: config(name, host, port, seeds), logger: silentLogger, metrics: createBrokerMetrics({ defaultMetrics: false }), now: Date.now, onMessage });
 }
 

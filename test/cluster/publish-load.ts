@@ -14,17 +14,19 @@ export interface PublishLoad {
   readonly done: Promise<void>;
 }
 
-export function startPublishing(client: TestClient, topic: string, options: { prefix: string; count: number; qos: 1 | 2; window?: number; timeoutMs?: number }): PublishLoad {
+/** `padding`: bytes appended after a `|` to each payload (load on the mesh); the message is still named `<prefix>:<n>`. */
+export function startPublishing(client: TestClient, topic: string, options: { prefix: string; count: number; qos: 1 | 2; window?: number; timeoutMs?: number; padding?: number }): PublishLoad {
   const acked = new Set<string>();
   const refused: string[] = [];
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   const window = options.window ?? 8;
+  const pad = options.padding === undefined ? '' : '|' + 'x'.repeat(options.padding);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < options.count && Date.now() < deadline) {
       const payload = `${options.prefix}:${next++}`;
       try {
-        const code = await client.publish(topic, payload, { qos: options.qos });
+        const code = await client.publish(topic, payload + pad, { qos: options.qos });
         if (code < 0x80) acked.add(payload); else refused.push(payload);
       } catch {
         refused.push(payload); // not acknowledged: nothing was promised for it
@@ -35,9 +37,14 @@ export function startPublishing(client: TestClient, topic: string, options: { pr
   return { acked, refused, progress: () => acked.size, done };
 }
 
-/** The payloads of `messages` with `prefix`, and how many times each arrived. */
+/** The payloads of `messages` with `prefix` (without padding), and how many times each arrived. */
 export function countByPayload(messages: readonly ReceivedMessage[], prefix: string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const m of messages) if (m.text.startsWith(`${prefix}:`)) counts.set(m.text, (counts.get(m.text) ?? 0) + 1);
+  for (const m of messages) {
+    if (!m.text.startsWith(`${prefix}:`)) continue;
+    const bar = m.text.indexOf('|');
+    const name = bar < 0 ? m.text : m.text.slice(0, bar);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
   return counts;
 }

@@ -10,16 +10,33 @@ export interface Reconnect { readonly address: string; readonly sessionPresent: 
 /** Current broker addresses to try, best first (e.g. the Ready pods' IPs). */
 export type Addresses = () => Promise<string[]>;
 
-async function connectSomewhere(addresses: Addresses, avoid: string | undefined, options: mqtt.IClientOptions, deadline: number): Promise<{ client: MqttClient; address: string; sessionPresent: boolean }> {
+/**
+ * One CONNECT. `prepare` runs on the client before anything is read: a resumed session's queued
+ * PUBLISHes can arrive in the same read as the CONNACK, and mqtt.js emits them (and PUBACKs them)
+ * before the caller of `connectAsync` gets the client, so a listener attached then misses them.
+ */
+async function connectOnce(url: string, options: mqtt.IClientOptions, prepare: ((client: MqttClient) => void) | undefined): Promise<{ client: MqttClient; sessionPresent: boolean }> {
+  return await new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, { ...options, reconnectPeriod: 0, connectTimeout: 3000 });
+    prepare?.(client);
+    const settle = (): void => { client.removeListener('connect', onConnect); client.removeListener('error', onError); client.removeListener('close', onClose); };
+    const onConnect = (connack: { sessionPresent?: boolean }): void => { settle(); resolve({ client, sessionPresent: connack.sessionPresent === true }); };
+    const onError = (err: Error): void => { settle(); client.end(true); reject(err); };
+    const onClose = (): void => { settle(); client.end(true); reject(new Error(`connection to ${url} closed before the CONNACK`)); };
+    client.on('connect', onConnect);
+    client.on('error', onError);
+    client.on('close', onClose);
+  });
+}
+
+async function connectSomewhere(addresses: Addresses, avoid: string | undefined, options: mqtt.IClientOptions, deadline: number, prepare?: (client: MqttClient) => void): Promise<{ client: MqttClient; address: string; sessionPresent: boolean }> {
   let lastError: unknown;
   while (Date.now() < deadline) {
     const list = await addresses().catch(() => [] as string[]);
     const ordered = [...list.filter((a) => a !== avoid), ...list.filter((a) => a === avoid)];
     for (const address of ordered) {
       try {
-        const client = await mqtt.connectAsync(`mqtt://${address}:1883`, { ...options, reconnectPeriod: 0, connectTimeout: 3000 });
-        const connack = (client as unknown as { connackPacket?: { sessionPresent?: boolean } }).connackPacket;
-        return { client, address, sessionPresent: connack?.sessionPresent === true };
+        return { ...await connectOnce(`mqtt://${address}:1883`, options, prepare), address };
       } catch (err) {
         lastError = err;
       }
@@ -46,7 +63,7 @@ export class RoamingSubscriber {
   /** Connects to `first`, subscribes to `filter` at QoS 1, and follows its session from then on. */
   static async start(clientId: string, first: string, filter: string, addresses: Addresses, timeoutMs = 60_000): Promise<RoamingSubscriber> {
     const sub = new RoamingSubscriber(clientId, addresses, timeoutMs);
-    const client = await mqtt.connectAsync(`mqtt://${first}:1883`, { ...persistent(clientId), reconnectPeriod: 0 });
+    const { client } = await connectOnce(`mqtt://${first}:1883`, persistent(clientId), sub.#count);
     sub.#attach(client, first);
     await client.subscribeAsync(filter, { qos: 1 });
     return sub;
@@ -54,13 +71,17 @@ export class RoamingSubscriber {
 
   get address(): string { return this.#address; }
 
-  #attach(client: MqttClient, address: string): void {
-    this.#client = client;
-    this.#address = address;
+  /** Counts what `client` receives: set before its CONNACK is read (connectOnce). */
+  readonly #count = (client: MqttClient): void => {
     client.on('message', (_topic, payload) => {
       const text = payload.toString();
       this.received.set(text, (this.received.get(text) ?? 0) + 1);
     });
+  };
+
+  #attach(client: MqttClient, address: string): void {
+    this.#client = client;
+    this.#address = address;
     client.once('close', () => {
       if (this.#closed || this.#client !== client) return;
       this.#moving = this.#move(address);
@@ -69,7 +90,7 @@ export class RoamingSubscriber {
   }
 
   async #move(from: string): Promise<void> {
-    const { client, address, sessionPresent } = await connectSomewhere(this.addresses, from, persistent(this.clientId), Date.now() + this.timeoutMs);
+    const { client, address, sessionPresent } = await connectSomewhere(this.addresses, from, persistent(this.clientId), Date.now() + this.timeoutMs, this.#count);
     if (this.#closed) { client.end(true); return; }
     this.reconnects.push({ address, sessionPresent, at: Date.now() });
     this.#attach(client, address);
