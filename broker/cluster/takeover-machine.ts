@@ -45,6 +45,11 @@ interface Claiming {
   live: boolean;
   /** Rival claims of other users we refused in the owner's place: their racing rejections do not count. */
   refusedRivals: Claim[];
+  /**
+   * Earlier fences of this node's claim that a second local claim superseded, with the peers yet to
+   * answer them: a grant to one still carries the session (the old owner evicted for it), so it is kept.
+   */
+  superseded: Array<{ readonly fence: number; readonly waiting: Set<string> }>;
 }
 /**
  * The owner asked the broker about `claim`; claims that outrank it too wait in `queued`, and a local
@@ -109,13 +114,14 @@ export class TakeoverMachine {
     this.#forgetGrant(clientId);
     const state: Claiming = {
       kind: 'claiming', fence, username, peers, waiting: new Set(peers), snapshot: current?.kind === 'holding' ? current.snapshot : null,
-      rejects: [], refusedBy: undefined, yieldTo: [], retried: false, timedOut: false, live: false, refusedRivals: [],
+      rejects: [], refusedBy: undefined, yieldTo: [], retried: false, timedOut: false, live: false, refusedRivals: [], superseded: [],
     };
     if (current?.kind === 'claiming') {
       // A second local CONNECT supersedes a claim in flight (its CONNECT loses, see SessionTakeover):
       // what that claim gathered stays, the session it may already hold and the rivals waiting on it.
       state.snapshot = current.snapshot;
       state.yieldTo = current.yieldTo;
+      state.superseded = [...current.superseded, { fence: current.fence, waiting: current.waiting }].filter((s) => s.waiting.size > 0);
       if (current.username === username) {
         state.live = current.live;
         state.refusedRivals = current.refusedRivals;
@@ -293,7 +299,15 @@ export class TakeoverMachine {
 
   #onAnswer(from: string, clientId: string, fence: number, answer: { snapshot: unknown; live: boolean } | (Reject & { refused: boolean })): void {
     const state = this.#states.get(clientId);
-    if (state?.kind !== 'claiming' || state.fence !== fence || !state.waiting.delete(from)) return;
+    if (state?.kind !== 'claiming') return;
+    if (state.fence !== fence) {
+      // An answer to a claim of ours that a second local claim superseded: only its snapshot counts.
+      const earlier = state.superseded.find((s) => s.fence === fence);
+      if (earlier === undefined || !earlier.waiting.delete(from)) return;
+      if ('snapshot' in answer && answer.snapshot !== null && answer.snapshot !== undefined) state.snapshot = answer.snapshot;
+      return;
+    }
+    if (!state.waiting.delete(from)) return;
     if ('snapshot' in answer) {
       if (answer.snapshot !== null && answer.snapshot !== undefined) state.snapshot = answer.snapshot;
       if (answer.live) state.live = true;
