@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { FrameError, type FrameKind } from './frame-codec.js';
-import { HandshakeError, performHandshake, type HandshakeRole } from './handshake.js';
+import { HANDSHAKE_FAILURES, HandshakeError, performHandshake, type HandshakeRole } from './handshake.js';
 import { compareIncarnations, type NodeIdentity } from './node-identity.js';
 import { PeerConnection, type PeerCloseReason, type PeerConnectionLimits } from './peer-connection.js';
 import { nextBackoffMs, type BackoffPolicy } from './backoff.js';
@@ -64,12 +64,16 @@ export class Mesh {
   readonly #pending = new Set<net.Socket>();
   readonly #log: Logger;
   #closed = false;
+  /** False after a manual `cluster leave`: connections are refused until the next join. */
+  #accepting = true;
 
   private constructor(options: MeshOptions, events: MeshEvents, server: net.Server) {
     this.#o = options;
     this.#events = events;
     this.#server = server;
     this.#log = options.logger.child({ component: 'mesh' });
+    // Every reason #countFailure can count starts at 0, so the series exist before a failure.
+    for (const reason of [...HANDSHAKE_FAILURES.filter((r) => r !== 'self'), 'tls']) options.metrics.meshHandshakeFailures.inc({ reason }, 0);
   }
 
   static async start(options: MeshOptions, events: MeshEvents): Promise<Mesh> {
@@ -115,6 +119,9 @@ export class Mesh {
   }
 
   disconnect(name: string, reason: PeerCloseReason): void { this.#peers.get(name)?.close(reason); }
+
+  /** Takes (true) or refuses (false) connections from peers; dialing follows the targets. */
+  setAccepting(accepting: boolean): void { this.#accepting = accepting; }
 
   async close(): Promise<void> {
     this.#closed = true;
@@ -177,7 +184,7 @@ export class Mesh {
   }
 
   #accept(socket: net.Socket): void {
-    if (this.#closed) { socket.destroy(); return; }
+    if (this.#closed || !this.#accepting) { socket.destroy(); return; }
     this.#pending.add(socket);
     socket.on('error', () => undefined); // the handshake reports it
     const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
@@ -196,7 +203,8 @@ export class Mesh {
       if (err instanceof HandshakeError && err.reason !== 'self') this.#countFailure(err.reason, err);
       throw err;
     }
-    if (this.#closed) { socket.destroy(); return undefined; }
+    // Closed, or left the cluster while this handshake ran: the connection is not taken.
+    if (this.#closed || !this.#accepting) { socket.destroy(); return undefined; }
     const dialedBy = role === 'dialer' ? self : result.peer.name;
     const conn = new PeerConnection(socket, result.peer, dialedBy, address, result.decoder, this.#o.limits, this.#o.now);
     const current = this.#peers.get(result.peer.name);

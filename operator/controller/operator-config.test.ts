@@ -11,6 +11,7 @@ describe('parseOperatorConfig', () => {
       kubeconfig: undefined, namespaces: undefined, leaderElect: true, leaseNamespace: 'default', leaseName: 'meshmq-operator',
       leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, identity: 'host-1_x1y2', instance: 'host-1',
       clusterDomain: 'cluster.local', httpHost: '0.0.0.0', httpPort: 8080, resyncMs: 10_000, concurrency: 4, logLevel: 'info', logFormat: 'json',
+      serviceMonitors: true,
     });
   });
 
@@ -26,8 +27,8 @@ describe('parseOperatorConfig', () => {
   });
 
   it('parses durations and numbers', () => {
-    expect(parseOperatorConfig(input(['--resync=1m', '--lease-duration', '30s', '--renew-deadline', '20s', '--retry-period', '500ms', '--http-port', '9090', '--concurrency', '8', '--leader-elect=false'])))
-      .toMatchObject({ resyncMs: 60_000, leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 500, httpPort: 9090, concurrency: 8, leaderElect: false });
+    expect(parseOperatorConfig(input(['--resync=1m', '--lease-duration', '30s', '--renew-deadline', '20s', '--retry-period', '500ms', '--http-port', '9090', '--concurrency', '8', '--leader-elect=false', '--service-monitors=false'])))
+      .toMatchObject({ resyncMs: 60_000, leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 500, httpPort: 9090, concurrency: 8, leaderElect: false, serviceMonitors: false });
   });
 
   it.each([
@@ -40,7 +41,7 @@ describe('parseOperatorConfig', () => {
     [['--namespace', 'Team_A'], '--namespace: "Team_A" is not a valid name (lower-case letters, digits and \'-\', at most 63 characters)'],
     [['--renew-deadline', '20s'], '--renew-deadline: 20000 ms must be shorter than --lease-duration (15000 ms)'],
     [['--retry-period', '10s'], '--retry-period: 10000 ms must be shorter than --renew-deadline (10000 ms)'],
-    [['--bogus', '1'], 'unknown flag --bogus (allowed: --kubeconfig, --namespace, --leader-elect, --lease-namespace, --lease-name, --lease-duration, --renew-deadline, --retry-period, --cluster-domain, --http-host, --http-port, --resync, --concurrency, --log-level, --log-format)'],
+    [['--bogus', '1'], 'unknown flag --bogus (allowed: --kubeconfig, --namespace, --leader-elect, --lease-namespace, --lease-name, --lease-duration, --renew-deadline, --retry-period, --cluster-domain, --http-host, --http-port, --resync, --concurrency, --log-level, --log-format, --service-monitors)'],
     [['--kubeconfig'], '--kubeconfig needs a value'],
     [['--cluster-domain', 'Cluster_Local'], '--cluster-domain: "Cluster_Local" is not a DNS domain (such as cluster.local)'],
     [['start'], 'unexpected argument "start" (flags are --name VALUE or --name=VALUE; --help lists them)'],

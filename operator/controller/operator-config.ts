@@ -27,6 +27,8 @@ export interface OperatorConfig {
   readonly concurrency: number;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
+  /** Manage (list, watch, apply) ServiceMonitors when their CRD is served; false where RBAC does not allow it. */
+  readonly serviceMonitors: boolean;
 }
 
 export class ConfigError extends Error {
@@ -49,9 +51,10 @@ export const USAGE = `usage: meshmq-operator [flags]
   --concurrency N              BrokerClusters reconciled at once (default 4)
   --log-level debug|info|warn|error   (default info)
   --log-format json|pretty     (default json)
+  --service-monitors true|false  manage the ServiceMonitors BrokerClusters ask for when the CRD is served (default true)
 Durations: 250ms, 15s, 5m, 1h30m.`;
 
-const FLAGS = ['kubeconfig', 'namespace', 'leader-elect', 'lease-namespace', 'lease-name', 'lease-duration', 'renew-deadline', 'retry-period', 'cluster-domain', 'http-host', 'http-port', 'resync', 'concurrency', 'log-level', 'log-format'] as const;
+const FLAGS = ['kubeconfig', 'namespace', 'leader-elect', 'lease-namespace', 'lease-name', 'lease-duration', 'renew-deadline', 'retry-period', 'cluster-domain', 'http-host', 'http-port', 'resync', 'concurrency', 'log-level', 'log-format', 'service-monitors'] as const;
 type Flag = (typeof FLAGS)[number];
 
 export interface ConfigInput {
@@ -98,6 +101,7 @@ export function parseOperatorConfig(input: ConfigInput): OperatorConfig {
     concurrency: integer('--concurrency', one('concurrency') ?? '4', 1, 64),
     logLevel: choice('--log-level', one('log-level') ?? 'info', ['debug', 'info', 'warn', 'error']),
     logFormat: choice('--log-format', one('log-format') ?? 'json', ['json', 'pretty']),
+    serviceMonitors: choice('--service-monitors', one('service-monitors') ?? 'true', ['true', 'false']) === 'true',
   };
 }
 

@@ -53,6 +53,7 @@ export class OperatorRuntime {
     this.#cache = new InformerClusterCache({
       api: this.api, logger: this.#logger, metrics,
       ...(config.namespaces ? { namespaces: config.namespaces } : {}),
+      serviceMonitors: config.serviceMonitors,
       onClusterChange: (key) => controller?.enqueue(key),
     });
     const applier = new KubeApplier({ api: this.api, cache: this.#cache, logger: this.#logger, metrics });
@@ -63,7 +64,7 @@ export class OperatorRuntime {
       createIfAbsent: (d) => applier.createIfAbsent(d),
       deletePod: (ns, name, uid) => applier.deletePod(ns, name, uid),
       writeStatus: (c, s) => status.writeStatus(c, s),
-      event: (c, e) => events.event(c, e),
+      event: (c, e) => { metrics.clusterAction(e.reason); return events.event(c, e); },
     };
     const reconcile = createReconciler({ cache: this.#cache, effects, logger: this.#logger.child({ component: 'reconciler' }), now });
     controller = new ClusterController({

@@ -24,6 +24,8 @@ export interface InformerClusterCacheOptions {
   /** Called for every change that concerns a BrokerCluster (its own, its children's, a Secret it names). */
   onClusterChange: (key: ClusterKey) => void;
   informer?: Pick<ResourceInformerOptions<KubernetesObject>, 'watchTimeoutSeconds' | 'restartBackoffMs'>;
+  /** False: ServiceMonitors are neither watched nor applied (--service-monitors=false). Default true. */
+  serviceMonitors?: boolean;
 }
 
 /** Where a lookup for the applier ended: in a cache (found or known absent), or not cached at all. */
@@ -66,6 +68,7 @@ export class InformerClusterCache implements ClusterCache, ObjectLookup {
     this.#served = new ServedKinds({
       api: options.api, logger: this.#logger, metrics: options.metrics,
       onChange: (resource, served) => { void this.#servedChanged(resource, served); },
+      ...(options.serviceMonitors === false ? { disabled: new Set([kindKey(RESOURCES.serviceMonitor.apiVersion, RESOURCES.serviceMonitor.kind)]) } : {}),
     });
   }
 

@@ -32,6 +32,8 @@ export interface ServedKindsOptions {
   logger: Logger;
   metrics: OperatorMetrics;
   onChange: (resource: ResourceRef, served: boolean) => void;
+  /** Optional kinds the operator was told to leave alone (never watched, never served to the steps). */
+  disabled?: ReadonlySet<string>;
 }
 
 export class ServedKinds {
@@ -44,8 +46,11 @@ export class ServedKinds {
 
   serves(resource: ResourceRef): boolean { return this.#served.has(kindKey(resource.apiVersion, resource.kind)); }
 
+  isDisabled(resource: ResourceRef): boolean { return this.#options.disabled?.has(kindKey(resource.apiVersion, resource.kind)) === true; }
+
   async start(): Promise<void> {
     for (const { resource, crd } of OPTIONAL_KINDS) {
+      if (this.isDisabled(resource)) continue;
       const informer = new ResourceInformer<KubernetesObject>({
         api: this.#options.api, resource: RESOURCES.customResourceDefinition, fieldSelector: `metadata.name=${crd}`,
         logger: this.#options.logger, metrics: this.#options.metrics,

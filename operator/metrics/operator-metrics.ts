@@ -5,6 +5,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const RECONCILE_RESULTS = ['success', 'requeue', 'error'] as const;
 export type ReconcileOutcome = (typeof RECONCILE_RESULTS)[number];
 
+/** What autoheal did, by the reason of the Event the reconciler records for it. */
+export const AUTOHEAL_ACTIONS = { PartitionDetected: 'partition_detected', AutohealDeleted: 'pods_deleted', AutohealBackoff: 'backoff', PartitionHealed: 'healed' } as const;
+/** The Event reason of an autoclean (a node forgotten everywhere). */
+export const AUTOCLEAN_REASON = 'Autoclean';
+
 export interface OperatorMetrics {
   readonly registry: Registry;
   readonly reconciles: Counter<'result'>;
@@ -19,6 +24,10 @@ export interface OperatorMetrics {
   readonly events: Counter<'type' | 'result'>;
   readonly watchRestarts: Counter<'resource'>;
   readonly leader: Gauge;
+  readonly autohealActions: Counter<'action'>;
+  readonly autocleanActions: Counter;
+  /** Counts an autoheal or autoclean action from the reason of its Event (other reasons: nothing). */
+  clusterAction(reason: string): void;
   /** Register the gauge of keys waiting in the work queue (read at scrape time). */
   queueDepth(read: () => number): void;
   /** Register the gauge of BrokerClusters in the cache (read at scrape time). */
@@ -33,9 +42,22 @@ export function createOperatorMetrics(options: { defaultMetrics: boolean } = { d
   const readGauge = (name: string, help: string) => (read: () => number): void => {
     new Gauge({ name, help, registers, collect() { this.set(read()); } });
   };
+  const autohealActions = counter('meshmq_operator_autoheal_actions_total', 'Autoheal actions: partitions detected, minority pods deleted, heals backed off, partitions healed', ['action']);
+  const autocleanActions = counter('meshmq_operator_autoclean_actions_total', 'Nodes forgotten on every broker by autoclean (no live pod saw them up for spec.cluster.autoclean)', []);
+  const reconciles = counter('meshmq_operator_reconciles_total', 'Reconciles of a BrokerCluster, by result (success, requeue: success asking to run again later, error)', ['result']);
+  // Known label values start at 0: dashboards and alerts see a series before the first event.
+  for (const action of Object.values(AUTOHEAL_ACTIONS)) autohealActions.inc({ action }, 0);
+  for (const result of RECONCILE_RESULTS) reconciles.inc({ result }, 0);
   return {
     registry,
-    reconciles: counter('meshmq_operator_reconciles_total', 'Reconciles of a BrokerCluster, by result (success, requeue: success asking to run again later, error)', ['result']),
+    autohealActions,
+    autocleanActions,
+    clusterAction(reason) {
+      const action = (AUTOHEAL_ACTIONS as Record<string, string | undefined>)[reason];
+      if (action) autohealActions.inc({ action });
+      else if (reason === AUTOCLEAN_REASON) autocleanActions.inc();
+    },
+    reconciles,
     reconcileDuration: new Histogram({
       name: 'meshmq_operator_reconcile_duration_seconds', help: 'Time one reconcile of a BrokerCluster took',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,

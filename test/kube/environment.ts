@@ -1,6 +1,6 @@
-// The emulated Kubernetes cluster in one call: the API server, and behind it the StatefulSet and
-// endpoints controllers, the kubelet (pods as processes), cluster DNS, and the pod network
-// (loopback addresses, or as root network namespaces that can be partitioned).
+// The emulated Kubernetes cluster in one call: the API server, and behind it the StatefulSet,
+// Deployment, ReplicaSet and endpoints controllers, the kubelet (pods as processes), cluster DNS,
+// and the pod network (loopback addresses, or as root network namespaces that can be partitioned).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../broker/log/logger.js';
 import { DnsServer } from '../support/dns-server.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from './apiserver/api-server.js';
+import { DeploymentController } from './controllers/deployment-controller.js';
 import { EndpointsController } from './controllers/endpoints-controller.js';
+import { ReplicaSetController } from './controllers/replicaset-controller.js';
 import { StatefulSetController } from './controllers/statefulset-controller.js';
 import { DnsController } from './dns/dns-controller.js';
 import type { Backoff } from './kubelet/container-state.js';
@@ -74,7 +76,9 @@ export async function startKubeEnvironment(options: KubeEnvironmentOptions = {})
     cleanups.push(() => dns.close());
     // The API server reads pod logs from the node's files, as the real one asks the pod's kubelet.
     const podLogs = new PodLogFiles(path.join(dataDir, 'logs'));
-    const api = await startApiServer({ logger, podLogs, ...options.api });
+    // As root the apiserver listens on the node's bridge address, which pods reach from their
+    // namespaces (in-cluster clients find it through KUBERNETES_SERVICE_HOST); the host reaches it too.
+    const api = await startApiServer({ logger, podLogs, ...(options.root ? { host: network.hostAddress } : {}), ...options.api });
     cleanups.push(() => api.close());
     const kubeConfig = api.kubeConfig();
     const dnsController = await DnsController.start({ kubeConfig, dns, logger, ...(options.domain ? { domain: options.domain } : {}) });
@@ -89,6 +93,10 @@ export async function startKubeEnvironment(options: KubeEnvironmentOptions = {})
     cleanups.push(() => kubelet.close());
     const statefulSets = await StatefulSetController.start({ kubeConfig, logger });
     cleanups.push(() => statefulSets.close());
+    const deployments = await DeploymentController.start({ kubeConfig, logger });
+    cleanups.push(() => deployments.close());
+    const replicaSets = await ReplicaSetController.start({ kubeConfig, logger });
+    cleanups.push(() => replicaSets.close());
     const endpoints = await EndpointsController.start({ kubeConfig, logger });
     cleanups.push(() => endpoints.close());
     const podKey = (name: string): string => (name.includes('/') ? name : `default/${name}`);

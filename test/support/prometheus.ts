@@ -21,6 +21,8 @@ export interface ScrapeJob {
   metricsPath?: string;
   /** Extra labels on every target of the job. */
   labels?: Record<string, string>;
+  /** More targets of the same job, each group with its own labels (as service discovery gives each pod its `pod` label). */
+  groups?: Array<{ targets: string[]; labels: Record<string, string> }>;
 }
 
 export interface PrometheusOptions {
@@ -61,7 +63,10 @@ export function buildPrometheusConfig(options: PrometheusOptions): Record<string
     scrape_configs: options.jobs.map((j) => ({
       job_name: j.job,
       metrics_path: j.metricsPath ?? '/metrics',
-      static_configs: [{ targets: j.targets, ...(j.labels ? { labels: j.labels } : {}) }],
+      static_configs: [
+        ...(j.targets.length > 0 ? [{ targets: j.targets, ...(j.labels ? { labels: j.labels } : {}) }] : []),
+        ...(j.groups ?? []).map((g) => ({ targets: g.targets, labels: { ...j.labels, ...g.labels } })),
+      ],
     })),
   };
 }
@@ -107,7 +112,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     const data = await api<{ activeTargets: Array<{ labels: Record<string, string>; health: ActiveTarget['health']; lastError: string }> }>('/api/v1/targets?state=active');
     return data.activeTargets.map((t) => ({ job: t.labels['job'] ?? '', instance: t.labels['instance'] ?? '', health: t.health, lastError: t.lastError }));
   };
-  const expected = options.jobs.reduce((n, j) => n + j.targets.length, 0);
+  const expected = options.jobs.reduce((n, j) => n + j.targets.length + (j.groups ?? []).reduce((m, g) => m + g.targets.length, 0), 0);
   const waitForTargets = async (accept: (t: ActiveTarget[]) => boolean, timeoutMs = 20_000, what = 'the scrape targets'): Promise<ActiveTarget[]> => {
     let last: ActiveTarget[] = [];
     return await waitFor(async () => {

@@ -62,7 +62,7 @@ export const serviceMonitorStep: Step = {
     const monitor = buildServiceMonitor(ctx.cluster);
     if (monitor === undefined) return;
     if (!deps.cache.servesKind(SERVICE_MONITOR.apiVersion, SERVICE_MONITOR.kind)) {
-      ctx.plan.conditions.push({ type: 'Degraded', status: 'True', reason: 'ServiceMonitorUnavailable', message: 'spec.metrics.serviceMonitor.enabled, but the monitoring.coreos.com/v1 ServiceMonitor CRD is not installed' });
+      ctx.plan.conditions.push({ type: 'Degraded', status: 'True', reason: 'ServiceMonitorUnavailable', message: 'spec.metrics.serviceMonitor.enabled, but the monitoring.coreos.com/v1 ServiceMonitor CRD is not installed or the operator runs with --service-monitors=false' });
       return;
     }
     await applyAndTell(ctx, deps, monitor);

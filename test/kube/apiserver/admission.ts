@@ -26,8 +26,10 @@ export interface Admission {
 }
 
 export type Validator = (type: ResourceType, obj: JsonObject, old: JsonObject | undefined) => FieldError[];
+/** A mutating admission plugin on create (ServiceAccount); may refuse by throwing an ApiError. */
+export type CreateMutator = (type: ResourceType, obj: JsonObject) => void;
 
-export function createAdmission(custom: CustomResourceHooks, serviceIps: ServiceIpAllocator, extraValidators: readonly Validator[] = []): Admission {
+export function createAdmission(custom: CustomResourceHooks, serviceIps: ServiceIpAllocator, extraValidators: readonly Validator[] = [], mutators: readonly CreateMutator[] = []): Admission {
   return {
     normalize(type, obj) {
       if (type.builtin) applyBuiltinDefaults(type.storeKey, obj);
@@ -42,6 +44,7 @@ export function createAdmission(custom: CustomResourceHooks, serviceIps: Service
       if (type.storeKey === '/services') serviceIps.keep(obj, old);
     },
     prepareForCreate(type, obj) {
+      for (const mutate of mutators) mutate(type, obj);
       if (type.storeKey === '/services') serviceIps.assign(obj);
       if (!type.status) return;
       const initial = type.builtin ? initialStatus(type.storeKey, obj) : undefined;

@@ -1,5 +1,6 @@
 // The Kubernetes API emulator's entry point: an HTTP(S) server speaking the kube-apiserver
-// REST protocol over an in-memory store, with its CRD, garbage-collection and namespace controllers.
+// REST protocol over an in-memory store, with its CRD, garbage-collection and namespace controllers,
+// and ServiceAccounts (default ones, kube-root-ca.crt, the pod volume, tokens it issues and accepts).
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -13,13 +14,17 @@ import { AuditLog, type AuditReader } from './audit-log.js';
 import { CrdController } from './crd-controller.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { mediaType, parseBody, readBody, sendError, sendJson } from './http-io.js';
+import { metadataOf, type JsonObject } from './json.js';
 import { NamespaceController } from './namespace-controller.js';
+import { NamespaceDefaultsController } from './namespace-defaults-controller.js';
 import { ObjectStore } from './object-store.js';
 import { ObjectWriter } from './object-writer.js';
 import { ResourceHandler } from './resource-handler.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { ResourceService } from './resource-service.js';
 import { serverSideApply } from './server-side-apply.js';
+import { admitPodServiceAccount } from './service-account-admission.js';
+import { createTokenIssuer, looksLikeJwt, type TokenIssuer } from './service-account-token.js';
 import { ServiceIpAllocator } from './service-ip-allocator.js';
 import { createServingCert } from './tls-cert.js';
 import { createInitialNamespaces, createKubernetesService } from './initial-objects.js';
@@ -66,7 +71,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const audit = new AuditLog(options.auditLogSize ?? 10_000);
   const registry = new ResourceRegistry();
   const crds = new CrdController(store, registry, logger, now);
-  const admission = createAdmission(crds.hooks, new ServiceIpAllocator(store), [crds.validateDefinition]);
+  const serviceAccount = (namespace: string, name: string) => store.get('/serviceaccounts', namespace, name);
+  const admission = createAdmission(crds.hooks, new ServiceIpAllocator(store), [crds.validateDefinition], [
+    (type, obj) => { if (type.storeKey === '/pods') admitPodServiceAccount(type, obj, serviceAccount); },
+  ]);
+  const issuer = createTokenIssuer();
   const writer = new ObjectWriter(store, admission, now);
   const graceTimers = new Map<string, NodeJS.Timeout>();
   const present = crds.present;
@@ -90,17 +99,21 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   });
   const gc = new GarbageCollector(store, registry, service, logger);
   const namespaces = new NamespaceController(store, registry, service, logger);
+  const cert = options.tls === false ? undefined : await createServingCert(host);
+  const namespaceDefaults = new NamespaceDefaultsController(store, registry, service, cert?.cert, logger);
   createInitialNamespaces(registry, service);
+  namespaceDefaults.reconcile();
   const streams = new Set<() => void>();
   const handler = new ResourceHandler({
     registry, service, store, present, logger,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     podLogs: options.podLogs,
+    tokens: issuer,
+    now,
     track: (end) => { streams.add(end); return () => { streams.delete(end); }; },
   });
   // kubectl's generators, Helm and client-go send built-in objects as protobuf.
   const protobuf = createProtobufBodyDecoder();
-  const cert = options.tls === false ? undefined : await createServingCert(host);
   const tokens = options.tokens;
   let serverAddress = '';
 
@@ -110,7 +123,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     let user = '';
     auditResponse(audit, req, res, now, () => user);
     try {
-      user = authenticate(req, tokens);
+      user = authenticate(req, tokens, issuer, serviceAccount, now());
       const path = parseApiPath(url.pathname);
       const method = req.method ?? 'GET';
       if (!path) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -177,6 +190,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       graceTimers.clear();
       gc.close();
       namespaces.close();
+      namespaceDefaults.close();
       crds.close();
       store.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -186,11 +200,23 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   };
 }
 
-function authenticate(req: IncomingMessage, tokens: Record<string, string> | undefined): string {
-  if (!tokens) return 'system:admin';
+/**
+ * The user a request acts as: a ServiceAccount token this server issued (for a ServiceAccount that
+ * still exists) names `system:serviceaccount:<ns>:<name>` and anything JWT-shaped that fails that is
+ * refused, as the token authenticator does; otherwise the static tokens, or system:admin without them.
+ */
+function authenticate(req: IncomingMessage, tokens: Record<string, string> | undefined, issuer: TokenIssuer,
+  serviceAccount: (namespace: string, name: string) => JsonObject | undefined, now: number): string {
   const header = req.headers['authorization'] ?? '';
-  const m = /^Bearer\s+(.+)$/i.exec(header);
-  const user = m ? tokens[m[1]?.trim() ?? ''] : undefined;
+  const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
+  if (looksLikeJwt(bearer)) {
+    const sa = issuer.verify(bearer, now);
+    const live = sa ? serviceAccount(sa.namespace, sa.name) : undefined;
+    if (!sa || !live || metadataOf(live)['uid'] !== sa.uid) throw unauthorized();
+    return `system:serviceaccount:${sa.namespace}:${sa.name}`;
+  }
+  if (!tokens) return 'system:admin';
+  const user = tokens[bearer];
   if (!user) throw unauthorized();
   return user;
 }

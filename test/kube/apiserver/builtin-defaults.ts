@@ -146,6 +146,11 @@ export function applyBuiltinDefaults(storeKey: string, obj: JsonObject): void {
       defaultTemplate(s);
       break;
     }
+    case 'apps/replicasets': {
+      setDefault(spec(), 'replicas', 1);
+      defaultTemplate(spec());
+      break;
+    }
     case 'apiextensions.k8s.io/customresourcedefinitions': {
       const s = spec();
       const names = childObject(s, 'names');
@@ -168,6 +173,7 @@ export function initialStatus(storeKey: string, obj: JsonObject): JsonValue | un
     case '/namespaces': return { phase: 'Active' };
     case 'apps/statefulsets': return { replicas: 0, availableReplicas: 0 };
     case 'apps/deployments': return {};
+    case 'apps/replicasets': return { replicas: 0 };
     case 'policy/poddisruptionbudgets': return { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
     case 'apiextensions.k8s.io/customresourcedefinitions': return { conditions: [], acceptedNames: { kind: '', plural: '' }, storedVersions: [] };
     default: return undefined;

@@ -24,10 +24,10 @@ function validatePodSpec(spec: JsonValue | undefined, path: string): FieldError[
   return errors;
 }
 
-function validateSelectorMatchesTemplate(spec: JsonObject): FieldError[] {
+function validateSelectorMatchesTemplate(spec: JsonObject, kind = 'statefulset'): FieldError[] {
   const selector = fromLabelSelectorObject(spec['selector']);
   if (!selector) return [{ type: 'Required', field: 'spec.selector' }];
-  if (selector.length === 0) return [{ type: 'Invalid', field: 'spec.selector', value: spec['selector'], detail: 'empty selector is invalid for statefulset' }];
+  if (selector.length === 0) return [{ type: 'Invalid', field: 'spec.selector', value: spec['selector'], detail: `empty selector is invalid for ${kind}` }];
   const template = isObject(spec['template']) ? spec['template'] : {};
   const labels = labelsOf(isObject(template['metadata']) ? template['metadata']['labels'] : undefined);
   if (!matchesLabels(selector, labels)) {
@@ -39,6 +39,50 @@ function validateSelectorMatchesTemplate(spec: JsonObject): FieldError[] {
 function validateReplicas(spec: JsonObject): FieldError[] {
   const r = spec['replicas'];
   return typeof r === 'number' && r < 0 ? [{ type: 'Invalid', field: 'spec.replicas', value: r, detail: 'must be greater than or equal to 0' }] : [];
+}
+
+/** An int-or-string such as 1 or "25%": its value and whether it is a percentage, or an error. */
+function intOrPercent(v: JsonValue | undefined, field: string): { value: number; percent: boolean } | FieldError | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return v < 0 ? { type: 'Invalid', field, value: v, detail: 'must be greater than or equal to 0' } : { value: v, percent: false };
+  const m = typeof v === 'string' ? /^(\d+)%$/.exec(v) : null;
+  if (!m) return { type: 'Invalid', field, value: v, detail: "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')" };
+  return { value: Number(m[1]), percent: true };
+}
+
+/** ValidateDeploymentStrategy, ValidateRollingUpdateDeployment and the template's restart policy. */
+function validateDeploymentSpec(spec: JsonObject): FieldError[] {
+  const errors: FieldError[] = [];
+  const strategy = isObject(spec['strategy']) ? spec['strategy'] : {};
+  const type = strategy['type'];
+  if (type === 'Recreate' && strategy['rollingUpdate'] !== undefined && strategy['rollingUpdate'] !== null) {
+    errors.push({ type: 'Forbidden', field: 'spec.strategy.rollingUpdate', detail: "may not be specified when strategy `type` is 'Recreate'" });
+  } else if (type !== 'Recreate' && type !== 'RollingUpdate') {
+    errors.push({ type: 'NotSupported', field: 'spec.strategy.type', value: type ?? '', detail: 'supported values: "Recreate", "RollingUpdate"' });
+  } else if (type === 'RollingUpdate') {
+    const ru = isObject(strategy['rollingUpdate']) ? strategy['rollingUpdate'] : {};
+    const unavailable = intOrPercent(ru['maxUnavailable'], 'spec.strategy.rollingUpdate.maxUnavailable');
+    const surge = intOrPercent(ru['maxSurge'], 'spec.strategy.rollingUpdate.maxSurge');
+    for (const v of [unavailable, surge]) if (v && 'type' in v) errors.push(v);
+    if (unavailable && 'percent' in unavailable && unavailable.percent && unavailable.value > 100) {
+      errors.push({ type: 'Invalid', field: 'spec.strategy.rollingUpdate.maxUnavailable', value: ru['maxUnavailable'] ?? null, detail: 'must not be greater than 100%' });
+    }
+    if (unavailable && 'value' in unavailable && unavailable.value === 0 && surge && 'value' in surge && surge.value === 0) {
+      errors.push({ type: 'Invalid', field: 'spec.strategy.rollingUpdate.maxUnavailable', value: ru['maxUnavailable'] ?? null, detail: 'may not be 0 when `maxSurge` is 0' });
+    }
+  }
+  const deadline = spec['progressDeadlineSeconds'];
+  if (typeof deadline === 'number' && deadline <= Number(spec['minReadySeconds'] ?? 0)) {
+    errors.push({ type: 'Invalid', field: 'spec.progressDeadlineSeconds', value: deadline, detail: 'must be greater than minReadySeconds' });
+  }
+  return [...errors, ...validateAlwaysRestart(spec)];
+}
+
+/** Pods of Deployments and ReplicaSets run forever: only restartPolicy Always. */
+function validateAlwaysRestart(spec: JsonObject): FieldError[] {
+  const podSpec = isObject(spec['template']) && isObject(spec['template']['spec']) ? spec['template']['spec'] : {};
+  const policy = podSpec['restartPolicy'];
+  return policy !== undefined && policy !== 'Always' ? [{ type: 'NotSupported', field: 'spec.template.spec.restartPolicy', value: policy, detail: 'supported values: "Always"' }] : [];
 }
 
 const STS_MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
@@ -72,8 +116,12 @@ export function validateBuiltin(storeKey: string, obj: JsonObject, old: JsonObje
       }
       return errors;
     }
-    case 'apps/deployments': {
-      const errors = [...validateReplicas(spec), ...validateSelectorMatchesTemplate(spec)];
+    case 'apps/deployments':
+    case 'apps/replicasets': {
+      const kind = storeKey === 'apps/deployments' ? 'deployment' : 'replicaset';
+      const errors = [...validateReplicas(spec), ...validateSelectorMatchesTemplate(spec, kind),
+        ...validatePodSpec(isObject(spec['template']) ? spec['template']['spec'] : undefined, 'spec.template.spec'),
+        ...(kind === 'deployment' ? validateDeploymentSpec(spec) : validateAlwaysRestart(spec))];
       if (old && isObject(old['spec']) && !jsonEqual(old['spec']['selector'], spec['selector'])) {
         errors.push({ type: 'Invalid', field: 'spec.selector', value: spec['selector'], detail: 'field is immutable' });
       }

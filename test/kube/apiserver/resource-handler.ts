@@ -15,6 +15,7 @@ import type { ResourceRegistry } from './resource-registry.js';
 import type { CallContext, FieldValidation, ResourceService } from './resource-service.js';
 import type { ResourceType } from './resource-type.js';
 import { renderTable } from './table.js';
+import type { TokenIssuer } from './service-account-token.js';
 import { serveWatch } from './watch-stream.js';
 
 export interface ResourceHandlerDeps {
@@ -27,6 +28,9 @@ export interface ResourceHandlerDeps {
   track: (end: () => void) => () => void;
   /** The node side of pods/log; without it log requests get 503. */
   podLogs: PodLogSource | undefined;
+  /** serviceaccounts/{name}/token. */
+  tokens: TokenIssuer;
+  now: () => number;
 }
 
 export interface ResourceRequest {
@@ -150,6 +154,12 @@ export class ResourceHandler {
     const service = this.#deps.service;
     if (path.subresource === 'binding' && type.storeKey === '/pods' && method === 'POST') {
       this.#bind(res, type, r);
+      return;
+    }
+    if (path.subresource === 'token' && type.storeKey === '/serviceaccounts' && path.name !== '') {
+      if (method !== 'POST') throw methodNotAllowed();
+      const sa = service.get(type, path.namespace, path.name);
+      sendJson(res, 201, this.#deps.tokens.request(sa, r.body, this.#deps.now()));
       return;
     }
     if (path.subresource === 'log' && type.storeKey === '/pods' && path.name !== '') {

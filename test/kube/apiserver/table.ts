@@ -3,6 +3,7 @@
 import { ageOf } from './human-duration.js';
 import { evaluateJsonPath } from './json-path.js';
 import { isObject, metadataOf, type JsonObject, type JsonValue } from './json.js';
+import { formatLabelSelector, fromLabelSelectorObject } from './label-selector.js';
 import type { ResourceType } from './resource-type.js';
 
 interface Column { name: string; type: string; format?: string; description: string; priority: number }
@@ -37,6 +38,15 @@ function portsOf(spec: JsonObject): string {
   if (ports.length === 0) return '<none>';
   return ports.map((p) => `${String(p['port'])}${p['nodePort'] ? `:${String(p['nodePort'])}` : ''}/${String(p['protocol'] ?? 'TCP')}`).join(',');
 }
+
+/** The wide columns of the workload printers: containers, images and the selector (`<none>` when empty). */
+function workloadWide(x: JsonObject): JsonValue[] {
+  const spec = asObject(x['spec']);
+  const containers = asArray(asObject(asObject(spec['template'])['spec'])['containers']).map(asObject);
+  const selector = fromLabelSelectorObject(spec['selector']);
+  return [containers.map((c) => String(c['name'])).join(','), containers.map((c) => String(c['image'])).join(','), selector && selector.length > 0 ? formatLabelSelector(selector) : '<none>'];
+}
+const WORKLOAD_WIDE = [col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)];
 
 const PRINTERS: Record<string, Printer> = {
   '/namespaces': { columns: [NAME, col('Status'), AGE], cells: (x, now) => [name(x), String(asObject(x['status'])['phase'] ?? ''), age(x, now)] },
@@ -79,10 +89,17 @@ const PRINTERS: Record<string, Printer> = {
     },
   },
   'apps/deployments': {
-    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE],
+    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE, ...WORKLOAD_WIDE],
     cells: (x, now) => {
       const s = asObject(x['status']);
-      return [name(x), `${Number(s['readyReplicas'] ?? 0)}/${Number(asObject(x['spec'])['replicas'] ?? 0)}`, Number(s['updatedReplicas'] ?? 0), Number(s['availableReplicas'] ?? 0), age(x, now)];
+      return [name(x), `${Number(s['readyReplicas'] ?? 0)}/${Number(asObject(x['spec'])['replicas'] ?? 0)}`, Number(s['updatedReplicas'] ?? 0), Number(s['availableReplicas'] ?? 0), age(x, now), ...workloadWide(x)];
+    },
+  },
+  'apps/replicasets': {
+    columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), AGE, ...WORKLOAD_WIDE],
+    cells: (x, now) => {
+      const s = asObject(x['status']);
+      return [name(x), Number(asObject(x['spec'])['replicas'] ?? 0), Number(s['replicas'] ?? 0), Number(s['readyReplicas'] ?? 0), age(x, now), ...workloadWide(x)];
     },
   },
   'policy/poddisruptionbudgets': {

@@ -12,7 +12,25 @@ import { WorkQueue } from '../controllers/work-queue.js';
 import type { Backoff } from './container-state.js';
 import { defaultImageMap, type ImageMap } from './image-map.js';
 import type { EnvSources } from './pod-env.js';
-import { PodWorker } from './pod-worker.js';
+import { PodWorker, type ReferencedSources } from './pod-worker.js';
+import { prepareServiceAccountMountPoint, tokenKey } from './service-account-token.js';
+
+/**
+ * The `kubernetes` Service's variables every container gets [kubelet getServiceEnvVarMap]. Nothing
+ * routes ClusterIPs on this node (no kube-proxy), so they name the address the Service's Endpoints
+ * hold, the apiserver itself, instead of 10.96.0.1:443.
+ */
+export function apiServiceEnv(server: string): Record<string, string> {
+  const url = new URL(server);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  return {
+    KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port, KUBERNETES_SERVICE_PORT_HTTPS: port,
+    KUBERNETES_PORT: `tcp://${hostPart}:${port}`, [`KUBERNETES_PORT_${port}_TCP`]: `tcp://${hostPart}:${port}`,
+    [`KUBERNETES_PORT_${port}_TCP_PROTO`]: 'tcp', [`KUBERNETES_PORT_${port}_TCP_PORT`]: port, [`KUBERNETES_PORT_${port}_TCP_ADDR`]: host,
+  };
+}
 
 export interface KubeletOptions {
   kubeConfig: KubeConfig;
@@ -66,6 +84,7 @@ export class Kubelet {
     const kubelet = new Kubelet(options);
     await mkdir(path.join(options.dataDir, 'pods'), { recursive: true });
     await mkdir(path.join(options.dataDir, 'logs'), { recursive: true });
+    if (options.network.kind === 'netns') await prepareServiceAccountMountPoint();
     kubelet.#pods = await WatchedCache.start<V1Pod>({
       kubeConfig: options.kubeConfig, logger: kubelet.#logger, path: '/api/v1/pods',
       list: () => kubelet.#core.listPodForAllNamespaces(),
@@ -124,7 +143,7 @@ export class Kubelet {
       podsDir: path.join(this.#o.dataDir, 'pods'),
       logsDir: path.join(this.#o.dataDir, 'logs'),
       loadSources: (ns, names) => this.#loadSources(ns, names),
-      nodeEnv: this.#o.nodeEnv ?? {},
+      nodeEnv: { ...apiServiceEnv(this.#o.kubeConfig.getCurrentCluster()?.server ?? 'https://127.0.0.1:443'), ...this.#o.nodeEnv },
       hostIp: this.#o.network.hostAddress,
       timeScale: this.#o.timeScale ?? 1,
       backoff: this.#o.backoff ?? { initialMs: 10_000, maxMs: 300_000 },
@@ -171,7 +190,7 @@ export class Kubelet {
     if (written) this.#lastStatus.set(key, json);
   }
 
-  async #loadSources(namespace: string, names: { configMaps: string[]; secrets: string[] }): Promise<EnvSources> {
+  async #loadSources(namespace: string, names: ReferencedSources): Promise<EnvSources> {
     const configMaps = new Map<string, V1ConfigMap>();
     const secrets = new Map<string, V1Secret>();
     for (const name of names.configMaps) {
@@ -182,7 +201,16 @@ export class Kubelet {
       const secret = await ignoreStatus(this.#core.readNamespacedSecret({ name, namespace }), 404);
       if (secret) secrets.set(name, secret);
     }
-    return { configMaps, secrets };
+    const tokens = new Map<string, string>();
+    // The kubelet asks the TokenRequest API for each projected token, bound to the pod.
+    for (const wanted of names.tokens?.wanted ?? []) {
+      const request = await ignoreStatus(this.#core.createNamespacedServiceAccountToken({
+        name: names.tokens?.serviceAccount ?? 'default', namespace,
+        body: { spec: { audiences: wanted.audience ? [wanted.audience] : [], expirationSeconds: wanted.expirationSeconds, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: names.tokens?.pod.name ?? '', uid: names.tokens?.pod.uid ?? '' } } },
+      }), 404);
+      if (request?.status?.token) tokens.set(tokenKey(wanted), request.status.token);
+    }
+    return { configMaps, secrets, tokens };
   }
 }
 

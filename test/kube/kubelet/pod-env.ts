@@ -6,6 +6,8 @@ import type { V1ConfigMap, V1Container, V1Pod, V1Secret } from '@kubernetes/clie
 export interface EnvSources {
   configMaps: ReadonlyMap<string, V1ConfigMap>;
   secrets: ReadonlyMap<string, V1Secret>;
+  /** ServiceAccount tokens the pod's projected volumes asked for, by `tokenKey` (service-account-token.ts). */
+  tokens?: ReadonlyMap<string, string>;
 }
 
 /** A reference the container needs is missing: the kubelet reports CreateContainerConfigError. */

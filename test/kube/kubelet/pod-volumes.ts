@@ -5,6 +5,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { V1Container, V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { ContainerConfigError, resolveFieldPath, type EnvSources } from './pod-env.js';
+import { tokenKey } from './service-account-token.js';
 
 export interface Mount { readonly mountPath: string; readonly hostPath: string; readonly readOnly: boolean }
 
@@ -88,6 +89,12 @@ export function volumeFiles(pod: V1Pod, volume: V1Volume, sources: EnvSources): 
       if (source.configMap) return configMapFiles(source.configMap.name ?? '', source.configMap.items, source.configMap.optional, mode, sources);
       if (source.secret) return secretFiles(source.secret.name ?? '', source.secret.items, source.secret.optional, mode, sources);
       if (source.downwardAPI) return volumeFiles(pod, { name: volume.name, downwardAPI: { items: source.downwardAPI.items ?? [] } }, sources);
+      if (source.serviceAccountToken) {
+        const wanted = { audience: source.serviceAccountToken.audience, expirationSeconds: source.serviceAccountToken.expirationSeconds ?? 3600 };
+        const token = sources.tokens?.get(tokenKey(wanted));
+        if (token === undefined) throw new ContainerConfigError(`projected volume ${volume.name}: no token for service account "${pod.spec?.serviceAccountName ?? 'default'}"`);
+        return [{ relative: source.serviceAccountToken.path, content: token, mode, rewrite: false }];
+      }
       throw new ContainerConfigError(`projected volume ${volume.name}: unsupported source`);
     });
   }

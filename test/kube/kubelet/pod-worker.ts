@@ -12,6 +12,7 @@ import { buildContainerEnv, expandVars, type EnvSources } from './pod-env.js';
 import { containerLogPath, podLogDir } from './pod-log-files.js';
 import { ConditionClock, decideConditions, decidePhase, decideQosClass, type ContainerSummary } from './pod-status.js';
 import { containerMounts, rewriteMountPaths, writePodVolumes } from './pod-volumes.js';
+import { SERVICE_ACCOUNT_MOUNT_PATH, tokensWanted, withServiceAccountMount, type TokenWanted } from './service-account-token.js';
 
 export interface PodWorkerDeps {
   network: PodNetwork;
@@ -20,8 +21,8 @@ export interface PodWorkerDeps {
   podsDir: string;
   /** Container logs: `<logsDir>/<ns>_<name>_<uid>/<container>.log`, like /var/log/pods. */
   logsDir: string;
-  /** Fetches the ConfigMaps and Secrets the pod names (missing ones are simply absent). */
-  loadSources(namespace: string, names: { configMaps: string[]; secrets: string[] }): Promise<EnvSources>;
+  /** Fetches the ConfigMaps and Secrets the pod names (missing ones are simply absent), and its ServiceAccount tokens. */
+  loadSources(namespace: string, names: ReferencedSources): Promise<EnvSources>;
   /** Variables the node gives every container before the pod's own (e.g. the node's resolver). */
   nodeEnv: Readonly<Record<string, string>>;
   hostIp: string;
@@ -34,8 +35,15 @@ export interface PodWorkerDeps {
   now?: () => Date;
 }
 
-/** The ConfigMaps and Secrets a pod refers to, through env, envFrom and volumes. */
-export function referencedSources(pod: V1Pod): { configMaps: string[]; secrets: string[] } {
+export interface ReferencedSources {
+  configMaps: string[];
+  secrets: string[];
+  /** Tokens of projected volumes, for the pod's ServiceAccount, bound to the pod. */
+  tokens?: { serviceAccount: string; pod: { name: string; uid: string }; wanted: TokenWanted[] };
+}
+
+/** The ConfigMaps, Secrets and ServiceAccount tokens a pod refers to, through env, envFrom and volumes. */
+export function referencedSources(pod: V1Pod): ReferencedSources {
   const configMaps = new Set<string>();
   const secrets = new Set<string>();
   for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
@@ -56,7 +64,10 @@ export function referencedSources(pod: V1Pod): { configMaps: string[]; secrets: 
       if (s.secret?.name) secrets.add(s.secret.name);
     }
   }
-  return { configMaps: [...configMaps], secrets: [...secrets] };
+  const wanted = tokensWanted(pod);
+  const tokens = wanted.length === 0 ? undefined
+    : { serviceAccount: pod.spec?.serviceAccountName ?? 'default', pod: { name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' }, wanted };
+  return { configMaps: [...configMaps], secrets: [...secrets], ...(tokens ? { tokens } : {}) };
 }
 
 export class PodWorker {
@@ -179,11 +190,15 @@ export class PodWorker {
     const entry = lookupImage(this.#deps.imageMap, container.image ?? '');
     const argv = resolveContainerArgv(entry, expand(container.command), expand(container.args));
     const wrap = (words: readonly string[]): string[] => this.#deps.network.wrapCommand(this.#key, words);
+    // In a network namespace the container also has a mount namespace: its ServiceAccount
+    // credentials go where in-cluster clients look for them.
+    const serviceAccount = this.#deps.network.kind === 'netns' ? mounts.find((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT_PATH) : undefined;
+    const command = serviceAccount ? withServiceAccountMount(serviceAccount.hostPath, argv) : argv;
     const restartPolicy = (pod.spec?.restartPolicy ?? 'Always') as RestartPolicy;
     const fieldPath = `spec.${init ? 'initContainers' : 'containers'}{${container.name}}`;
     return new ContainerRunner({
       container, env, init, restartPolicy,
-      argv: wrap(argv),
+      argv: wrap(command),
       cwd: container.workingDir ? rewriteMountPaths(container.workingDir, mounts) : this.#podDir,
       logFile: this.logFile(container.name),
       previousLogFile: containerLogPath(this.#logDir, container.name, 'previous'),

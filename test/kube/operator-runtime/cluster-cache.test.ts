@@ -22,11 +22,12 @@ const metrics = createOperatorMetrics({ defaultMetrics: false });
 beforeAll(async () => { emu = await startEmulator({ watchCacheSize: 20 }); });
 afterAll(async () => { await emu.close(); });
 
-function startCache(options: { namespaces?: string[]; api?: KubeApi } = {}) {
+function startCache(options: { namespaces?: string[]; api?: KubeApi; serviceMonitors?: boolean } = {}) {
   const changes: ClusterKey[] = [];
   const cache = new InformerClusterCache({
     api: options.api ?? emu.api, logger: silentLogger, metrics, onClusterChange: (k) => changes.push(k),
     ...(options.namespaces ? { namespaces: options.namespaces } : {}),
+    ...(options.serviceMonitors === undefined ? {} : { serviceMonitors: options.serviceMonitors }),
     informer: { watchTimeoutSeconds: [1, 1] },
   });
   const saw = (name: string) => changes.some((k) => k.name === name);
@@ -169,6 +170,21 @@ describe('InformerClusterCache', () => {
       await proxy.close();
     } finally {
       await plain.close();
+    }
+  });
+
+  it('with serviceMonitors false never touches ServiceMonitors, even when their CRD is served', async () => {
+    await installCrd(emu.api, serviceMonitorCrd());
+    emu.log.clear();
+    const { cache } = startCache({ serviceMonitors: false });
+    await cache.start();
+    try {
+      expect(cache.servesKind('monitoring.coreos.com/v1', 'ServiceMonitor')).toBe(false);
+      expect(cache.servesKind('apps/v1', 'StatefulSet')).toBe(true);
+      expect(emu.log.requests().filter((e) => e.resource === 'servicemonitors' || e.name === 'servicemonitors.monitoring.coreos.com')).toEqual([]);
+    } finally {
+      await cache.stop();
+      await emu.api.delete(RESOURCES.customResourceDefinition, undefined, 'servicemonitors.monitoring.coreos.com');
     }
   });
 

@@ -10,7 +10,7 @@ import { CORE_CONTAINERS_PROTO } from './schema-core-containers.js';
 import { CORE_OBJECTS_PROTO } from './schema-core-objects.js';
 import { CORE_POD_PROTO } from './schema-core-pod.js';
 import { CORE_VOLUMES_PROTO } from './schema-core-volumes.js';
-import { AUTOSCALING_PROTO, COORDINATION_PROTO, DISCOVERY_PROTO, EVENTS_PROTO, POLICY_PROTO, RBAC_PROTO } from './schema-groups.js';
+import { AUTHENTICATION_PROTO, AUTOSCALING_PROTO, COORDINATION_PROTO, DISCOVERY_PROTO, EVENTS_PROTO, POLICY_PROTO, RBAC_PROTO } from './schema-groups.js';
 import { INTSTR_PROTO, META_PROTO, RESOURCE_PROTO, RUNTIME_PROTO } from './schema-meta.js';
 
 /** The prefix of every Kubernetes protobuf object (k8s.io/apimachinery/pkg/runtime/serializer/protobuf). */
@@ -23,19 +23,20 @@ const KINDS: Record<string, string> = {
   'v1/Namespace': 'core.Namespace', 'v1/Secret': 'core.Secret', 'v1/ConfigMap': 'core.ConfigMap',
   'v1/ServiceAccount': 'core.ServiceAccount', 'v1/Service': 'core.Service', 'v1/Endpoints': 'core.Endpoints',
   'v1/Event': 'core.Event', 'v1/Pod': 'core.Pod', 'v1/Binding': 'core.Binding',
-  'apps/v1/Deployment': 'apps.Deployment', 'apps/v1/StatefulSet': 'apps.StatefulSet', 'apps/v1/ControllerRevision': 'apps.ControllerRevision',
+  'apps/v1/Deployment': 'apps.Deployment', 'apps/v1/ReplicaSet': 'apps.ReplicaSet', 'apps/v1/StatefulSet': 'apps.StatefulSet', 'apps/v1/ControllerRevision': 'apps.ControllerRevision',
   'policy/v1/PodDisruptionBudget': 'policy.PodDisruptionBudget',
   'rbac.authorization.k8s.io/v1/Role': 'rbac.Role', 'rbac.authorization.k8s.io/v1/ClusterRole': 'rbac.ClusterRole',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'rbac.RoleBinding', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'rbac.ClusterRoleBinding',
   'coordination.k8s.io/v1/Lease': 'coordination.Lease', 'discovery.k8s.io/v1/EndpointSlice': 'discovery.EndpointSlice',
   'events.k8s.io/v1/Event': 'events.Event', 'autoscaling/v1/Scale': 'autoscaling.Scale',
+  'authentication.k8s.io/v1/TokenRequest': 'authentication.TokenRequest',
 };
 
 /** The schemas' packages as the Kubernetes proto packages they stand for, for error messages. */
 const PROTO_PACKAGES: Record<string, string> = {
   core: 'k8s.io.api.core.v1', apps: 'k8s.io.api.apps.v1', policy: 'k8s.io.api.policy.v1', rbac: 'k8s.io.api.rbac.v1',
   coordination: 'k8s.io.api.coordination.v1', discovery: 'k8s.io.api.discovery.v1', events: 'k8s.io.api.events.v1',
-  autoscaling: 'k8s.io.api.autoscaling.v1', meta: 'k8s.io.apimachinery.pkg.apis.meta.v1', runtime: 'k8s.io.apimachinery.pkg.runtime',
+  autoscaling: 'k8s.io.api.autoscaling.v1', authentication: 'k8s.io.api.authentication.v1', meta: 'k8s.io.apimachinery.pkg.apis.meta.v1', runtime: 'k8s.io.apimachinery.pkg.runtime',
   resource: 'k8s.io.apimachinery.pkg.api.resource', intstr: 'k8s.io.apimachinery.pkg.util.intstr',
 };
 
@@ -46,14 +47,20 @@ export interface ProtobufBodyDecoder {
   readonly kinds: readonly string[];
 }
 
-export function createProtobufBodyDecoder(): ProtobufBodyDecoder {
+/** The schemas of every built-in kind, resolved, and the message type of each `apiVersion/Kind`. */
+export function loadKubernetesSchemas(): { root: protobuf.Root; typeOf(apiVersion: string, kind: string): protobuf.Type | undefined } {
   const root = new protobuf.Root();
   for (const text of [META_PROTO, RUNTIME_PROTO, RESOURCE_PROTO, INTSTR_PROTO, CORE_OBJECTS_PROTO, CORE_POD_PROTO,
     CORE_CONTAINERS_PROTO, CORE_VOLUMES_PROTO, APPS_PROTO, POLICY_PROTO, RBAC_PROTO, COORDINATION_PROTO,
-    DISCOVERY_PROTO, EVENTS_PROTO, AUTOSCALING_PROTO]) {
+    DISCOVERY_PROTO, EVENTS_PROTO, AUTOSCALING_PROTO, AUTHENTICATION_PROTO]) {
     protobuf.parse(`syntax = "proto2";\n${text}`, root, { keepCase: true });
   }
   root.resolveAll();
+  return { root, typeOf: (apiVersion, kind) => { const name = KINDS[`${apiVersion}/${kind}`]; return name ? root.lookupType(name) : undefined; } };
+}
+
+export function createProtobufBodyDecoder(): ProtobufBodyDecoder {
+  const { root } = loadKubernetesSchemas();
   const unknownType = root.lookupType('runtime.Unknown');
   const deleteOptions = root.lookupType('meta.DeleteOptions');
   const types = new Map(Object.entries(KINDS).map(([k, name]) => [k, root.lookupType(name)]));

@@ -1,4 +1,4 @@
-// apps/v1 Deployment, StatefulSet and ControllerRevision. Field numbers: k8s.io/api apps/v1 generated.proto
+// apps/v1 Deployment, ReplicaSet, StatefulSet and ControllerRevision. Field numbers: k8s.io/api apps/v1 generated.proto
 // (kubernetes/kubernetes staging/src/k8s.io/api/apps/v1/generated.proto, commit 0122c43a); `(go)` options
 // from apps/v1 types.go.
 export const APPS_PROTO = `
@@ -46,6 +46,33 @@ message DeploymentStatus {
 message DeploymentStrategy {
   optional string type = 1;
   optional RollingUpdateDeployment rollingUpdate = 2;
+}
+message ReplicaSet {
+  optional meta.ObjectMeta metadata = 1;
+  optional ReplicaSetSpec spec = 2;
+  optional ReplicaSetStatus status = 3;
+}
+message ReplicaSetCondition {
+  optional string type = 1 [(go) = "required"];
+  optional string status = 2 [(go) = "required"];
+  optional meta.Time lastTransitionTime = 3;
+  optional string reason = 4;
+  optional string message = 5;
+}
+message ReplicaSetSpec {
+  optional int32 replicas = 1 [(go) = "ptr"];
+  optional int32 minReadySeconds = 4;
+  optional meta.LabelSelector selector = 2 [(go) = "nullable"];
+  optional core.PodTemplateSpec template = 3;
+}
+message ReplicaSetStatus {
+  optional int32 replicas = 1 [(go) = "required"];
+  optional int32 fullyLabeledReplicas = 2;
+  optional int32 readyReplicas = 4;
+  optional int32 availableReplicas = 5;
+  optional int32 terminatingReplicas = 7 [(go) = "ptr"];
+  optional int64 observedGeneration = 3;
+  repeated ReplicaSetCondition conditions = 6;
 }
 message RollingUpdateDeployment {
   optional intstr.IntOrString maxUnavailable = 1;

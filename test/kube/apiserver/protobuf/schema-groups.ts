@@ -168,3 +168,28 @@ message ScaleStatus {
   optional string selector = 2;
 }
 `;
+
+/** authentication.k8s.io/v1 TokenRequest (`kubectl create token`). Field numbers: k8s.io/api authentication/v1 generated.proto. */
+export const AUTHENTICATION_PROTO = `
+package authentication;
+message BoundObjectReference {
+  optional string kind = 1;
+  optional string apiVersion = 2;
+  optional string name = 3;
+  optional string uid = 4;
+}
+message TokenRequest {
+  optional meta.ObjectMeta metadata = 1;
+  optional TokenRequestSpec spec = 2;
+  optional TokenRequestStatus status = 3;
+}
+message TokenRequestSpec {
+  repeated string audiences = 1 [(go) = "required"];
+  optional int64 expirationSeconds = 4 [(go) = "nullable"];
+  optional BoundObjectReference boundObjectRef = 3 [(go) = "nullable"];
+}
+message TokenRequestStatus {
+  optional string token = 1 [(go) = "required"];
+  optional meta.Time expirationTimestamp = 2 [(go) = "required"];
+}
+`;
