@@ -36,6 +36,7 @@ import { startTlsListener } from './listeners/tls-listener.js';
 import { startWsListener } from './listeners/ws-listener.js';
 import type { Listener } from './listeners/listener.js';
 import { buildSysMessages, SysPublisher, type SysExtras } from './sys/sys-publisher.js';
+import { KeyedSerializer } from './util/keyed-serializer.js';
 import { LogThrottle } from './util/log-throttle.js';
 import { both } from './util/settle-both.js';
 import { PeriodicSweep } from './util/periodic-sweep.js';
@@ -137,6 +138,8 @@ class MeshBroker implements Broker {
   readonly #dispatcher: Dispatcher;
   readonly #journal: WriteJournal;
   readonly #storeOwner: string;
+  /** One store acquisition of a client's session at a time (CONNECTs, hand-offs, adoptions). */
+  readonly #acquisitions = new KeyedSerializer();
   #liveness: NodeLiveness | undefined;
   readonly #ctx: ConnectionContext;
   readonly #connections = new Set<Connection>();
@@ -198,7 +201,7 @@ class MeshBroker implements Broker {
     });
     this.#ctx = {
       config, decoder: new PacketDecoder(config.limits.maxClientIdLength), authorizer, metrics,
-      logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, journal: this.#journal, storeOwner: this.#storeOwner, table: this.#table,
+      logger: logger.child({ component: 'mqtt' }), now: this.#now, nodeName: this.nodeName, store, journal: this.#journal, storeOwner: this.#storeOwner, acquisitions: this.#acquisitions, table: this.#table,
       registry: this.#registry, dispatcher: this.#dispatcher, cluster, clients: new Map(), stats: this.#stats, refusalLog: new LogThrottle(REFUSAL_LOG_MS), lingering: lingerBudgetFor(config.limits.maxConnections), tick: () => this.#sweep?.tick ?? 0,
       connectionClosed: (c) => this.#connectionClosed(c), handoff: this.#handoff, admission: { refuseReason: undefined, disconnectReason: undefined, pausedReason: undefined },
     };
@@ -397,7 +400,7 @@ class MeshBroker implements Broker {
   async #adopt(clientId: string, fromNode: string): Promise<'adopted' | 'gone'> {
     return await adoptSession({
       store: this.#deps.store, journal: this.#journal, registry: this.#registry, cluster: this.#deps.cluster,
-      nodeName: this.nodeName, owner: this.#storeOwner, logger: this.#deps.logger,
+      nodeName: this.nodeName, owner: this.#storeOwner, logger: this.#deps.logger, acquisitions: this.#acquisitions,
     }, clientId, fromNode);
   }
 

@@ -49,7 +49,8 @@ function simulate(names: string[], owner: string | undefined, ownerLive?: string
       },
       settle: (_clientId, outcome) => {
         sim.outcomes.set(self, outcome);
-        if (outcome.won) { sim.held.set(self, outcome.snapshot); sim.live.set(self, sim.claimedBy.get(self) ?? null); }
+        // As the broker: a claim won without a snapshot keeps the session the node already holds.
+        if (outcome.won) { if (outcome.snapshot !== null || !sim.held.has(self)) sim.held.set(self, outcome.snapshot); sim.live.set(self, sim.claimedBy.get(self) ?? null); }
       },
     }));
   }
@@ -154,6 +155,21 @@ describe('TakeoverMachine', () => {
     expect(sim.evicted).toEqual(['a']);
     expect(sim.machines.get('a')!.owns('c')).toBe(false);
     expect(sim.machines.get('b')!.owns('c')).toBe(true);
+  });
+
+  it('a second local claim while the first is in flight keeps the snapshot the first was granted, over 200 random interleavings', () => {
+    // A drain's hand-off claim at b, then the client's own CONNECT at b before the old owner answered:
+    // the owner grants the first fence (with the session), then the second (without).
+    for (let seed = 1; seed <= 200; seed++) {
+      const random = seeded(seed);
+      const sim = simulate(['a', 'b', 'c'], 'a', undefined, { asyncEvict: random() < 0.5 });
+      const delay = Math.floor(random() * 6);
+      sim.machines.get('b')!.claim('c', ['a', 'c']);
+      run(sim, random, (step) => { if (step === delay) sim.machines.get('b')!.claim('c', ['a', 'c']); });
+      expect(sim.machines.get('b')!.owns('c')).toBe(true);
+      expect({ seed, held: sim.held.get('b') }).toEqual({ seed, held: { origin: 'a', queued: ['m1', 'm2'] } });
+      expect(sim.evicted).toEqual(['a']);
+    }
   });
 
   it('a lower claim arriving after a hand-over loses to the claim that got the session (until that node goes down)', () => {

@@ -14,6 +14,7 @@ import type { WriteJournal } from '../store/write-journal.js';
 import type { PacketDecoder } from './codec.js';
 import type { Connection } from './connection.js';
 import type { LingerBudget } from './linger-budget.js';
+import type { KeyedSerializer } from '../util/keyed-serializer.js';
 import type { LogThrottle } from '../util/log-throttle.js';
 
 /**
@@ -45,6 +46,8 @@ export interface ConnectionContext {
   readonly journal: WriteJournal;
   /** This life's owner id in a durable store (`name#incarnation`). */
   readonly storeOwner: string;
+  /** Store acquisitions of one client's session run one at a time (session-acquire.ts). */
+  readonly acquisitions: KeyedSerializer;
   readonly table: SubscriptionTable;
   readonly registry: SessionRegistry;
   readonly dispatcher: Dispatcher;

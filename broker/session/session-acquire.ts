@@ -5,6 +5,7 @@
 import type { Logger } from '../log/logger.js';
 import type { AcquireMode, SessionRecord, Store } from '../store/store.js';
 import type { WriteJournal } from '../store/write-journal.js';
+import type { KeyedSerializer } from '../util/keyed-serializer.js';
 import { ownerName } from './session-adoption.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -17,6 +18,12 @@ export interface AcquireDeps {
   readonly storeOwner: string;
   readonly now: () => number;
   readonly logger: Logger;
+  /**
+   * This node's acquisitions of one client's session run one at a time: a CONNECT decides how to take
+   * the session from what a hand-off's or an adoption's acquisition under way made of it (else the two
+   * compare-and-sets fence each other's writes out and the session is dropped here).
+   */
+  readonly acquisitions: KeyedSerializer;
 }
 
 export interface ConnectAcquire {
@@ -36,7 +43,11 @@ export interface ConnectAcquire {
 /** `fence`: the new session's (0: not stored). Not ok: the store could not be asked about a session it may hold. */
 export type AcquireOutcome = { readonly ok: true; readonly fence: number } | { readonly ok: false; readonly error: Error };
 
-export async function acquireForConnect(d: AcquireDeps, c: ConnectAcquire): Promise<AcquireOutcome> {
+export function acquireForConnect(d: AcquireDeps, c: ConnectAcquire): Promise<AcquireOutcome> {
+  return d.acquisitions.run(c.clientId, () => acquireNow(d, c));
+}
+
+async function acquireNow(d: AcquireDeps, c: ConnectAcquire): Promise<AcquireOutcome> {
   const { journal, registry } = d;
   const local = registry.get(c.clientId);
   if (c.cleanStart && !c.wantsStore) {

@@ -5,7 +5,9 @@
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import type { WriteJournal } from '../store/write-journal.js';
+import type { KeyedSerializer } from '../util/keyed-serializer.js';
 import type { BrokerClusterHooks } from './cluster-seam.js';
+import type { Session } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 
 export interface AdoptionContext {
@@ -17,6 +19,8 @@ export interface AdoptionContext {
   readonly nodeName: string;
   readonly owner: string;
   readonly logger: Logger;
+  /** One acquisition of a client's session at a time on this node (session-acquire.ts). */
+  readonly acquisitions: KeyedSerializer;
 }
 
 /** adopted: now held here; gone: not the dead node's any more (or no longer stored). */
@@ -29,26 +33,9 @@ export function ownerName(owner: string): string {
 }
 
 export async function adoptSession(ctx: AdoptionContext, clientId: string, fromNode: string): Promise<AdoptionResult> {
-  const { registry, journal } = ctx;
-  const result = await ctx.store.acquire({ clientId, owner: ctx.owner, mode: { kind: 'adopt', fromNode }, record: undefined, expiresAt: 0 });
-  if (!result.acquired || result.state === undefined) {
-    // Its index entry was stale (the session moved on or expired): the index forgets it.
-    journal.index(fromNode, clientId, false);
-    return 'gone';
-  }
-  const local = registry.get(clientId);
-  if (local !== undefined) {
-    // A client connected here meanwhile with a clean session: the stored one is stale.
-    const holder = { clientId, fence: result.fence, writeSeq: 0, journalSlot: undefined };
-    journal.op(holder, { k: 'delete' });
-    journal.index(fromNode, clientId, false);
-    return 'gone';
-  }
-  const session = registry.restore(result.state, result.fence);
-  // It was connected (or waiting out its expiry) on the dead node: its expiry and will run from now.
-  registry.writeRecord(session);
-  journal.index(ctx.nodeName, clientId, true);
-  if (fromNode !== ctx.nodeName) journal.index(fromNode, clientId, false);
+  const { registry } = ctx;
+  const session = await ctx.acquisitions.run(clientId, () => takeFromStore(ctx, clientId, fromNode));
+  if (session === undefined) return 'gone';
   if (ctx.cluster !== undefined) {
     // The cluster learns who holds it, so a reconnect to another node takes it over from here.
     const claim = await ctx.cluster.claimSession(clientId, session.username);
@@ -59,4 +46,29 @@ export async function adoptSession(ctx: AdoptionContext, clientId: string, fromN
     }
   }
   return 'adopted';
+}
+
+/** The session taken from the store and restored here, or undefined when it is not `fromNode`'s any more. */
+async function takeFromStore(ctx: AdoptionContext, clientId: string, fromNode: string): Promise<Session | undefined> {
+  const { registry, journal } = ctx;
+  const result = await ctx.store.acquire({ clientId, owner: ctx.owner, mode: { kind: 'adopt', fromNode }, record: undefined, expiresAt: 0 });
+  if (!result.acquired || result.state === undefined) {
+    // Its index entry was stale (the session moved on or expired): the index forgets it.
+    journal.index(fromNode, clientId, false);
+    return undefined;
+  }
+  const local = registry.get(clientId);
+  if (local !== undefined) {
+    // A client connected here meanwhile with a clean session: the stored one is stale.
+    const holder = { clientId, fence: result.fence, writeSeq: 0, journalSlot: undefined };
+    journal.op(holder, { k: 'delete' });
+    journal.index(fromNode, clientId, false);
+    return undefined;
+  }
+  const session = registry.restore(result.state, result.fence);
+  // It was connected (or waiting out its expiry) on the dead node: its expiry and will run from now.
+  registry.writeRecord(session);
+  journal.index(ctx.nodeName, clientId, true);
+  if (fromNode !== ctx.nodeName) journal.index(fromNode, clientId, false);
+  return session;
 }

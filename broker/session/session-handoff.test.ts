@@ -75,7 +75,10 @@ describe('session hand-off', () => {
   it('leaves a relay with the routes at the old owner until the new owner says its routes are out', async () => {
     const a = node('a');
     persistentSession(a, msg('p', 1));
-    const snapshot = (await a.handoff.relayOut('s', 'b'))!;
+    const pending = a.handoff.relayOut('s', 'b');
+    // Pending from the turn the relay takes over, before its store writes settle: a drain waits for it.
+    expect(a.handoff.relaysTo()).toEqual(new Map([['b', 1]]));
+    const snapshot = (await pending)!;
     expect(snapshot.queue.map((d) => d.message.originSeq)).toEqual([1]);
     expect(snapshot.handoff).toEqual({ from: 'a', relay: 1, seen: {} });
     expect(a.registry.size).toBe(0); // a relay is not a session held here

@@ -116,10 +116,17 @@ export class SessionHandoff implements HandoffOwner {
     this.#pointers.delete(clientId);
     const relay = new RelayOut(node, this);
     const id = this.#nextRelayId++;
-    const state = await this.#d.registry.handOverKeepingRoutes(clientId, relay);
-    if (state === undefined) return null;
-    const session = this.#d.registry.get(clientId);
-    if (session?.handoff === relay) this.#relays.set(clientId, { id, node, session, since: this.#d.now() });
+    const handedOver = this.#d.registry.handOverKeepingRoutes(clientId, relay);
+    // Counted as pending from the turn the relay takes over (the session stops counting as held then),
+    // not once the store settled: a drain must not leave before the new owner confirms it.
+    const relaying = this.#d.registry.get(clientId);
+    if (relaying?.handoff === relay) this.#relays.set(clientId, { id, node, session: relaying, since: this.#d.now() });
+    const state = await handedOver;
+    if (state === undefined) {
+      // Not handed over after all: no relay for a drain to wait on.
+      if (this.#relays.get(clientId)?.id === id) this.#relays.delete(clientId);
+      return null;
+    }
     return { ...state, handoff: { from: this.#d.nodeName, relay: id, seen } };
   }
 

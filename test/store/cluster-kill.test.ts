@@ -1,8 +1,9 @@
 // The promise of a durable store in a cluster: persistent QoS 1 and QoS 2 subscribers on node B,
 // publishers on node A, B killed with kill -9 under load, the subscribers reconnect to node C:
 // every acknowledged message arrives there (published before the kill, during B's death, after the
-// reconnect), and no QoS 2 message twice. On the memory store B takes the sessions with it.
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+// reconnect), and no QoS 2 message twice. On the memory store B takes the sessions with it, and the
+// messages it acknowledged for them: the same steps find no session on C.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CountingSubscriber } from '../support/counting-subscriber.js';
 import { LoadPublisher } from '../support/load-publisher.js';
 import { hasRedisServer, RedisServer } from '../support/redis-server.js';
@@ -68,4 +69,29 @@ describe('a 3-node cluster on Redis', () => {
       await Promise.allSettled([p1.close(), p2.close()]);
     }
   }, 120_000);
+});
+
+describe('the same cluster on the memory store', () => {
+  it('loses an offline session and the acknowledged messages queued for it when its node is killed', async () => {
+    const c = await TestCluster.start({ subnet: '127.0.35', size: 3 });
+    const sub = new CountingSubscriber('kill-mem-q1');
+    let pub: LoadPublisher | undefined;
+    try {
+      await c.waitFullMesh();
+      await sub.connect(c.host(B), c.ports.mqtt, { filter: 'killmem/#', qos: 1 });
+      sub.close(); // offline: B queues for it
+      await c.waitRoute(A, 'killmem/#', [B]);
+      pub = await LoadPublisher.connect(c.url(A), 'killmem/x', 1, 'm');
+      await pub.start(200, 8);
+      expect(pub.acked.size).toBe(200); // each one acknowledged: B queued it
+      await c.killNode(B);
+      const accepted = await waitFor(() => sub.connect(c.host(C), c.ports.mqtt).then((present) => ({ present }), () => undefined), { what: `${sub.clientId} accepted on C`, timeoutMs: 15_000 });
+      expect(accepted.present).toBe(false); // gone with B, and its 200 messages with it
+      expect(sub.received).toBe(0);
+    } finally {
+      sub.close();
+      await pub?.close();
+      await c.close();
+    }
+  }, 90_000);
 });
