@@ -84,7 +84,7 @@ export interface Broker {
    * A message a peer forwarded: local non-shared subscribers, and only the shared groups listed.
    * Returns the wait for what it wrote for persistent sessions (the peer's ack waits on it), or undefined.
    */
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined;
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }, publish?: Buffer): Promise<void> | undefined;
   /** The store answers (always true for the memory store): false makes /readyz say store_unavailable. */
   storeAvailable(): boolean;
   /** Another node took this client over: close its connection (v5 0x8E) and hand its session over. */
@@ -361,9 +361,9 @@ class MeshBroker implements Broker {
     return { filters: [...filters].sort(), total: this.#table.filterCount };
   }
 
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined {
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }, publish?: Buffer): Promise<void> | undefined {
     const mark = this.#journal.mark();
-    this.#dispatcher.deliverFromPeer(message, options?.sharedGroups);
+    this.#dispatcher.deliverFromPeer(message, options?.sharedGroups, publish);
     return this.#journal.since(mark);
   }
 

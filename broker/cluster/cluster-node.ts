@@ -40,7 +40,7 @@ export interface ClusterNodeDeps {
   readonly metrics: BrokerMetrics;
   readonly now: () => number;
   /** A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer); a promise: its writes, acked once stored. */
-  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined | void;
+  readonly onMessage: (message: Message, delivery: PeerDelivery, publish: Buffer | undefined) => Promise<void> | undefined | void;
   /** QoS 1/2 forwards to matching nodes that are not connected fail rather than being skipped (durable store). */
   readonly refuseUnreachable?: boolean;
   /**
