@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Message } from '../routing/message.js';
-import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, forwardFrameBound, FRAME_KIND, writeForward } from './frame-codec.js';
+import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, ForwardStrings, forwardFrameBound, FRAME_KIND, writeForward } from './frame-codec.js';
 import { OVERFLOW, type PeerConnection } from './peer-connection.js';
 
 /** How a forwarded message is to be delivered on the receiving node. */
@@ -55,6 +55,8 @@ interface PeerState {
   readonly acks: number[];
   readonly nacks: number[];
   ackScheduled: boolean;
+  /** The last strings this peer sent (decoded once for a run of one publisher's messages). */
+  readonly strings: ForwardStrings;
   // Counted here per message and added to the prom-client counters once per turn (a labelled
   // counter's inc hashes its labels: too dear per message).
   sent: number; sentBytes: number; received: number; receivedBytes: number;
@@ -145,8 +147,8 @@ export class Forwarder {
 
   /** A binary forward frame from `conn`. */
   handleForward(conn: PeerConnection, body: Buffer): void {
-    const f = decodeForward(body);
     const peer = this.#peer(conn.peer.name);
+    const f = decodeForward(body, peer.strings);
     peer.received++;
     peer.receivedBytes += body.length + 5;
     this.#countersChanged();
@@ -233,7 +235,7 @@ export class Forwarder {
     if (!p) {
       const m = this.#o.metrics;
       const counters = { sent: m.forwardedMessages.labels(node), sentBytes: m.forwardedBytes.labels(node), received: m.receivedFromPeerMessages.labels(node), receivedBytes: m.receivedFromPeerBytes.labels(node) };
-      this.#peers.set(node, (p = { pending: new Map(), acks: [], nacks: [], ackScheduled: false, sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, counters }));
+      this.#peers.set(node, (p = { pending: new Map(), acks: [], nacks: [], ackScheduled: false, strings: new ForwardStrings(), sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, counters }));
     }
     return p;
   }

@@ -2,7 +2,7 @@
 // frames split at any byte or glued together decode the same, and bad lengths/kinds are refused.
 import { describe, expect, it } from '@jest/globals';
 import { encodePlainPublish } from '../protocol/publish-encoding.js';
-import { decodeForward, decodeForwardAcks, encodeControl, encodeForward, encodeForwardAcks, FRAME_KIND, FrameDecoder, FrameError, type ForwardFrame } from './frame-codec.js';
+import { decodeForward, decodeForwardAcks, ForwardStrings, encodeControl, encodeForward, encodeForwardAcks, FRAME_KIND, FrameDecoder, FrameError, type ForwardFrame } from './frame-codec.js';
 
 const frame: ForwardFrame = {
   id: 0xfffffffe, topic: 'a/ü/b', payload: Buffer.from([0, 1, 2, 255]), qos: 2, retain: true,
@@ -44,6 +44,16 @@ describe('frame codec', () => {
         expect(decoded.payload.buffer).toBe(decoded.publish!.buffer);
         expect(decoded.payload).toEqual(message.payload);
       }
+    }
+  });
+
+  it('decodes a peer\'s repeated topic and client id from its last frame, and a changed one afresh', () => {
+    const strings = new ForwardStrings();
+    const frames = [['a/b', 'c1'], ['a/b', 'c1'], ['a/c', 'c1'], ['a/c', 'c2'], ['a/ü', 'c2'], ['a/ü/x', 'c22'], ['', 'c22'], ['a/b', '']] as const;
+    for (const [topic, client] of frames) {
+      const body = Buffer.from(encodeForward({ ...frame, topic, originClientId: client }).subarray(5));
+      const decoded = decodeForward(body, strings);
+      expect([decoded.topic, decoded.originClientId]).toEqual([topic, client]);
     }
   });
 

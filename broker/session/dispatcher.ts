@@ -46,7 +46,6 @@ export class Dispatcher {
   // State of the fan-out in progress, so that the match visitor is one bound method.
   #message: Message | undefined;
   #cache: EncodingCache | undefined;
-  #spareCache: EncodingCache | undefined;
   #count = 0;
   #originSeq = 0;
   readonly #visit = (d: Delivery): void => this.#deliver(d);
@@ -115,11 +114,11 @@ export class Dispatcher {
     const prevMessage = this.#message;
     const prevCache = this.#cache;
     const prevCount = this.#count;
-    // The cache is only read during this call (sessions keep the buffers, never the array): reuse
-    // a spare one rather than allocate one per message (a nested fan-out takes a new one).
-    const cache = this.#spareCache ?? createEncodingCache();
-    this.#spareCache = undefined;
+    // Made at the first delivery (a publish no local session wants allocates none; measured: reusing
+    // one array and clearing it cost more than a new one).
+    let cache: EncodingCache | undefined;
     if (publish !== undefined) {
+      cache = createEncodingCache();
       // [MQTT-3.3.1-12] RETAIN 0 on normal forwarding: the slots of 3.1 and 3.1.1 subscribers served at the message's QoS.
       cache[encodingSlot(3, message.qos, false)] = publish;
       cache[encodingSlot(4, message.qos, false)] = publish;
@@ -134,8 +133,6 @@ export class Dispatcher {
       this.#message = prevMessage;
       this.#cache = prevCache;
       this.#count = prevCount;
-      cache.fill(undefined);
-      this.#spareCache = cache;
     }
   }
 
@@ -188,7 +185,7 @@ export class Dispatcher {
     const qos = message.qos < d.qos ? message.qos : d.qos;
     // Retain As Published 0: RETAIN cleared on normal forwarding [MQTT-3.3.1-12/13].
     const retain = d.retainAsPublished ? message.retain : false;
-    session.deliver(message, qos, retain, d.subscriptionIds, d.shareGroup, this.#cache);
+    session.deliver(message, qos, retain, d.subscriptionIds, d.shareGroup, (this.#cache ??= createEncodingCache()));
     this.#count++;
   }
 
