@@ -1,7 +1,7 @@
 // The mesh's scale on this machine (issue 12): N broker processes, each on its own 127.0.10.x
 // address, meshed by static seeds: time from start to a full mesh, time for S new subscriptions
 // on every node to reach every other, and CPU and memory of the idle cluster before and after.
-// Run: npm run build && node dist/test/bench/mesh-scale.js [--nodes 10,30] [--subs 10000] [--idle 10]
+// Run: npm run build && node dist/test/bench/mesh-scale.js [--nodes 10,30] [--subs 10000] [--idle 10] [--cpu-prof DIR]
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +76,27 @@ async function measureIdle(pids: readonly number[], seconds: number): Promise<Id
   return { cpuPercentTotal, cpuPercentPerNode: cpuPercentTotal / pids.length, rssMiBTotal: rss / 2 ** 20, rssMiBPerNode: rss / 2 ** 20 / pids.length };
 }
 
+/**
+ * Waits at least 12 s, then until the cluster's CPU rate stops falling (two 2 s windows within 25%
+ * of each other; 40 s at most): after a burst V8 collects its garbage only once its memory reducer
+ * sees the process idle (~8 s), which would otherwise be counted as the idle cost. Returns the seconds waited.
+ */
+async function settle(pids: readonly number[]): Promise<number> {
+  const t0 = Date.now();
+  const rate = async (): Promise<number> => {
+    const a = await sumOver(pids, readCpuSeconds);
+    await new Promise((r) => setTimeout(r, 2000));
+    return (await sumOver(pids, readCpuSeconds)) - a;
+  };
+  let last = await rate();
+  while (Date.now() - t0 < 40000) {
+    const next = await rate();
+    if (next >= last * 0.75 && Date.now() - t0 >= 12000) break;
+    last = next;
+  }
+  return (Date.now() - t0) / 1000;
+}
+
 /** Subscribes `count` distinct filters on one node in packets of PER_PACKET; resolves on the last SUBACK. */
 async function subscribeMany(host: string, port: number, node: number, count: number): Promise<mqtt.MqttClient> {
   const client = await mqtt.connectAsync({ host, port, clientId: `scale-${node}`, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30000 });
@@ -89,7 +110,7 @@ async function subscribeMany(host: string, port: number, node: number, count: nu
   return client;
 }
 
-export async function runMeshScale(nodes: number, subscriptions: number, idleSeconds: number, log: (line: string) => void): Promise<MeshScaleResult> {
+export async function runMeshScale(nodes: number, subscriptions: number, idleSeconds: number, log: (line: string) => void, cpuProfileDir?: string): Promise<MeshScaleResult> {
   const [mqttPort, httpPort, clusterPort] = await freePorts(3, hostOf(0)) as [number, number, number];
   const dir = await mkdtemp(path.join(os.tmpdir(), 'meshmq-mesh-scale-'));
   const configFile = path.join(dir, 'meshmq.json');
@@ -98,7 +119,7 @@ export async function runMeshScale(nodes: number, subscriptions: number, idleSec
   const hosts = Array.from({ length: nodes }, (_, i) => hostOf(i));
   const t0 = Date.now();
   const procs = hosts.map((host, i) => new PinnedProcess({
-    name: `scale-${i}`, command: process.execPath, args: [MAIN], cpus: undefined,
+    name: `scale-${i}`, command: process.execPath, args: [...(cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`]), MAIN], cpus: undefined,
     env: {
       ...process.env, MESHMQ_CONFIG: configFile, MESHMQ_BIND: host, MESHMQ_MQTT_PORT: String(mqttPort), MESHMQ_HTTP_PORT: String(httpPort),
       MESHMQ_CLUSTER_PORT: String(clusterPort), MESHMQ_CLUSTER_DISCOVERY: 'static', MESHMQ_CLUSTER_SEEDS: seeds,
@@ -114,8 +135,7 @@ export async function runMeshScale(nodes: number, subscriptions: number, idleSec
     const joinedSeconds = (Date.now() - t0) / 1000;
     log(`${nodes} nodes: full mesh ${fullMeshSeconds.toFixed(1)} s after start, all joined ${joinedSeconds.toFixed(1)} s`);
     const pids = procs.map((p) => p.pid);
-    // Startup work (module loading, the first snapshots) is over once CPU time stops moving much; 3 s is plenty.
-    await new Promise((r) => setTimeout(r, 3000));
+    await settle(pids);
     const idle = await measureIdle(pids, idleSeconds);
     log(`${nodes} nodes idle: ${idle.cpuPercentTotal.toFixed(1)}% CPU in all (${idle.cpuPercentPerNode.toFixed(2)}% per node), RSS ${idle.rssMiBTotal.toFixed(0)} MiB (${idle.rssMiBPerNode.toFixed(1)} per node)`);
     const before = await routeFilters(hosts[0]!, httpPort);
@@ -129,9 +149,9 @@ export async function runMeshScale(nodes: number, subscriptions: number, idleSec
     await subscribed;
     const subackSeconds = (subackAt - s0) / 1000;
     log(`${nodes} x ${subscriptions} subscriptions: every SUBACK after ${subackSeconds.toFixed(1)} s, every route on every node after ${routesEverywhereSeconds.toFixed(1)} s`);
-    await new Promise((r) => setTimeout(r, 3000));
+    const settled = await settle(pids);
     const idleWithRoutes = await measureIdle(pids, idleSeconds);
-    log(`${nodes} nodes idle with ${nodes * subscriptions} routes: ${idleWithRoutes.cpuPercentTotal.toFixed(1)}% CPU in all, RSS ${idleWithRoutes.rssMiBTotal.toFixed(0)} MiB (${idleWithRoutes.rssMiBPerNode.toFixed(1)} per node)`);
+    log(`${nodes} nodes idle with ${nodes * subscriptions} routes (after ${settled.toFixed(0)} s to settle): ${idleWithRoutes.cpuPercentTotal.toFixed(1)}% CPU in all, RSS ${idleWithRoutes.rssMiBTotal.toFixed(0)} MiB (${idleWithRoutes.rssMiBPerNode.toFixed(1)} per node)`);
     return { nodes, fullMeshSeconds, joinedSeconds, idle, subscriptions, subackSeconds, routesEverywhereSeconds, idleWithRoutes };
   } finally {
     await Promise.all(clients.map((c) => c.endAsync(true)));
@@ -140,15 +160,16 @@ export async function runMeshScale(nodes: number, subscriptions: number, idleSec
   }
 }
 
-function parseArgs(argv: readonly string[]): { nodes: number[]; subs: number; idle: number } {
-  const out = { nodes: [10, 30], subs: 10000, idle: 10 };
+function parseArgs(argv: readonly string[]): { nodes: number[]; subs: number; idle: number; cpuProf: string | undefined } {
+  const out: { nodes: number[]; subs: number; idle: number; cpuProf: string | undefined } = { nodes: [10, 30], subs: 10000, idle: 10, cpuProf: undefined };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--nodes') out.nodes = value.split(',').map(Number);
     else if (flag === '--subs') out.subs = Number(value);
     else if (flag === '--idle') out.idle = Number(value);
-    else throw new Error(`unknown flag ${flag}; allowed: --nodes, --subs, --idle`);
+    else if (flag === '--cpu-prof') out.cpuProf = value;
+    else throw new Error(`unknown flag ${flag}; allowed: --nodes, --subs, --idle, --cpu-prof`);
   }
   if (out.nodes.some((n) => !Number.isInteger(n) || n < 2 || n > 200)) throw new Error('--nodes: integers from 2 to 200');
   if (!Number.isInteger(out.subs) || out.subs < 0 || out.subs > 100000) throw new Error('--subs: an integer from 0 to 100000');
@@ -161,6 +182,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const log = (line: string): void => { process.stdout.write(`${line}\n`); };
   log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const results: MeshScaleResult[] = [];
-  for (const n of args.nodes) results.push(await runMeshScale(n, args.subs, args.idle, log));
+  for (const n of args.nodes) results.push(await runMeshScale(n, args.subs, args.idle, log, args.cpuProf));
   process.stdout.write(`${JSON.stringify(results)}\n`);
 }
