@@ -195,7 +195,7 @@ describe('ClusterNode', () => {
     const nodes = await Promise.all(hosts.map((h, i) => startNode(`n${i}`, h, port, { discovery: 'static', seeds }, {}, () => state[i]!)));
     await waitFor(fullMesh(nodes), { what: 'full mesh' });
     const entry = (viewer: number, node: string) => nodes[viewer]!.node.view().nodes.find((e) => e.node === node);
-    await waitFor(() => entry(0, 'n2')?.sessions === 7 && entry(0, 'n2')?.joined === true, { what: "n2's state in n0's view" });
+    await waitFor(() => entry(0, 'n2')?.sessions === 7 && entry(0, 'n2')?.joined === true && entry(0, 'n1')?.joined === true, { what: "n1's and n2's state in n0's view" });
     expect(entry(0, 'n0')).toMatchObject({ self: true, joined: true, draining: false, sessions: 3 });
     expect(nodes[0]!.node.handoffCandidates(new Set()).sort()).toEqual(['n1', 'n2']);
     expect(nodes[0]!.node.handoffCandidates(new Set(['n1']))).toEqual(['n2']);

@@ -105,6 +105,8 @@ async function publishOrClose(client: MqttClient, topic: string, payload: string
 
 export class RoamingPublisher {
   readonly acked = new Set<string>();
+  /** PUBACKs with a failure reason: not promised, sent again after a pause. */
+  refusals = 0;
   readonly reconnects: Reconnect[] = [];
   #client: MqttClient | undefined;
   #address = '';
@@ -132,7 +134,11 @@ export class RoamingPublisher {
           if (client === undefined || !client.connected) throw new Error('not connected');
           const packet = await publishOrClose(client, topic, payload);
           const reason = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
-          if (reason < 0x80) { this.acked.add(payload); n++; }
+          if (reason < 0x80) { this.acked.add(payload); n++; } else {
+            // Refused (e.g. the store cannot take it yet): not promised; a device backs off before resending.
+            this.refusals++;
+            await new Promise((r) => setTimeout(r, 50));
+          }
         } catch {
           // Not acknowledged, so not promised: move to another pod and send it again.
           if (this.#stopped) break;
