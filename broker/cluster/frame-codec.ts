@@ -119,18 +119,23 @@ export interface DecodedForward extends ForwardFrame {
  * The last topic and client id one peer sent, with where their bytes were: a peer forwards runs of
  * one publisher's messages (a socket read of one client at a time), and comparing a few bytes costs
  * a third of decoding a string (measured). A miss costs the comparison up to the first differing byte.
- * Holds a reference to the last frame's body (one socket chunk per peer at most).
+ * Holds a reference to the last frame's body: one socket chunk per peer at most, never a buffer
+ * over STRINGS_PIN_MAX (a large frame's own buffer would stay alive until the peer's next frame).
  */
+const EMPTY = Buffer.alloc(0);
+
 export class ForwardStrings {
   topic = '';
-  topicBuf: Buffer = Buffer.alloc(0);
+  topicBuf: Buffer = EMPTY;
   topicAt = 0;
   topicLen = -1;
   client = '';
-  clientBuf: Buffer = Buffer.alloc(0);
+  clientBuf: Buffer = EMPTY;
   clientAt = 0;
   clientLen = -1;
 }
+
+const STRINGS_PIN_MAX = 256 << 10;
 
 function sameBytes(a: Buffer, at: number, len: number, b: Buffer, bt: number, blen: number): boolean {
   if (len !== blen) return false;
@@ -161,7 +166,11 @@ export function decodeForward(body: Buffer, strings?: ForwardStrings): DecodedFo
   let topic: string;
   if (strings === undefined) topic = body.toString('utf8', o, o + len);
   else if (sameBytes(body, o, len, strings.topicBuf, strings.topicAt, strings.topicLen)) topic = strings.topic;
-  else { topic = strings.topic = body.toString('utf8', o, o + len); strings.topicBuf = body; strings.topicAt = o; strings.topicLen = len; }
+  else {
+    topic = strings.topic = body.toString('utf8', o, o + len);
+    const pin = body.buffer.byteLength <= STRINGS_PIN_MAX;
+    strings.topicBuf = pin ? body : EMPTY; strings.topicAt = o; strings.topicLen = pin ? len : -1;
+  }
   o += len;
   const topicEnd = o;
   len = body.readUInt16BE(o);
@@ -170,7 +179,11 @@ export function decodeForward(body: Buffer, strings?: ForwardStrings): DecodedFo
   let originClientId: string;
   if (strings === undefined) originClientId = body.toString('utf8', o, o + len);
   else if (sameBytes(body, o, len, strings.clientBuf, strings.clientAt, strings.clientLen)) originClientId = strings.client;
-  else { originClientId = strings.client = body.toString('utf8', o, o + len); strings.clientBuf = body; strings.clientAt = o; strings.clientLen = len; }
+  else {
+    originClientId = strings.client = body.toString('utf8', o, o + len);
+    const pin = body.buffer.byteLength <= STRINGS_PIN_MAX;
+    strings.clientBuf = pin ? body : EMPTY; strings.clientAt = o; strings.clientLen = pin ? len : -1;
+  }
   o += len;
   const groupCount = body.readUInt16BE(o);
   o += 2;
