@@ -47,6 +47,8 @@ FROM runtime AS broker
 LABEL org.opencontainers.image.title="meshmq broker" \
       org.opencontainers.image.description="A clustered MQTT 3.1/3.1.1/5.0 broker"
 COPY --from=build /src/dist/broker ./dist/broker
+# `meshmq ctl ...`, `meshmq passwd` on the PATH (kubectl exec POD -- meshmq ctl status).
+RUN printf '#!/bin/sh\nexec node /app/dist/broker/main.js "$@"\n' > /usr/local/bin/meshmq && chmod 0755 /usr/local/bin/meshmq
 EXPOSE 1883 8883 8083 8081 4370
 USER 65532:65532
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \

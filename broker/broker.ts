@@ -129,6 +129,8 @@ class MeshBroker implements Broker {
   readonly #now: () => number;
   readonly #table: SubscriptionTable;
   readonly #retained = new RetainedIndex<Message>();
+  /** Topics of the $SYS values this node publishes (retained, but not what clients retained). */
+  readonly #sysTopics = new Set<string>();
   readonly #registry: SessionRegistry;
   readonly #dispatcher: Dispatcher;
   readonly #journal: WriteJournal;
@@ -160,7 +162,7 @@ class MeshBroker implements Broker {
       onFilterAdded: (filter) => remoteRouter.filterAdded(filter),
       onFilterRemoved: (filter) => remoteRouter.filterRemoved(filter),
       // Every member of a matching shared group is offline or slow: the message is lost to it.
-      onUndeliverableGroup: () => metrics.messagesDropped.inc({ reason: 'no_subscribers' }),
+      onUndeliverableGroup: () => metrics.messagesDropped.inc({ reason: 'no_shared_member' }),
     });
     this.#storeOwner = `${this.nodeName}#${deps.incarnation ?? randomBytes(8).toString('hex')}`;
     this.#journal = createStoreJournal({
@@ -204,7 +206,8 @@ class MeshBroker implements Broker {
     metrics.gauge('meshmq_connections', 'Connected MQTT clients', () => this.#ctx.clients.size);
     metrics.gauge('meshmq_sessions', 'Sessions held by this node (connected or not)', () => this.#registry.size);
     metrics.gauge('meshmq_subscriptions', 'Subscriptions of local sessions', () => this.#table.size);
-    metrics.gauge('meshmq_retained_messages', 'Retained messages', () => this.#retained.size);
+    metrics.gauge('meshmq_retained_messages', 'Retained messages published by clients (the $SYS values are meshmq_retained_sys_messages)', () => this.#clientRetainedCount());
+    metrics.gauge('meshmq_retained_sys_messages', 'Retained $SYS values this node publishes', () => this.#sysTopics.size);
     metrics.gauge('meshmq_routes', 'Distinct topic filters subscribed on this node', () => this.#table.filterCount);
   }
 
@@ -231,11 +234,17 @@ class MeshBroker implements Broker {
     const accept = (stream: Duplex, kind: ListenerKind, peer: PeerAddress, cn: string | undefined): void => this.#accept(stream, kind, peer, cn);
     const { listeners, bind } = config;
     try {
-      if (listeners.mqtt.enabled) this.#listeners.push(await startTcpListener(bind, listeners.mqtt.port, accept));
-      if (listeners.ws.enabled) this.#listeners.push(await startWsListener(bind, listeners.ws.port, listeners.ws.path, config.limits.maxPacketSize + 5, accept));
+      // After listening, a server error (an accept that fails: EMFILE) is logged, never fatal.
+      const on = (port: number, kind: ListenerKind) => ({
+        host: bind, port, onError: (err: Error) => logger.error('listener error', { listener: kind, err }),
+      });
+      if (listeners.mqtt.enabled) this.#listeners.push(await startTcpListener(on(listeners.mqtt.port, 'mqtt'), accept));
+      if (listeners.ws.enabled) {
+        this.#listeners.push(await startWsListener({ ...on(listeners.ws.port, 'ws'), path: listeners.ws.path, maxPayload: config.limits.maxPacketSize + 5 }, accept));
+      }
       const tls = listeners.tls;
       if (tls.certFile !== undefined && tls.keyFile !== undefined) {
-        this.#listeners.push(await startTlsListener(bind, tls.port, {
+        this.#listeners.push(await startTlsListener(on(tls.port, 'tls'), {
           certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile, requestCert: tls.requestCert ?? false,
           rejectUnauthorized: tls.rejectUnauthorized ?? true,
         }, accept));
@@ -499,14 +508,19 @@ class MeshBroker implements Broker {
   #emitSys(extras: SysExtras | undefined): void {
     const messages = buildSysMessages(this.nodeName, BROKER_VERSION, this.#startedAt, this.#now(), {
       clientsConnected: this.#ctx.clients.size, sessions: this.#registry.size, subscriptions: this.#table.size,
-      retained: this.#retained.size, messagesReceived: this.#stats.messagesIn, messagesSent: this.#stats.messagesOut,
+      retained: this.#clientRetainedCount(), messagesReceived: this.#stats.messagesIn, messagesSent: this.#stats.messagesOut,
       bytesReceived: this.#stats.bytesIn, bytesSent: this.#stats.bytesOut,
     }, extras?.values, extras?.brokers);
     // Local only: every node publishes its own $SYS tree.
     for (const m of messages) {
       this.#retained.set(m.topic, m);
+      this.#sysTopics.add(m.topic);
       this.#dispatcher.deliverLocal(m);
     }
+  }
+
+  #clientRetainedCount(): number {
+    return this.#retained.size - this.#sysTopics.size;
   }
 
   /** Retained messages come back from a durable store; its sessions are adopted by NodeLiveness. */

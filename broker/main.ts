@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The composition root and `meshmq` command: the only place that reads process.env, writes to
 // the console and calls process.exit. `meshmq [start] [--config FILE]` runs a broker;
-// `meshmq passwd [--user NAME]` prints a users-file entry for a password read from stdin.
+// `meshmq passwd [--user NAME]` prints a users-file entry for a password read from stdin;
+// `meshmq ctl ...` operates a running broker through its admin API.
 import fs from 'node:fs';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,14 @@ import { defaultNodeName } from './cluster/node-name.js';
 import { runShutdown } from './cli/graceful-shutdown.js';
 import { PASSWD_USAGE, UsageError, runPasswd } from './cli/passwd.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { CONFIG_ENV_VARS, CONFIG_FILE_ENV } from './contract/config-env.js';
+import { describeEnvVars } from './config/describe-config.js';
+import { findOpenDoors } from './config/open-doors.js';
+import { createAdminClient } from './contract/admin-client.js';
+import { CTL_EXIT, runCtl } from './ctl/ctl-commands.js';
+import { CtlUsageError, parseCtlArgs, type CtlInvocation } from './ctl/ctl-args.js';
+import { ListenError } from './listeners/listen-error.js';
+import { findListenConflicts, planListeners } from './listeners/port-check.js';
+import { BROKER_VERSION } from './util/version.js';
 import type { Config } from './config/schema.js';
 import { DrainController } from './drain/drain-controller.js';
 import { createAdminRoutes } from './http/admin-routes.js';
@@ -25,6 +33,7 @@ import { createClusterRoutes, type ClusterAdminTarget } from './http/cluster-rou
 import { createDrainRoutes } from './http/drain-routes.js';
 import { HttpServer } from './http/http-server.js';
 import { createLocalClusterTarget } from './http/local-cluster-target.js';
+import { createMembershipRoutes } from './http/membership-routes.js';
 import { decideReadiness } from './http/readiness.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createBrokerMetrics } from './metrics/broker-metrics.js';
@@ -35,8 +44,14 @@ import { createRedisStore } from './store/redis/redis-store.js';
 import { dropCodecNumberCache, limitYoungGeneration } from './util/heap-tuning.js';
 import type { Store } from './store/store.js';
 
-const USAGE = 'usage: meshmq [start] [--config FILE]\n       meshmq passwd [--user NAME] < password\n' +
-  'Configuration: a YAML/JSON file (--config or MESHMQ_CONFIG) and MESHMQ_* variables (listed below with --help).';
+const USAGE = `usage: meshmq [start] [--config FILE]          run a broker (the default command)
+       meshmq passwd [--user NAME] < password    print a users-file entry for the password on stdin
+       meshmq ctl COMMAND [--url URL] [--json]   operate a running broker (meshmq ctl --help)
+       meshmq --help | --version
+
+With no configuration meshmq starts as one node with an in-memory store: MQTT on 1883, WebSocket
+on 8083 (path /mqtt), HTTP (/healthz, /readyz, /metrics, /api/v1) on 8081. A YAML/JSON file
+(--config FILE or MESHMQ_CONFIG) holds the same keys as the variables below, which win over it.`;
 /**
  * After the drain (drain.timeoutMs), what stopping the broker may take: owed messages (2 s), sockets
  * flushing (3 s), the rest. Kubernetes waits 30 s by default before SIGKILL: 20 s + 8 s fit.
@@ -49,8 +64,14 @@ const EXIT_SIGNAL_BASE = 128;
 
 async function main(argv: readonly string[]): Promise<void> {
   const [first, ...rest] = argv;
-  if (first === 'passwd') return await passwd(rest);
-  if (first === '--help' || first === '-h' || first === 'help') { process.stdout.write(`${USAGE}\n\n${describeEnvVars()}\n`); return; }
+  const wantsHelp = (args: readonly string[]): boolean => args.includes('--help') || args.includes('-h');
+  if (first === 'passwd') {
+    if (wantsHelp(rest)) { process.stdout.write(`${PASSWD_USAGE}\n`); return; }
+    return await passwd(rest);
+  }
+  if (first === 'ctl') return await ctl(rest);
+  if (first === '--version' || first === '-V' || first === 'version') { process.stdout.write(`meshmq ${BROKER_VERSION} (Node.js ${process.version})\n`); return; }
+  if (first === 'help' || wantsHelp(first === 'start' ? rest : argv)) { process.stdout.write(`${USAGE}\n\n${describeEnvVars()}\n`); return; }
   if (first === undefined || first === 'start' || first.startsWith('-')) return await start(first === 'start' ? rest : argv);
   process.stderr.write(`meshmq: unknown command ${JSON.stringify(first)}\n${USAGE}\n`);
   process.exit(EXIT_CONFIG);
@@ -66,6 +87,24 @@ async function passwd(argv: readonly string[]): Promise<void> {
   }
 }
 
+async function ctl(argv: readonly string[]): Promise<void> {
+  let invocation: CtlInvocation;
+  try {
+    invocation = parseCtlArgs(argv, process.env);
+  } catch (err) {
+    if (!(err instanceof CtlUsageError)) throw err;
+    process.stderr.write(`meshmq ctl: ${err.message}\n(\`meshmq ctl --help\` lists the commands and options)\n`);
+    process.exit(CTL_EXIT.usage);
+  }
+  const client = createAdminClient({ baseUrl: invocation.url, token: invocation.token, timeoutMs: invocation.timeoutMs });
+  const code = await runCtl(invocation, client, {
+    out: (text) => process.stdout.write(`${text}\n`), err: (text) => process.stderr.write(`${text}\n`),
+    now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+  // Not process.exit: what was written to a pipe is flushed first.
+  process.exitCode = code;
+}
+
 async function start(argv: readonly string[]): Promise<void> {
   const readFile = (path: string): string => fs.readFileSync(path, 'utf8');
   let config: Config;
@@ -78,8 +117,10 @@ async function start(argv: readonly string[]): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   applyProcessSettings(config);
-  const logger = createLogger({ level: config.log.level, format: config.log.format }).child({ node: config.nodeName });
+  const format = config.log.format === 'auto' ? (process.stderr.isTTY ? 'pretty' : 'json') : config.log.format;
+  const logger = createLogger({ level: config.log.level, format }).child({ node: config.nodeName });
   for (const warning of warnings) logger.warn(warning);
+  await preflight(config, logger);
   process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { err: reason }));
 
   let authorizer: Authorizer;
@@ -90,10 +131,10 @@ async function start(argv: readonly string[]): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   const store = await createStore(config, logger);
-  const metrics = createBrokerMetrics();
   // Clustered: the broker's hooks reach the node and the node's callbacks reach the broker through
   // these late-bound references; the node starts (mesh, discovery) before the broker's listeners.
   const clustered = config.cluster.discovery !== 'none';
+  const metrics = createBrokerMetrics({ defaultMetrics: true, clustered });
   let node: ClusterNode | undefined;
   const hooks: ClusterHooks | undefined = clustered ? createClusterHooks(() => node) : undefined;
   const deps: BrokerDeps & { cluster?: ClusterHooks } = {
@@ -134,6 +175,7 @@ async function start(argv: readonly string[]): Promise<void> {
           sessions: () => broker.drainSide.sessionCount(), localFilters: (limit) => broker.localFilters(limit),
         })),
         ...createDrainRoutes(drain, (err) => logger.error('drain failed', { err })),
+        ...createMembershipRoutes(config.nodeName, config.cluster.discovery, () => node),
       ],
       apiToken: config.auth.apiToken, logger: logger.child({ component: 'http' }),
     })
@@ -159,10 +201,35 @@ async function start(argv: readonly string[]): Promise<void> {
     }
     logger.info('listening', { ...formatAddresses(broker.addresses()), ...(httpAddress ? { http: formatAddress(httpAddress) } : {}), ...(node ? { cluster: `${config.bind}:${node.port}` } : {}) });
   } catch (err) {
-    logger.error('start failed', { err });
+    const listenError = asListenError(err, config);
+    if (listenError === undefined) logger.error('start failed', { err });
     await Promise.allSettled([node?.close(), broker.stop(), http?.close(), store.close()]);
-    process.exit(err instanceof ClusterConfigError ? EXIT_CONFIG : 1);
+    // A port taken since the check above: the same plain line.
+    if (listenError !== undefined) process.stderr.write(`meshmq: ${listenError.message}\n`);
+    process.exit(err instanceof ClusterConfigError || listenError !== undefined ? EXIT_CONFIG : 1);
   }
+}
+
+/**
+ * Before anything starts: every listener that cannot bind, said at once in one plain line each (then
+ * exit), and one warning line for each door the configuration leaves open.
+ */
+async function preflight(config: Config, logger: Logger): Promise<void> {
+  const conflicts = await findListenConflicts(planListeners(config));
+  if (conflicts.length > 0) {
+    for (const conflict of conflicts) process.stderr.write(`meshmq: ${conflict.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  for (const open of findOpenDoors(config)) logger.warn(open.message, { door: open.door });
+}
+
+/** A listener's bind failure as a ListenError (the mesh reports the system's error as it is). */
+function asListenError(err: unknown, config: Config): ListenError | undefined {
+  if (err instanceof ListenError) return err;
+  const e = err as { syscall?: unknown; port?: unknown } | undefined;
+  if (e?.syscall !== 'listen' || typeof e.port !== 'number') return undefined;
+  const plan = planListeners(config).find((p) => p.port === e.port);
+  return plan === undefined ? undefined : new ListenError(plan.listener, plan.host, plan.port, err);
 }
 
 /** Process-wide settings, before anything allocates: they concern the whole process, not one broker. */
@@ -238,13 +305,6 @@ function installSignalHandlers(p: ShutdownParts): void {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-}
-
-/** The MESHMQ_* table as help text, straight from the contract so it cannot drift. */
-function describeEnvVars(): string {
-  const width = Math.max(...CONFIG_ENV_VARS.map((r) => r.variable.length));
-  const rows = CONFIG_ENV_VARS.map((r) => `  ${r.variable.padEnd(width)}  ${r.key} (${r.kind}): ${r.description}`);
-  return [`Environment (override the file; ${CONFIG_FILE_ENV} names the file):`, ...rows].join('\n');
 }
 
 function formatAddresses(addresses: Partial<Record<'mqtt' | 'ws' | 'tls', AddressInfo>>): Record<string, string> {

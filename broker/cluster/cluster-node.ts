@@ -15,6 +15,7 @@ import { encodeControl, FRAME_KIND, FrameError } from './frame-codec.js';
 import { Forwarder, type PeerDelivery } from './forwarder.js';
 import { HandoffLink, type HandoffBroker } from './handoff-link.js';
 import { LeaveHandshake } from './leave-handshake.js';
+import { ManualMembership, type JoinOutcome } from './manual-membership.js';
 import { Membership, type NodeStatus } from './membership.js';
 import { Mesh, type MeshTls } from './mesh.js';
 import { createNodeIdentity, type NodeIdentity } from './node-identity.js';
@@ -80,6 +81,7 @@ export interface ClusterTuning {
 interface ClusterParts {
   routes: RouteTable; membership: Membership; sync: RouteSync; forwarder: Forwarder; takeover: SessionTakeover;
   router: ClusterRemoteRouter; retained: RetainedSync; handoff: HandoffLink; majority: MajorityWatch;
+  manual: ManualMembership | undefined;
 }
 
 const DEFAULT_TUNING: ClusterTuning = {
@@ -105,6 +107,8 @@ export class ClusterNode {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #joinTimeoutMs: number;
+  /** Manual discovery's joins and leave; undefined with static or dns discovery. */
+  readonly #manual: ManualMembership | undefined;
   #joined = false;
   #closed = false;
   readonly #leaving = new LeaveHandshake();
@@ -121,6 +125,7 @@ export class ClusterNode {
     this.router = parts.router;
     this.retained = parts.retained;
     this.handoff = parts.handoff;
+    this.#manual = parts.manual;
     this.majority = parts.majority;
     this.#log = log;
     this.#now = now;
@@ -183,6 +188,13 @@ export class ClusterNode {
         },
       },
     );
+    const advertisedHost = wildcard ? identity.name : config.bind.includes(':') ? `[${config.bind}]` : config.bind;
+    const manual = c.discovery === 'manual'
+      ? new ManualMembership({
+        selfAddress: () => `${advertisedHost}:${mesh?.port ?? c.port}`, mesh: () => mesh, membership,
+        leaving: () => (self as ClusterNode).#leaving, logger: log, now,
+      })
+      : undefined;
     const handoff = new HandoffLink({
       self: identity.name, connection, connected, takeover, logger: log, now, barrierTimeoutMs: t.barrierTimeoutMs,
       isCapable: (n) => membership.statusOf(n) !== undefined,
@@ -200,7 +212,10 @@ export class ClusterNode {
       limits: { softLimitBytes: t.softLimitBytes, hardLimitBytes: t.hardLimitBytes, maxFrameBytes: Math.max(16 << 20, config.limits.maxPacketSize + (64 << 10)) },
       backoff: { baseMs: t.reconnectBaseMs, maxMs: t.reconnectMaxMs }, logger: log, metrics, now,
     }, {
-      onPeerUp: (conn) => { majority?.returned(conn.peer.name); membership.peerUp(conn); sync.peerUp(conn); retained.peerUp(conn); },
+      onPeerUp: (conn) => {
+        majority?.returned(conn.peer.name); membership.peerUp(conn); sync.peerUp(conn); retained.peerUp(conn);
+        if (manual !== undefined) conn.send(encodeControl(manual.membersFrame()));
+      },
       onPeerDown: (peer) => {
         membership.peerDown(peer); sync.peerDown(peer.name); retained.peerDown(peer.name); forwarder.peerDown(peer.name); takeover.peerDown(peer.name);
         handoff.peerDown(peer.name); self?.byeFrom(peer.name);
@@ -213,9 +228,11 @@ export class ClusterNode {
         if (sync.handle(conn, frame) || retained.handle(conn, frame) || handoff.handle(conn, frame)) return;
         switch (frame.t) {
           case 'hb': membership.peerStatus(conn.peer, frame); return;
+          case 'members': manual?.receive(conn.peer.name, frame); return;
           case 'leave': {
             const capable = membership.statusOf(conn.peer.name) !== undefined;
             membership.peerLeft(conn.peer);
+            manual?.peerGone(conn.peer.name);
             // Its routes are gone from here: nothing sent after this bye was meant for it (handoff-link.ts).
             if (capable) conn.send(encodeControl({ t: 'bye' }));
             return;
@@ -234,9 +251,9 @@ export class ClusterNode {
       self: identity.name, targets: () => started.targets(), up: () => membership.upPeers(), joined: () => self?.joined() ?? false,
       now, logger: log, metrics, intervalMs: c.heartbeatMs,
     });
-    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router, retained, handoff, majority }, log, now, t.joinTimeoutMs);
+    const node = new ClusterNode(identity, mesh, discovery, { routes, membership, sync, forwarder, takeover, router, retained, handoff, majority, manual }, log, now, t.joinTimeoutMs);
     self = node;
-    await discovery.start((addresses) => mesh.setTargets(addresses));
+    await discovery.start((addresses) => mesh.setTargets(manual === undefined ? addresses : manual.targets()));
     log.info('cluster node started', { incarnation: identity.incarnation, port: mesh.port, discovery: c.discovery });
     return node;
   }
@@ -268,7 +285,23 @@ export class ClusterNode {
     return !this.#closed && this.handoff.requestHandoff(node, sessions);
   }
   /** Drops a peer that is not up and everything it owned; false when it is unknown or up. */
-  forget(name: string): boolean { return this.#membership.forget(name); }
+  forget(name: string): boolean {
+    const forgotten = this.#membership.forget(name);
+    if (forgotten) this.#manual?.peerGone(name);
+    return forgotten;
+  }
+
+  /** Manual discovery's `cluster join` (manual-membership.ts); refused (not connected) otherwise. */
+  async joinAddress(address: string, waitMs: number): Promise<JoinOutcome> {
+    if (this.#manual === undefined || this.#closed) return { connected: false, self: false, peer: undefined };
+    return await this.#manual.join(address, waitMs);
+  }
+
+  /** Manual discovery's `cluster leave`: the peers that were told. */
+  async leaveCluster(waitForPeersMs: number): Promise<string[]> {
+    if (this.#manual === undefined || this.#closed) return [];
+    return await this.#manual.leave(waitForPeersMs);
+  }
   peerConnection(name: string): PeerConnection | undefined { return this.#mesh.get(name); }
   get routeSync(): RouteSync { return this.#sync; }
   get forwarder(): Forwarder { return this.#forwarder; }

@@ -25,6 +25,12 @@ export const heartbeatFrame = z.object({
   t: z.literal('hb'), at: z.number(), j: z.boolean().optional(), d: z.boolean().optional(), s: z.number().int().min(0).optional(),
 });
 export const leaveFrame = z.object({ t: z.literal('leave') });
+/**
+ * Manual discovery only (manual-membership.ts): the sender's own mesh address and those of the peers it
+ * reaches, sent on every new connection so the receiver dials the ones it does not know yet.
+ */
+const meshAddress = z.string().min(3).max(300);
+export const membersFrame = z.object({ t: z.literal('members'), self: meshAddress, peers: z.array(meshAddress).max(10_000) });
 /** The answer to `leave`: sent once the sender dropped the leaver, so nothing it sends the leaver comes after. */
 export const byeFrame = z.object({ t: z.literal('bye') });
 /** Route deltas of the sender's own entries: ops[i] has sequence number `seq + i`; '+' adds, '-' removes. */
@@ -83,7 +89,7 @@ export const syncRequestFrame = z.object({ t: z.literal('sync-req'), id: z.numbe
 export const syncAckFrame = z.object({ t: z.literal('sync-ack'), id: z.number().int().min(0) });
 
 export const controlFrame = z.discriminatedUnion('t', [
-  helloFrame, proofFrame, refuseFrame, heartbeatFrame, leaveFrame, byeFrame, routesFrame,
+  helloFrame, proofFrame, refuseFrame, heartbeatFrame, leaveFrame, byeFrame, membersFrame, routesFrame,
   snapshotRequestFrame, snapshotBeginFrame, snapshotChunkFrame, snapshotEndFrame, snapshotCurrentFrame,
   takeoverClaimFrame, takeoverGrantFrame, takeoverRejectFrame, retainedFrame, retainedDoneFrame,
   handoffRequestFrame, handoffRefuseFrame, handoffAckFrame, relayFrame, syncRequestFrame, syncAckFrame,

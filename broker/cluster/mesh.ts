@@ -64,6 +64,8 @@ export class Mesh {
   readonly #pending = new Set<net.Socket>();
   readonly #log: Logger;
   #closed = false;
+  /** False after a manual `cluster leave`: connections are refused until the next join. */
+  #accepting = true;
 
   private constructor(options: MeshOptions, events: MeshEvents, server: net.Server) {
     this.#o = options;
@@ -115,6 +117,9 @@ export class Mesh {
   }
 
   disconnect(name: string, reason: PeerCloseReason): void { this.#peers.get(name)?.close(reason); }
+
+  /** Takes (true) or refuses (false) connections from peers; dialing follows the targets. */
+  setAccepting(accepting: boolean): void { this.#accepting = accepting; }
 
   async close(): Promise<void> {
     this.#closed = true;
@@ -177,7 +182,7 @@ export class Mesh {
   }
 
   #accept(socket: net.Socket): void {
-    if (this.#closed) { socket.destroy(); return; }
+    if (this.#closed || !this.#accepting) { socket.destroy(); return; }
     this.#pending.add(socket);
     socket.on('error', () => undefined); // the handshake reports it
     const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
@@ -196,7 +201,8 @@ export class Mesh {
       if (err instanceof HandshakeError && err.reason !== 'self') this.#countFailure(err.reason, err);
       throw err;
     }
-    if (this.#closed) { socket.destroy(); return undefined; }
+    // Closed, or left the cluster while this handshake ran: the connection is not taken.
+    if (this.#closed || !this.#accepting) { socket.destroy(); return undefined; }
     const dialedBy = role === 'dialer' ? self : result.peer.name;
     const conn = new PeerConnection(socket, result.peer, dialedBy, address, result.decoder, this.#o.limits, this.#o.now);
     const current = this.#peers.get(result.peer.name);

@@ -51,6 +51,7 @@ describe('loadConfig', () => {
         MESHMQ_HTTP_PORT: '4', MESHMQ_CLUSTER_PORT: '5', MESHMQ_CLUSTER_DISCOVERY: 'dns', MESHMQ_CLUSTER_SEEDS: 'a:1, b:2,',
         MESHMQ_CLUSTER_DNS_NAME: 'mq-headless', MESHMQ_CLUSTER_DNS_SERVER: '127.0.0.1:5353', MESHMQ_CLUSTER_COOKIE: 'x'.repeat(16),
         MESHMQ_STORE: 'redis', MESHMQ_REDIS_URL: 'redis://r:6379', MESHMQ_ALLOW_ANONYMOUS: 'false', MESHMQ_LOG_LEVEL: 'debug',
+        MESHMQ_USERS_FILE: '/etc/meshmq/users.yaml',
       },
     });
     expect(config.nodeName).toBe('n1.svc');
@@ -114,6 +115,12 @@ describe('loadConfig errors', () => {
       .toEqual(['MESHMQ_CLUSTER_PARTITION_MODE=pause: cluster.partitionMode must be one of autoheal, pauseMinority, ignore']);
   });
 
+  it('says the one boolean rule for the file as for the variables', () => {
+    const readFile = files({ 'mq.yaml': 'auth:\n  allowAnonymous: yes\n' });
+    expect(problemsOf({ argv: ['--config', 'mq.yaml'], readFile })).toEqual(['config file mq.yaml: auth.allowAnonymous="yes": auth.allowAnonymous must be true or false']);
+    expect(problemsOf({ env: { MESHMQ_ALLOW_ANONYMOUS: 'yes' } })).toEqual(['MESHMQ_ALLOW_ANONYMOUS=yes: auth.allowAnonymous must be true or false']);
+  });
+
   it('rejects non-integer and out-of-range ports', () => {
     expect(problemsOf({ env: { MESHMQ_MQTT_PORT: 'abc' } })).toEqual(['MESHMQ_MQTT_PORT=abc: listeners.mqtt.port must be an integer']);
     expect(problemsOf({ env: { MESHMQ_HTTP_PORT: '70000' } })).toEqual(['MESHMQ_HTTP_PORT=70000: listeners.http.port must be at most 65535']);
@@ -136,7 +143,7 @@ describe('loadConfig errors', () => {
     const readFile = files({ 'mq.yaml': 'limits:\n  maxPacketSize: 10\nlog:\n  format: xml\n' });
     expect(problemsOf({ argv: ['-c', 'mq.yaml'], readFile })).toEqual([
       'config file mq.yaml: limits.maxPacketSize=10: limits.maxPacketSize must be at least 64',
-      'config file mq.yaml: log.format="xml": log.format must be one of json, pretty',
+      'config file mq.yaml: log.format="xml": log.format must be one of auto, json, pretty',
     ]);
   });
 

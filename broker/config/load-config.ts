@@ -3,7 +3,8 @@
 // its inputs; every problem names the key, where it came from, the value and what is allowed.
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { CONFIG_ENV_VARS, CONFIG_FILE_ENV, type ConfigEnvVar } from '../contract/config-env.js';
+import { CONFIG_ENV_VARS, CONFIG_FILE_ENV, describeBooleanRule, parseBooleanWord, type ConfigEnvVar } from '../contract/config-env.js';
+import { nearestName } from './nearest-name.js';
 import { configSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -64,8 +65,14 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
 
   const warnings = Object.keys(input.env)
     .filter((name) => name.startsWith('MESHMQ_') && !KNOWN_VARIABLES.has(name))
-    .map((name) => `unknown environment variable ${name} ignored (known: see broker/contract/config-env.ts)`);
+    .sort()
+    .map(describeUnknownVariable);
   return { config: deepFreeze(config), warnings, file };
+}
+
+function describeUnknownVariable(name: string): string {
+  const near = nearestName(name, KNOWN_VARIABLES);
+  return `unknown environment variable ${name} ignored${near === undefined ? '' : `: did you mean ${near}?`} (\`meshmq --help\` lists every variable)`;
 }
 
 function configFileFrom(argv: readonly string[]): string | undefined {
@@ -109,10 +116,8 @@ function parseEnvValue(row: ConfigEnvVar, raw: string): Parsed {
     case 'integer':
       return /^-?\d+$/.test(raw.trim()) ? { ok: true, value: Number(raw.trim()) } : { ok: false, requirement: 'must be an integer' };
     case 'boolean': {
-      const v = raw.trim().toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(v)) return { ok: true, value: true };
-      if (['false', '0', 'no', 'off'].includes(v)) return { ok: true, value: false };
-      return { ok: false, requirement: 'must be true or false' };
+      const value = parseBooleanWord(raw);
+      return value === undefined ? { ok: false, requirement: `must be ${describeBooleanRule()}` } : { ok: true, value };
     }
     case 'list': return { ok: true, value: raw.split(',').map((s) => s.trim()).filter((s) => s !== '') };
   }
@@ -139,6 +144,8 @@ function requirementOf(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_value': return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_type': {
+      // Booleans are spelled one way in the file and the variables alike (config-env.ts).
+      if (issue.expected === 'boolean') return `must be ${describeBooleanRule()}`;
       const expected = issue.expected === 'int' ? 'integer' : issue.expected;
       return `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`;
     }
@@ -207,6 +214,10 @@ function checkCrossKeyRules(config: Config, origins: Map<string, Origin>): strin
     if (tls === undefined) continue;
     if (tls.certFile !== undefined && tls.keyFile === undefined) problems.push(`${prefix}.certFile${src(`${prefix}.certFile`)} is set without a key: set ${howToSet(`${prefix}.keyFile`)}`);
     if (tls.keyFile !== undefined && tls.certFile === undefined) problems.push(`${prefix}.keyFile${src(`${prefix}.keyFile`)} is set without a certificate: set ${howToSet(`${prefix}.certFile`)}`);
+  }
+  if (!config.auth.allowAnonymous && config.auth.usersFile === undefined) {
+    // Nothing else authenticates a client (a TLS client certificate alone does not): every CONNECT would be refused.
+    problems.push(`auth.allowAnonymous=false${src('auth.allowAnonymous')} with no users file would refuse every client: set ${howToSet('auth.usersFile')} (entries from \`meshmq passwd\`), or allow anonymous clients`);
   }
   if (cluster.suspectAfterMs >= cluster.downAfterMs) {
     problems.push(`cluster.suspectAfterMs=${cluster.suspectAfterMs}${src('cluster.suspectAfterMs')} must be less than cluster.downAfterMs=${cluster.downAfterMs}${src('cluster.downAfterMs')}`);

@@ -45,7 +45,8 @@ export const configSchema = z.strictObject({
     http: z.strictObject({ enabled: z.boolean().default(true), port: port.default(8081) }).prefault({}),
   }).prefault({}),
   cluster: z.strictObject({
-    discovery: z.enum(['none', 'static', 'dns']).default('none'),
+    /** `manual`: clustered (mesh, cookie) with no peers until `meshmq ctl cluster join` (cluster/manual-membership.ts). */
+    discovery: z.enum(['none', 'static', 'dns', 'manual']).default('none'),
     port: port.default(4370),
     /** Static peers, host:port. */
     seeds: z.array(hostPort).default([]),
@@ -146,7 +147,8 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   log: z.strictObject({
     level: z.enum(LOG_LEVELS).default('info'),
-    format: z.enum(['json', 'pretty']).default('json'),
+    /** `auto`: pretty lines at a terminal, JSON lines otherwise (a pipe, a file, a container log). */
+    format: z.enum(['auto', 'json', 'pretty']).default('auto'),
   }).prefault({}),
 });
 

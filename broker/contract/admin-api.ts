@@ -28,6 +28,8 @@ export const ADMIN_PATHS = {
 /** Stable error codes: clients branch on these, never on messages. */
 export const API_ERROR_CODES = {
   unauthorized: 401,
+  /** A change asked from another host of a broker that has no API token: only loopback may change it. */
+  forbidden: 403,
   bad_request: 400,
   not_found: 404,
   method_not_allowed: 405,

@@ -1,9 +1,10 @@
 // A client of one broker's admin API built on the endpoint table (admin-endpoints.ts): the
-// operator's, and later `meshmq ctl`'s. Every answer is parsed with the endpoint's schema; an
+// operator's and `meshmq ctl`'s. Every answer is parsed with the endpoint's schema; an
 // error answer becomes an AdminApiError carrying the contract's stable code.
 import type { z } from 'zod';
 import { apiErrorSchema, type ApiErrorCode } from './admin-api.js';
 import { ADMIN_ENDPOINTS, adminPath, type AdminEndpoint, type PathParams } from './admin-endpoints.js';
+import { DEFAULT_JOIN_WAIT_MS } from './membership-api.js';
 
 export class AdminApiError extends Error {
   override readonly name = 'AdminApiError';
@@ -11,10 +12,13 @@ export class AdminApiError extends Error {
   readonly status: number;
   /** The contract's code when the body said one. */
   readonly code: ApiErrorCode | undefined;
-  constructor(message: string, status: number, code: ApiErrorCode | undefined, options?: ErrorOptions) {
+  /** The broker's own message when the body said one (for people; `message` adds the request). */
+  readonly detail: string | undefined;
+  constructor(message: string, status: number, code: ApiErrorCode | undefined, options?: ErrorOptions & { detail?: string }) {
     super(message, options);
     this.status = status;
     this.code = code;
+    this.detail = options?.detail;
   }
 }
 
@@ -33,6 +37,8 @@ export interface CallInput<E extends AdminEndpoint> {
   readonly params?: PathParams<E['path']>;
   readonly query?: Readonly<Record<string, string | number>>;
   readonly body?: E['request'] extends z.ZodType ? z.input<E['request']> : never;
+  /** This call's bound instead of the client's, ms (an endpoint that waits on purpose). */
+  readonly timeoutMs?: number;
 }
 
 export interface CallResult<E extends AdminEndpoint> {
@@ -51,6 +57,13 @@ export interface AdminClient {
   forgetNode(name: string): Promise<z.output<typeof ADMIN_ENDPOINTS.forgetNode.response>>;
   startDrain(request?: { exclude?: string[] }): Promise<z.output<typeof ADMIN_ENDPOINTS.startDrain.response>>;
   drainStatus(): Promise<z.output<typeof ADMIN_ENDPOINTS.drainStatus.response>>;
+  listClients(limit?: number): Promise<z.output<typeof ADMIN_ENDPOINTS.listClients.response>>;
+  getClient(clientId: string): Promise<z.output<typeof ADMIN_ENDPOINTS.getClient.response>>;
+  kickClient(clientId: string): Promise<z.output<typeof ADMIN_ENDPOINTS.kickClient.response>>;
+  listSubscriptions(limit?: number): Promise<z.output<typeof ADMIN_ENDPOINTS.listSubscriptions.response>>;
+  /** 200 (connected) and 202 (still dialing) both answer with a join result. */
+  joinCluster(request: z.input<typeof ADMIN_ENDPOINTS.joinCluster.request>): Promise<z.output<typeof ADMIN_ENDPOINTS.joinCluster.response>>;
+  leaveCluster(): Promise<z.output<typeof ADMIN_ENDPOINTS.leaveCluster.response>>;
   /** The serving grant: `nodes` serve without a majority for `ttlMs` (serving-api.ts). */
   grantServing(request: z.input<typeof ADMIN_ENDPOINTS.grantServing.request>): Promise<z.output<typeof ADMIN_ENDPOINTS.grantServing.response>>;
 }
@@ -76,7 +89,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     let res: Response;
     let text: string;
     try {
-      res = await doFetch(url, { method: endpoint.method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(timeoutMs) });
+      res = await doFetch(url, { method: endpoint.method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(input.timeoutMs ?? timeoutMs) });
       text = await res.text();
     } catch (err) {
       throw new AdminApiError(`${what}: no answer (${(err as Error).message})`, 0, undefined, { cause: err });
@@ -85,7 +98,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     if (!endpoint.statuses.includes(res.status)) {
       const error = apiErrorSchema.safeParse(json);
       const detail = error.success ? `${error.data.error.code}: ${error.data.error.message}` : text.slice(0, 200);
-      throw new AdminApiError(`${what}: ${res.status} ${detail}`, res.status, error.success ? error.data.error.code : undefined);
+      throw new AdminApiError(`${what}: ${res.status} ${detail}`, res.status, error.success ? error.data.error.code : undefined, error.success ? { detail: error.data.error.message } : {});
     }
     const parsed = endpoint.response.safeParse(json);
     if (!parsed.success) {
@@ -104,6 +117,13 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     forgetNode: async (name) => (await call(e.forgetNode, { params: { name } })).body,
     startDrain: async (request) => (await call(e.startDrain, request === undefined ? {} : { body: request })).body,
     drainStatus: async () => (await call(e.drainStatus)).body,
+    listClients: async (limit) => (await call(e.listClients, limit === undefined ? {} : { query: { limit } })).body,
+    getClient: async (id) => (await call(e.getClient, { params: { id } })).body,
+    kickClient: async (id) => (await call(e.kickClient, { params: { id } })).body,
+    listSubscriptions: async (limit) => (await call(e.listSubscriptions, limit === undefined ? {} : { query: { limit } })).body,
+    // The server waits up to waitMs for the connection: this request's bound covers it.
+    joinCluster: async (request) => (await call(e.joinCluster, { body: request, timeoutMs: (request.waitMs ?? DEFAULT_JOIN_WAIT_MS) + timeoutMs })).body,
+    leaveCluster: async () => (await call(e.leaveCluster)).body,
     grantServing: async (request) => (await call(e.grantServing, { body: request })).body,
   };
 }

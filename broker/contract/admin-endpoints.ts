@@ -1,6 +1,6 @@
 // The admin API as one table: each endpoint once, with its method, path pattern (`:params`),
 // request and response schemas. The broker's HTTP server serves these entries and every client
-// (admin-client.ts: the operator, a future `meshmq ctl`) calls them, so the two cannot drift.
+// (admin-client.ts: the operator, `meshmq ctl`) calls them, so the two cannot drift.
 import { z } from 'zod';
 import {
   ADMIN_API_PREFIX, clientInfoSchema, clientListSchema, healthSchema, kickResultSchema, readinessSchema, subscriptionListSchema,
@@ -8,6 +8,7 @@ import {
 import { forgetResultSchema, routeListSchema } from './cluster-api.js';
 import { clusterViewSchema } from './cluster-view.js';
 import { drainRequestSchema, drainStatusSchema } from './drain-api.js';
+import { joinRequestSchema, joinResultSchema, leaveResultSchema } from './membership-api.js';
 import { servingGrantRequestSchema, servingGrantResultSchema } from './serving-api.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT';
@@ -70,6 +71,13 @@ export const ADMIN_ENDPOINTS = {
     summary: 'stop taking clients, hand every persistent session to another node, leave the mesh (202; 200 when already drained)',
   }),
   drainStatus: endpoint('GET', api('/drain'), drainStatusSchema, { summary: 'drain progress' }),
+  joinCluster: endpoint('POST', api('/cluster/join'), joinResultSchema, {
+    request: joinRequestSchema, statuses: [200, 202],
+    summary: 'connect to the node at a mesh address and, through it, to its cluster (200 connected; 202 still dialing; 409 when not clustered)',
+  }),
+  leaveCluster: endpoint('POST', api('/cluster/leave'), leaveResultSchema, {
+    summary: 'tell every peer this node leaves, drop them and stop discovery until the next join (its clients stay, alone; 409 when not clustered)',
+  }),
 } as const;
 
 export type AdminEndpointName = keyof typeof ADMIN_ENDPOINTS;

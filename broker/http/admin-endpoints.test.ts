@@ -12,6 +12,7 @@ import { createClusterRoutes } from './cluster-routes.js';
 import { createDrainRoutes, type DrainAdminTarget } from './drain-routes.js';
 import { HttpServer } from './http-server.js';
 import { createLocalClusterTarget } from './local-cluster-target.js';
+import { createMembershipRoutes } from './membership-routes.js';
 
 const servers: HttpServer[] = [];
 afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
@@ -49,6 +50,7 @@ async function serve(apiToken?: string) {
         localFilters: () => ({ filters: ['x/#'], total: 1 }),
       })),
       ...createDrainRoutes(drain, () => undefined),
+      ...createMembershipRoutes('n1', 'none', () => undefined),
     ],
   });
   servers.push(server);
@@ -93,6 +95,9 @@ describe('the admin endpoint table', () => {
     expect(await call('startDrain', { body: { exclude: ['n2'] } })).toBe(202);
     expect(drain.started).toEqual([['n2']]);
     expect(await call('startDrain')).toBe(200); // drained already
+    // A node that is not clustered cannot be joined or left by hand: 409, saying what to do instead.
+    expect(await call('joinCluster', { body: { address: 'peer:4370' } })).toBe(409);
+    expect(await call('leaveCluster')).toBe(409);
     expect([...answered].sort()).toEqual(Object.keys(e).sort());
     expect((await admin.readiness()).reason).toBe('draining');
     expect(await admin.listRoutes()).toEqual({ routes: [{ filter: 'x/#', nodes: ['n1'] }], total: 1, limit: 1000 });

@@ -193,7 +193,7 @@ describe('lifecycle', () => {
     const clash = new HttpServer({
       host: '127.0.0.1', port, nodeName: 'n', readiness: () => ({ ready: true }), metrics: new Registry(), routes: [], apiToken: undefined, logger: silentLogger,
     });
-    await expect(clash.start()).rejects.toThrow(`HTTP listener cannot listen on 127.0.0.1:${port}`);
+    await expect(clash.start()).rejects.toThrow(`the HTTP listener cannot listen on 127.0.0.1:${port}: the address is already in use (EADDRINUSE); set listeners.http.port (MESHMQ_HTTP_PORT) to a free port`);
     await clash.close();
     await server.close();
     await server.close();

@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_API_PREFIX, ADMIN_PATHS } from '../contract/admin-api.js';
 import { ADMIN_ENDPOINTS } from '../contract/admin-endpoints.js';
+import { listen } from '../listeners/listener.js';
 import type { Logger } from '../log/logger.js';
 import { ApiError } from './api-error.js';
 import type { ReadinessDecision } from './readiness.js';
@@ -53,13 +54,8 @@ export class HttpServer {
   }
 
   async start(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(new Error(`HTTP listener cannot listen on ${this.#options.host}:${this.#options.port}`, { cause: err }));
-      this.#server.once('error', onError);
-      this.#server.listen(this.#options.port, this.#options.host, () => {
-        this.#server.off('error', onError);
-        resolve();
-      });
+    await listen(this.#server, 'http', {
+      host: this.#options.host, port: this.#options.port, onError: (err) => this.#options.logger.error('HTTP listener error', { err }),
     });
     return this.address() as AddressInfo;
   }
@@ -91,7 +87,10 @@ export class HttpServer {
       const found = matchRoute(this.#routes, method === 'HEAD' ? 'GET' : method, url.pathname);
       const open = found.kind === 'found' && found.route.open === true;
       // Under /api/v1 the token comes first: without it, not even which endpoints exist leaks.
-      if (!open && (url.pathname === ADMIN_API_PREFIX || url.pathname.startsWith(`${ADMIN_API_PREFIX}/`))) this.#checkToken(req);
+      if (!open && (url.pathname === ADMIN_API_PREFIX || url.pathname.startsWith(`${ADMIN_API_PREFIX}/`))) {
+        this.#checkToken(req);
+        if (found.kind === 'found') this.#checkLoopbackOnly(req, method, url.pathname);
+      }
       if (method === 'HEAD' && found.kind === 'found' && !open) {
         return sendError(res, new ApiError('method_not_allowed', `HEAD is not allowed on ${url.pathname}`), { allow: found.route.method });
       }
@@ -111,6 +110,15 @@ export class HttpServer {
     }
   }
 
+  /**
+   * Without a token anyone who reaches the port could kick clients, forget nodes or drain: a broker
+   * that has none takes changes from its own host only (reads stay open; the start warns of both).
+   */
+  #checkLoopbackOnly(req: http.IncomingMessage, method: string, pathname: string): void {
+    if (this.#tokenDigest !== undefined || method === 'GET' || method === 'HEAD' || fromThisHost(req.socket)) return;
+    throw new ApiError('forbidden', `${method} ${pathname} changes the broker: without an API token only loopback may ask; set auth.apiToken (MESHMQ_API_TOKEN) to allow it from other hosts`);
+  }
+
   #checkToken(req: http.IncomingMessage): void {
     if (this.#tokenDigest === undefined) return;
     const header = req.headers.authorization ?? '';
@@ -120,6 +128,22 @@ export class HttpServer {
       throw new ApiError('unauthorized', match === null ? 'a bearer token is required' : 'the bearer token is not valid');
     }
   }
+}
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (a dual-stack listener sees ::ffff:127.0.0.1). */
+/**
+ * A peer on this host: loopback, or a connection from this host's own address (`meshmq ctl` in a pod
+ * whose broker binds the pod IP dials that IP: the kernel makes it the source too). A TCP peer
+ * elsewhere cannot complete a handshake from an address of this host.
+ */
+function fromThisHost(socket: { remoteAddress?: string | undefined; localAddress?: string | undefined }): boolean {
+  return isLoopback(socket.remoteAddress) || (socket.remoteAddress !== undefined && socket.remoteAddress === socket.localAddress);
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return v4.startsWith('127.') || address === '::1';
 }
 
 function digest(token: string): Buffer {

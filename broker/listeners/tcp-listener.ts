@@ -2,13 +2,13 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { closeServer, listen } from './listener.js';
-import type { AcceptConnection, Listener } from './listener.js';
+import type { AcceptConnection, ListenOptions, Listener } from './listener.js';
 
-export async function startTcpListener(host: string, port: number, accept: AcceptConnection): Promise<Listener> {
+export async function startTcpListener(options: ListenOptions, accept: AcceptConnection): Promise<Listener> {
   const server = net.createServer({ noDelay: true }, (socket) => {
     accept(socket, 'mqtt', socket, undefined);
   });
-  await listen(server, host, port);
+  await listen(server, 'mqtt', options);
   return {
     kind: 'mqtt',
     address: () => (server.address() as AddressInfo | null) ?? undefined,

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { closeServer, listen } from './listener.js';
-import type { AcceptConnection, Listener } from './listener.js';
+import type { AcceptConnection, ListenOptions, Listener } from './listener.js';
 
 export interface TlsFiles {
   certFile: string;
@@ -14,7 +14,7 @@ export interface TlsFiles {
   rejectUnauthorized: boolean;
 }
 
-export async function startTlsListener(host: string, port: number, files: TlsFiles, accept: AcceptConnection): Promise<Listener> {
+export async function startTlsListener(options: ListenOptions, files: TlsFiles, accept: AcceptConnection): Promise<Listener> {
   const [cert, key, ca] = await Promise.all([
     readFile(files.certFile), readFile(files.keyFile), files.caFile === undefined ? undefined : readFile(files.caFile),
   ]);
@@ -33,7 +33,7 @@ export async function startTlsListener(host: string, port: number, files: TlsFil
   });
   // A failed handshake only concerns that socket.
   server.on('tlsClientError', () => {});
-  await listen(server, host, port);
+  await listen(server, 'tls', options);
   return {
     kind: 'tls',
     address: () => (server.address() as AddressInfo | null) ?? undefined,

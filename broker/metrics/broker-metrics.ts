@@ -1,10 +1,17 @@
-// Every broker metric, defined once. Names are meshmq_<noun>_<unit>, counters end in _total.
-// Gauges that mirror a table (connections, sessions, ...) are set by collect callbacks that
-// read the table's size, so the hot path never touches them.
+// Every broker metric, defined once. Names are meshmq_<noun>_<unit>, counters end in _total; the
+// process and Node.js runtime metrics keep their standard names (process_*, nodejs_*) so standard
+// dashboards and alerts match. Gauges that mirror a table are read at scrape time, off the hot path.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BROKER_VERSION } from '../util/version.js';
 
+/**
+ * Why a message was lost to some receiver. A publish that matches no subscription at all is not here:
+ * nobody asked for it (meshmq_messages_unmatched_total).
+ */
 export const DROP_REASONS = [
-  'queue_full', 'expired', 'not_authorized', 'slow_client', 'packet_too_large', 'no_subscribers', 'receive_maximum',
+  'queue_full', 'expired', 'not_authorized', 'slow_client', 'packet_too_large', 'receive_maximum',
+  // Every member of a matching shared subscription group was offline or slow.
+  'no_shared_member',
   'peer_unavailable', 'slow_peer',
   // A message for a session moving between nodes that could not follow it (QoS 0, or no link to its new owner).
   'handoff',
@@ -14,10 +21,9 @@ export type DropReason = (typeof DROP_REASONS)[number];
 export const CLOSE_REASONS = [
   'malformed_packet', 'protocol_error', 'packet_too_large', 'keepalive_timeout', 'connect_timeout',
   'not_authorized', 'session_taken_over', 'slow_client', 'kicked', 'server_shutdown', 'socket_error',
-  'forward_failed', 'draining',
+  'forward_failed', 'store_unavailable', 'draining',
   // partitionMode pauseMinority: the node lost its majority (clients refused and disconnected).
   'paused',
-  'forward_failed', 'store_unavailable', 'draining',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -30,6 +36,8 @@ export interface BrokerMetrics {
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
   readonly messagesDropped: Counter<'reason'>;
+  /** Publishes that matched no subscription anywhere (the cluster included): normal traffic nobody wanted, not a loss. */
+  readonly messagesUnmatched: Counter;
   readonly authFailures: Counter;
   readonly takeovers: Counter<'scope'>;
   // cluster
@@ -73,12 +81,29 @@ export interface BrokerMetrics {
   labelledGauge<L extends string>(name: string, help: string, label: L, read: () => Iterable<[string, number]>): void;
 }
 
-export function createBrokerMetrics(options: { defaultMetrics: boolean } = { defaultMetrics: true }): BrokerMetrics {
+export interface BrokerMetricsOptions {
+  /** The standard process_* and nodejs_* metrics (off in unit tests: they are process-wide). */
+  readonly defaultMetrics: boolean;
+  /**
+   * A node started with cluster discovery: only then are the meshmq_cluster_* and meshmq_handoff_*
+   * series exported (a single node would show them at zero forever). Default true.
+   */
+  readonly clustered?: boolean;
+}
+
+export function createBrokerMetrics(options: BrokerMetricsOptions = { defaultMetrics: true }): BrokerMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'meshmq_' });
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // Cluster metrics still exist on a single node (the code that counts them needs no branch), unexported.
+  const clusterRegisters = options.clustered === false ? [] : registers;
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name, help, labelNames, registers });
+  const clusterCounter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers: clusterRegisters });
+  new Gauge({
+    name: 'meshmq_build_info', help: 'Always 1; the labels say which meshmq and Node.js versions run', labelNames: ['version', 'node_version'], registers,
+  }).set({ version: BROKER_VERSION, node_version: process.version }, 1);
 
   const metrics: BrokerMetrics = {
     registry,
@@ -88,25 +113,26 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
     messagesOut: counter('meshmq_messages_sent_total', 'PUBLISH packets sent to clients, by QoS', ['qos']),
     bytesIn: counter('meshmq_bytes_received_total', 'Bytes received from clients'),
     bytesOut: counter('meshmq_bytes_sent_total', 'Bytes sent to clients'),
-    messagesDropped: counter('meshmq_messages_dropped_total', 'Messages dropped, by reason', ['reason']),
+    messagesDropped: counter('meshmq_messages_dropped_total', 'Messages lost to a receiver, by reason', ['reason']),
+    messagesUnmatched: counter('meshmq_messages_unmatched_total', 'Publishes that matched no subscription in the cluster (nobody asked for them; not a loss)'),
     authFailures: counter('meshmq_auth_failures_total', 'CONNECTs refused for bad credentials or authorization'),
     takeovers: counter('meshmq_session_takeovers_total', 'Sessions taken over by a new connection (local or from another node)', ['scope']),
-    forwardedMessages: counter('meshmq_cluster_forwarded_messages_total', 'Messages forwarded to peers', ['peer']),
-    forwardedBytes: counter('meshmq_cluster_forwarded_bytes_total', 'Bytes of messages forwarded to peers', ['peer']),
-    receivedFromPeerMessages: counter('meshmq_cluster_received_messages_total', 'Messages received from peers', ['peer']),
-    receivedFromPeerBytes: counter('meshmq_cluster_received_bytes_total', 'Bytes of messages received from peers', ['peer']),
+    forwardedMessages: clusterCounter('meshmq_cluster_forwarded_messages_total', 'Messages forwarded to peers', ['peer']),
+    forwardedBytes: clusterCounter('meshmq_cluster_forwarded_bytes_total', 'Bytes of messages forwarded to peers', ['peer']),
+    receivedFromPeerMessages: clusterCounter('meshmq_cluster_received_messages_total', 'Messages received from peers', ['peer']),
+    receivedFromPeerBytes: clusterCounter('meshmq_cluster_received_bytes_total', 'Bytes of messages received from peers', ['peer']),
     forwardLatency: new Histogram({
       name: 'meshmq_cluster_forward_latency_seconds',
       help: 'Time from receiving a publish to a peer accepting it',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers,
+      registers: clusterRegisters,
     }),
-    forwardFailures: counter('meshmq_cluster_forward_failures_total', 'QoS 1/2 publishes not acknowledged by a peer, by what the publisher was told', ['action']),
-    meshHandshakeFailures: counter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
-    meshFrameErrors: counter('meshmq_cluster_frame_errors_total', 'Mesh connections closed for a bad frame, by reason', ['reason']),
-    discoveryFailures: counter('meshmq_cluster_discovery_failures_total', 'Failed peer discovery lookups (the last answer is kept)'),
-    majorityLost: counter('meshmq_cluster_majority_lost_total', 'Times this node lost its majority of the cluster with no serving grant (not ready until it is back)'),
-    pauses: counter('meshmq_cluster_pauses_total', 'Times this node paused (partitionMode pauseMinority): clients refused and disconnected until the majority is back'),
+    forwardFailures: clusterCounter('meshmq_cluster_forward_failures_total', 'QoS 1/2 publishes not acknowledged by a peer, by what the publisher was told', ['action']),
+    meshHandshakeFailures: clusterCounter('meshmq_cluster_handshake_failures_total', 'Mesh connections refused, by reason', ['reason']),
+    meshFrameErrors: clusterCounter('meshmq_cluster_frame_errors_total', 'Mesh connections closed for a bad frame, by reason', ['reason']),
+    discoveryFailures: clusterCounter('meshmq_cluster_discovery_failures_total', 'Failed peer discovery lookups (the last answer is kept)'),
+    majorityLost: clusterCounter('meshmq_cluster_majority_lost_total', 'Times this node lost its majority of the cluster with no serving grant (not ready until it is back)'),
+    pauses: clusterCounter('meshmq_cluster_pauses_total', 'Times this node paused (partitionMode pauseMinority): clients refused and disconnected until the majority is back'),
     storeRefusals: counter('meshmq_store_refused_publishes_total', 'QoS 1/2 publishes not acknowledged because the store did not take their writes, by what the publisher was told', ['action']),
     storeBatches: counter('meshmq_store_batches_total', 'Write batches (one per event-loop turn with writes), by result: ok, failed, refused (store known down)', ['result']),
     storeWrites: counter('meshmq_store_writes_total', 'Writes sent to the store (after writes that cancel out within a batch are dropped)'),
@@ -119,8 +145,8 @@ export function createBrokerMetrics(options: { defaultMetrics: boolean } = { def
     storeFenced: counter('meshmq_store_fenced_sessions_total', 'Sessions dropped here because the store says another node owns them now'),
     storeOutages: counter('meshmq_store_outages_total', 'Times the store became unavailable'),
     storeAdoptions: counter('meshmq_store_adoptions_total', 'Sessions adopted from nodes found dead, and their wills published (what=session|will)', ['what']),
-    handoffRelayed: counter('meshmq_handoff_relayed_messages_total', 'Deliveries relayed to the node a session moved to'),
-    handoffDuplicates: counter('meshmq_handoff_duplicate_messages_total', 'Copies of a message a moving session already had, not delivered again'),
+    handoffRelayed: clusterCounter('meshmq_handoff_relayed_messages_total', 'Deliveries relayed to the node a session moved to'),
+    handoffDuplicates: clusterCounter('meshmq_handoff_duplicate_messages_total', 'Copies of a message a moving session already had, not delivered again'),
     drainSessionsHandedOver: counter('meshmq_drain_sessions_handed_over_total', 'Persistent sessions a draining node handed to another node'),
     drainSessionsFailed: counter('meshmq_drain_sessions_failed_total', 'Persistent sessions a draining node could not hand to any node'),
     drainDuration: new Histogram({

@@ -80,7 +80,7 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   const mark = ctx.journal.mark();
   if (qos === 2) session.addIncomingQos2(packetId);
   const { delivered, forwarded } = ctx.dispatcher.publish(message);
-  if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesDropped.inc({ reason: 'no_subscribers' });
+  if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesUnmatched.inc();
   if (qos === 0) return;
   const stored = ctx.journal.since(mark);
   const reasonCode = delivered === 0 && forwarded === undefined ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;

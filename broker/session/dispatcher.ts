@@ -166,7 +166,7 @@ export class Dispatcher {
       const session = member === undefined ? undefined : this.#deps.sessions.get(member);
       const memberSub = member === undefined ? undefined : table.get(member, sub.filter);
       if (session === undefined || memberSub === undefined) {
-        this.#deps.metrics.messagesDropped.inc({ reason: 'no_subscribers' });
+        this.#deps.metrics.messagesDropped.inc({ reason: 'no_shared_member' });
         continue;
       }
       const qos = d.message.qos < memberSub.qos ? d.message.qos : memberSub.qos;

@@ -32,6 +32,7 @@ describe('the BrokerCluster spec', () => {
     [{ persistence: { type: 'redis', redis: {} } }, 'spec.persistence.redis'],
     [{ persistence: { type: 'redis', redis: { sentinels: ['a:26379'] } } }, 'spec.persistence.redis.sentinelName'],
     [{ auth: { acl: [{ action: 'read', permission: 'allow', topic: '#' }] } }, 'spec.auth.acl.0.action'],
+    [{ auth: { allowAnonymous: false } }, 'spec.auth.usersSecret'],
   ])('refuses %j naming %s', (spec, field) => {
     let error: unknown;
     try { parseBrokerCluster({ metadata: meta, spec }); } catch (err) { error = err; }

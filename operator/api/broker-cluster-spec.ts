@@ -151,13 +151,20 @@ export const persistenceSchema = z.strictObject({
   ],
 }).describe('The store of sessions, queued messages and retained messages.');
 
+const AUTH_RULE_MESSAGE = 'auth.usersSecret is required when auth.allowAnonymous is false (no client could connect)';
+
 export const authSchema = z.strictObject({
   allowAnonymous: z.boolean().default(true).describe('Accept clients without credentials.'),
   usersSecret: secretKeyRef('users.yaml', 'A Secret key holding the users file (entries made by `meshmq passwd`).').optional(),
   acl: z.array(aclRuleSchema).max(10000).optional().describe('ACL rules, first match wins.'),
   aclDefault: z.enum(['allow', 'deny']).default('allow').describe('What happens when no ACL rule matches.'),
   apiTokenSecret: secretKeyRef('token', 'The bearer token of the brokers\' admin API. Generated once when absent; the operator uses it.').optional(),
-}).prefault({}).describe('Client authentication and authorisation.');
+}).superRefine((auth, ctx) => {
+  // The broker refuses to start so (no client could ever connect): refused here, not a crash loop.
+  if (!auth.allowAnonymous && auth.usersSecret === undefined) ctx.addIssue({ code: 'custom', path: ['usersSecret'], message: AUTH_RULE_MESSAGE });
+}).prefault({}).meta({
+  'x-kubernetes-validations': [{ rule: 'self.allowAnonymous || has(self.usersSecret)', message: AUTH_RULE_MESSAGE }],
+}).describe('Client authentication and authorisation.');
 
 export const metricsSchema = z.strictObject({
   serviceMonitor: z.strictObject({

@@ -55,6 +55,8 @@ describe('the BrokerCluster CRD through kubectl', () => {
       'The BrokerCluster "cel2" is invalid: spec.persistence.redis: Invalid value: "object": exactly one of url, urlSecret, sentinels, clusterNodes is required'],
     ['sentinels without a master name (a CEL rule)', 'cel3', '{persistence: {type: redis, redis: {sentinels: ["s:26379"]}}}',
       'The BrokerCluster "cel3" is invalid: spec.persistence.redis: Invalid value: "object": sentinelName is required with sentinels'],
+    ['anonymous clients refused without users (a CEL rule)', 'cel4', '{auth: {allowAnonymous: false}}',
+      'The BrokerCluster "cel4" is invalid: spec.auth: Invalid value: "object": auth.usersSecret is required when auth.allowAnonymous is false (no client could connect)'],
     ['a name too long for its pods', 'n'.repeat(MAX_NAME_LENGTH + 1), '{}',
       `The BrokerCluster "${'n'.repeat(MAX_NAME_LENGTH + 1)}" is invalid: metadata.name: Too long: may not be more than ${MAX_NAME_LENGTH} bytes`],
   ])('refuses %s, naming the field', async (_what, name, spec, message) => {

@@ -25,9 +25,25 @@ describeMeshmq('12 HTTP API', () => {
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     for (const name of ['meshmq_connections', 'meshmq_sessions', 'meshmq_subscriptions', 'meshmq_retained_messages',
       'meshmq_messages_received_total', 'meshmq_messages_sent_total', 'meshmq_bytes_received_total', 'meshmq_bytes_sent_total',
-      'meshmq_messages_dropped_total', 'meshmq_process_resident_memory_bytes']) {
+      'meshmq_messages_dropped_total', 'meshmq_messages_unmatched_total', 'meshmq_build_info']) {
       expect(res.body).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
     }
+  });
+
+  it('exports the process and Node.js metrics under their standard names, as standard dashboards expect', async () => {
+    const { body } = await httpRequest(`${f.broker.httpUrl}/metrics`);
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'process_open_fds',
+      'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds']) {
+      expect(body).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    expect(body).not.toMatch(/^meshmq_(process|nodejs)_/m);
+    const [info] = parseMetric(body, 'meshmq_build_info');
+    expect(info).toEqual({ labels: { version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown as string, node_version: process.version }, value: 1 });
+  });
+
+  it('shows no cluster series on a node that is not clustered', async () => {
+    const { body } = await httpRequest(`${f.broker.httpUrl}/metrics`);
+    expect(body).not.toMatch(/^(# TYPE )?meshmq_(cluster|handoff)_/m);
   });
 
   it('moves the connection, subscription, retained and message metrics with traffic', async () => {
@@ -90,5 +106,29 @@ describeMeshmq('12 HTTP API', () => {
     const samples = parseMetric(res.body, 'meshmq_connections_accepted_total');
     expect(samples.length).toBeGreaterThan(0);
     expect(samples.every((s) => Number.isFinite(s.value))).toBe(true);
+  });
+});
+
+describeMeshmq('12 HTTP API: retained messages as clients see them', () => {
+  const f = useBroker({ config: { sys: { intervalMs: 200 } } });
+
+  it('counts what clients retained in meshmq_retained_messages and the $SYS values apart', async () => {
+    const read = async (name: string) => await metricValue(f.broker.httpUrl, name);
+    await waitFor(async () => (await read('meshmq_retained_sys_messages')) > 5, { what: 'the $SYS values published' });
+    expect(await read('meshmq_retained_messages')).toBe(0);
+    const pub = await f.connect();
+    await pub.publish(uniqueTopic(), 'kept', { qos: 1, retain: true });
+    await waitFor(async () => (await read('meshmq_retained_messages')) === 1, { what: 'the retained message counted' });
+  });
+
+  it('counts a publish nobody subscribed to as unmatched, not as a drop', async () => {
+    const read = async (name: string, labels: Record<string, string> = {}) => await metricValue(f.broker.httpUrl, name, labels);
+    const dropsBefore = (parseMetric((await httpRequest(`${f.broker.httpUrl}/metrics`)).body, 'meshmq_messages_dropped_total')).reduce((n, s) => n + s.value, 0);
+    const unmatchedBefore = await read('meshmq_messages_unmatched_total');
+    const pub = await f.connect({ protocolVersion: 5 });
+    await pub.publish(`${uniqueTopic()}/nobody-listens`, 'x', { qos: 1 });
+    await waitFor(async () => (await read('meshmq_messages_unmatched_total')) === unmatchedBefore + 1, { what: 'the unmatched publish counted' });
+    const dropsAfter = (parseMetric((await httpRequest(`${f.broker.httpUrl}/metrics`)).body, 'meshmq_messages_dropped_total')).reduce((n, s) => n + s.value, 0);
+    expect(dropsAfter).toBe(dropsBefore);
   });
 });

@@ -41,12 +41,12 @@ describeMeshmq('15 slow clients: disconnect policy', () => {
     slow.sendPacket({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 0 }] });
     await slow.nextPacket('suback');
     slow.pause();
-    const rssBefore = await metricValue(f.broker.httpUrl, 'meshmq_process_resident_memory_bytes');
+    const rssBefore = await metricValue(f.broker.httpUrl, 'process_resident_memory_bytes');
     const closedBefore = await metricValue(f.broker.httpUrl, 'meshmq_connections_closed_total', { reason: 'slow_client' });
     const sent = await floodUntil(f, topic, async () =>
       (await metricValue(f.broker.httpUrl, 'meshmq_connections_closed_total', { reason: 'slow_client' })) > closedBefore);
     expect(sent).toBeGreaterThan(0);
-    const rssAfter = await metricValue(f.broker.httpUrl, 'meshmq_process_resident_memory_bytes');
+    const rssAfter = await metricValue(f.broker.httpUrl, 'process_resident_memory_bytes');
     // Tens of MiB went through; what stays must be nowhere near that.
     expect(rssAfter - rssBefore).toBeLessThan(32 * 1024 * 1024);
     slow.resume();

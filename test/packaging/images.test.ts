@@ -95,6 +95,8 @@ describe('the broker image', () => {
       const healthcheck = (await inspectImage(BROKER)).healthcheck?.slice(1) ?? [];
       const probeEnv = { MESHMQ_BIND: host, MESHMQ_HTTP_PORT: String(httpPort) };
       expect(await running.exec(healthcheck, probeEnv)).toBe(0);
+      // `kubectl exec POD -- meshmq ctl status`: the CLI is on the image's PATH.
+      expect(await running.exec(['meshmq', 'ctl', 'status', '--url', http], probeEnv)).toBe(0);
       const pid = await mainPid(running);
       expect(await uidOf(pid)).toBe(UID);
       const url = `mqtt://${host}:${mqttPort}`;

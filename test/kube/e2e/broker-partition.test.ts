@@ -24,6 +24,7 @@ const itRoot = itRequiring(isRoot(), brokerBuilt);
 const USE_ANOTHER_SERVER = 0x9c;
 const SERVER_UNAVAILABLE = 3;
 const timings: string[] = [];
+const API_TOKEN = 'partition-test-api-token-0123456789';
 
 function brokerStatefulSet(name: string, extraEnv: V1EnvVar[]): V1StatefulSet {
   const field = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
@@ -54,6 +55,8 @@ function brokerStatefulSet(name: string, extraEnv: V1EnvVar[]): V1StatefulSet {
               { name: 'MESHMQ_CLUSTER_DOWN_AFTER_MS', value: '2000' },
               { name: 'MESHMQ_SYS_INTERVAL_MS', value: '0' },
               { name: 'MESHMQ_CLUSTER_COOKIE', valueFrom: { secretKeyRef: { name: 'mq-cookie', key: 'cookie' } } },
+              // As the operator does: without a token the brokers take changes (the serving grant) from loopback only.
+              { name: 'MESHMQ_API_TOKEN', valueFrom: { secretKeyRef: { name: 'mq-cookie', key: 'token' } } },
               ...extraEnv,
             ],
             livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 5 },
@@ -71,7 +74,7 @@ describe('partitions between broker pods (real network cuts)', () => {
     if (!isRoot().ok || !brokerBuilt.ok || !await canUseNetns()) return;
     env = await startKubeEnvironment({ root: true });
     const core = env.kubeConfig.makeApiClient(CoreV1Api);
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'mq-cookie' }, stringData: { cookie: 'a-cluster-cookie-of-some-length' } } });
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'mq-cookie' }, stringData: { cookie: 'a-cluster-cookie-of-some-length', token: API_TOKEN } } });
   }, 30_000);
   afterAll(async () => {
     if (timings.length > 0) process.stderr.write(`partition e2e timings: ${timings.join('; ')}\n`);
@@ -149,7 +152,7 @@ describe('partitions between broker pods (real network cuts)', () => {
     const toNoneReady = Date.now() - cut;
     for (const pod of pods) expect((await readiness(pod)).body.reason).toBe('no_majority');
 
-    const admin = createAdminClient({ baseUrl: `http://${ip(m0)}:8081` });
+    const admin = createAdminClient({ baseUrl: `http://${ip(m0)}:8081`, token: API_TOKEN });
     const node = (await admin.clusterView()).node;
     const granted = Date.now();
     // As the operator's autoheal does: tell the serving side it serves, renewed while the split lasts.
