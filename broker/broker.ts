@@ -87,7 +87,7 @@ export interface Broker {
    * Returns the wait for what it wrote for persistent sessions and for what went on as relays to where
    * sessions moved (held there: INVARIANTS.md "Hand-off"); the peer's ack waits on it. Undefined: none.
    */
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined;
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }, publish?: Buffer): Promise<void> | undefined;
   /** The store answers (always true for the memory store): false makes /readyz say store_unavailable. */
   storeAvailable(): boolean;
   /** Another node took this client over: close its connection (v5 0x8E) and hand its session over. */
@@ -375,11 +375,11 @@ class MeshBroker implements Broker {
     return { filters: [...filters].sort(), total: this.#table.filterCount };
   }
 
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined {
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }, publish?: Buffer): Promise<void> | undefined {
     const mark = this.#journal.mark();
     const relays = this.#handoff.acks.begin();
     try {
-      this.#dispatcher.deliverFromPeer(message, options?.sharedGroups);
+      this.#dispatcher.deliverFromPeer(message, options?.sharedGroups, publish);
     } catch (err) {
       void this.#handoff.acks.end(relays); // the dispatch failed: nothing waits on what it relayed
       throw err;

@@ -33,8 +33,11 @@ export interface ClusterHooks {
 
 /** What the cluster calls on the broker (broker.ts additions for the cluster). */
 export interface ClusterBrokerSide {
-  /** A promise: what the delivery wrote for persistent sessions (the forward is acked once stored). */
-  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }): Promise<void> | undefined | void;
+  /**
+   * A promise: what the delivery wrote for persistent sessions (the forward is acked once stored).
+   * `publish`: the message encoded for MQTT 3.1/3.1.1 at its QoS, RETAIN 0 (frame-codec DecodedForward).
+   */
+  deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }, publish?: Buffer): Promise<void> | undefined | void;
   evictSession?(clientId: string): Promise<SessionSnapshotLike | null>;
   /** Refuses a claim of another user than a live connection's, else evicts (broker.ts takeOverSession). */
   takeOverSession?(clientId: string, claimant: string | undefined, claimantNode?: string): Promise<SessionTakeOverLike>;
@@ -80,7 +83,7 @@ export function createClusterHooks(getNode: () => ClusterNode | undefined): Clus
 
 /** The ClusterNode callbacks that reach the broker; `missing` reports a seam the broker lacks, once per name. */
 export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undefined, missing: (seam: string) => void): {
-  onMessage(message: Message, delivery: PeerDelivery): Promise<void> | undefined | void;
+  onMessage(message: Message, delivery: PeerDelivery, publish: Buffer | undefined): Promise<void> | undefined | void;
   evictSession(clientId: string, claimant: string | null, claimantNode: string): Promise<EvictResult>;
   applyRetained(message: Message): void;
 } {
@@ -91,11 +94,11 @@ export function createBrokerCallbacks(getBroker: () => ClusterBrokerSide | undef
     missing(seam);
   };
   return {
-    onMessage(message, delivery) {
+    onMessage(message, delivery, publish) {
       const broker = getBroker();
       if (broker === undefined) return undefined;
-      if (delivery.sharedGroups.size === 0) return broker.deliverFromPeer(message);
-      return broker.deliverFromPeer(message, { sharedGroups: [...delivery.sharedGroups] });
+      if (delivery.sharedGroups.size === 0) return broker.deliverFromPeer(message, undefined, publish);
+      return broker.deliverFromPeer(message, { sharedGroups: [...delivery.sharedGroups] }, publish);
     },
     async evictSession(clientId, claimant, claimantNode) {
       const broker = getBroker();

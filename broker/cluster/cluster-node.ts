@@ -43,9 +43,9 @@ export interface ClusterNodeDeps {
   /**
    * A message a peer forwarded: deliver to local subscribers only (broker.deliverFromPeer). A promise:
    * what it wrote for persistent sessions and what it relayed to where a session moved; the forward is
-   * acked once that settles (nacked when it rejects).
+   * acked once that settles (nacked when it rejects). `publish`: the message as a ready 3.1.1 PUBLISH.
    */
-  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined | void;
+  readonly onMessage: (message: Message, delivery: PeerDelivery, publish: Buffer | undefined) => Promise<void> | undefined | void;
   /** QoS 1/2 forwards to matching nodes that are not connected fail rather than being skipped (durable store). */
   readonly refuseUnreachable?: boolean;
   /**

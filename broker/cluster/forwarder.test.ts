@@ -26,6 +26,7 @@ class FakeLink {
     return true;
   }
   send(frame: Buffer): boolean { this.frames.push(frame); return true; }
+  flush(): void {}
   asConnection(): PeerConnection { return this as unknown as PeerConnection; }
   /** Forward ids sent, in order. */
   ids(): number[] {

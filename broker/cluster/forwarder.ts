@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Message } from '../routing/message.js';
-import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, forwardFrameBound, FRAME_KIND, writeForward } from './frame-codec.js';
+import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, ForwardStrings, forwardFrameBound, FRAME_KIND, writeForward } from './frame-codec.js';
 import { OVERFLOW, type PeerConnection } from './peer-connection.js';
 
 /** How a forwarded message is to be delivered on the receiving node. */
@@ -32,9 +32,10 @@ export interface ForwarderOptions {
   readonly connection: (node: string) => PeerConnection | undefined;
   /**
    * Delivers a peer's message here. A promise: what the delivery wrote for persistent sessions; the
-   * forward is acked once it is stored and refused (nack) if it could not be.
+   * forward is acked once it is stored and refused (nack) if it could not be. `publish`: the message
+   * already encoded for MQTT 3.1/3.1.1 subscribers at its QoS with RETAIN 0 (DecodedForward), when built.
    */
-  readonly onMessage: (message: Message, delivery: PeerDelivery) => Promise<void> | undefined | void;
+  readonly onMessage: (message: Message, delivery: PeerDelivery, publish: Buffer | undefined) => Promise<void> | undefined | void;
   /**
    * A QoS 1/2 forward to a matching node that is not connected fails instead of being skipped (a
    * durable store: the node's persistent sessions must not miss what the publisher is told arrived).
@@ -54,6 +55,8 @@ interface PeerState {
   readonly acks: number[];
   readonly nacks: number[];
   ackScheduled: boolean;
+  /** The last strings this peer sent (decoded once for a run of one publisher's messages). */
+  readonly strings: ForwardStrings;
   // Counted here per message and added to the prom-client counters once per turn (a labelled
   // counter's inc hashes its labels: too dear per message).
   sent: number; sentBytes: number; received: number; receivedBytes: number;
@@ -109,13 +112,13 @@ export class Forwarder {
       if (!conn || conn.closed) {
         this.#o.metrics.messagesDropped.inc({ reason: 'peer_unavailable' });
         if (needsAck && this.#o.refuseUnreachable === true) {
-          if (fanout === undefined) promise = new Promise<void>((resolve, reject) => { fanout = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject }; });
+          if (fanout === undefined) { promise = new Promise<void>(this.#capture); fanout = this.#captured; }
           (fanout!.failed ??= []).push(node);
         }
         continue;
       }
       const peer = this.#peer(node);
-      if (needsAck && fanout === undefined) promise = new Promise<void>((resolve, reject) => { fanout = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject }; });
+      if (needsAck && fanout === undefined) { promise = new Promise<void>(this.#capture); fanout = this.#captured; }
       const groups = sharedGroups?.get(node);
       let frameLength: number;
       if (groups === undefined || groups.length === 0) {
@@ -144,8 +147,8 @@ export class Forwarder {
 
   /** A binary forward frame from `conn`. */
   handleForward(conn: PeerConnection, body: Buffer): void {
-    const f = decodeForward(body);
     const peer = this.#peer(conn.peer.name);
+    const f = decodeForward(body, peer.strings);
     peer.received++;
     peer.receivedBytes += body.length + 5;
     this.#countersChanged();
@@ -153,7 +156,7 @@ export class Forwarder {
       topic: f.topic, payload: f.payload, qos: f.qos, retain: f.retain, properties: f.properties, expiresAt: f.expiresAt,
       originClientId: f.originClientId, originNode: conn.peer.name, receivedAt: f.receivedAt, originSeq: f.id,
     };
-    const stored = this.#o.onMessage(message, f.sharedGroups.length === 0 ? EVERY_GROUP_ELSEWHERE : { sharedGroups: new Set(f.sharedGroups) });
+    const stored = this.#o.onMessage(message, f.sharedGroups.length === 0 ? EVERY_GROUP_ELSEWHERE : { sharedGroups: new Set(f.sharedGroups) }, f.publish);
     if (f.id === 0) return;
     // Acked once handed to the broker and what it wrote for persistent sessions is stored; acks of
     // one turn travel in one frame.
@@ -232,10 +235,17 @@ export class Forwarder {
     if (!p) {
       const m = this.#o.metrics;
       const counters = { sent: m.forwardedMessages.labels(node), sentBytes: m.forwardedBytes.labels(node), received: m.receivedFromPeerMessages.labels(node), receivedBytes: m.receivedFromPeerBytes.labels(node) };
-      this.#peers.set(node, (p = { pending: new Map(), acks: [], nacks: [], ackScheduled: false, sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, counters }));
+      this.#peers.set(node, (p = { pending: new Map(), acks: [], nacks: [], ackScheduled: false, strings: new ForwardStrings(), sent: 0, sentBytes: 0, received: 0, receivedBytes: 0, counters }));
     }
     return p;
   }
+
+  // One bound executor for every forward's promise (no closure per forward): it leaves the new
+  // fan-out in #captured, which forward() takes at once (the executor runs synchronously).
+  #captured: Fanout | undefined;
+  readonly #capture = (resolve: () => void, reject: (err: Error) => void): void => {
+    this.#captured = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject };
+  };
 
   #nextUnnumbered(): number {
     this.#unnumbered = this.#unnumbered >= UNNUMBERED_LAST ? UNNUMBERED_FIRST : this.#unnumbered + 1;
@@ -264,6 +274,11 @@ export class Forwarder {
     }
   };
 
+  /**
+   * Sends the turn's acks and nacks and writes them at once: queued normally they would wait for
+   * the connection's own flush, a setImmediate queued from this one, i.e. one more loop turn
+   * (a whole poll phase of other sockets' reads) on the QoS 1 round trip.
+   */
   #flushAcks(conn: PeerConnection, peer: PeerState): void {
     peer.ackScheduled = false;
     if (peer.acks.length > 0) {
@@ -274,6 +289,7 @@ export class Forwarder {
       conn.send(encodeForwardAcks(peer.nacks, FRAME_KIND.forwardNack));
       peer.nacks.length = 0;
     }
+    conn.flush();
   }
 
   #settleIfDone(fanout: Fanout): void {

@@ -1,7 +1,8 @@
 // The mesh frame codec: forward frames round-trip every field (binary properties included),
 // frames split at any byte or glued together decode the same, and bad lengths/kinds are refused.
 import { describe, expect, it } from '@jest/globals';
-import { decodeForward, decodeForwardAcks, encodeControl, encodeForward, encodeForwardAcks, FRAME_KIND, FrameDecoder, FrameError, type ForwardFrame } from './frame-codec.js';
+import { encodePlainPublish } from '../protocol/publish-encoding.js';
+import { decodeForward, decodeForwardAcks, ForwardStrings, encodeControl, encodeForward, encodeForwardAcks, FRAME_KIND, FrameDecoder, FrameError, type ForwardFrame } from './frame-codec.js';
 
 const frame: ForwardFrame = {
   id: 0xfffffffe, topic: 'a/ü/b', payload: Buffer.from([0, 1, 2, 255]), qos: 2, retain: true,
@@ -24,9 +25,45 @@ describe('frame codec', () => {
   it('round-trips a forward frame with every field', () => {
     const [[kind, body]] = decodeAll(encodeForward(frame), []) as [[number, Buffer]];
     expect(kind).toBe(FRAME_KIND.forward);
-    expect(decodeForward(body)).toEqual(frame);
+    expect(decodeForward(body)).toEqual({ ...frame, publish: expect.any(Buffer) });
     const bare = { ...frame, properties: undefined, sharedGroups: [], qos: 0 as const, retain: false, id: 0, payload: Buffer.alloc(0) };
-    expect(decodeForward(decodeAll(encodeForward(bare), [])[0]![1])).toEqual(bare);
+    expect(decodeForward(decodeAll(encodeForward(bare), [])[0]![1])).toEqual({ ...bare, publish: expect.any(Buffer) });
+  });
+
+  it('hands the receiver the message as the MQTT 3.1.1 PUBLISH a subscriber gets, payload a view of it', () => {
+    // Topic lengths around the remaining-length steps (127/128, 16383/16384 bytes) and multi-byte UTF-8.
+    for (const [topic, size] of [['a/ü/b', 4], ['t', 0], ['x'.repeat(100), 27], ['x', 124], ['y'.repeat(200), 16200], ['z', 16381]] as const) {
+      for (const qos of [0, 1, 2] as const) {
+        const message = { ...frame, topic, qos, payload: Buffer.alloc(size, 0xa5) };
+        // In a larger socket chunk, so that the payload is copied out of it (one over half its chunk stays a slice).
+        const encoded = encodeForward(message);
+        const chunk = Buffer.alloc(encoded.length + 3 * size + 64);
+        encoded.copy(chunk);
+        const decoded = decodeForward(chunk.subarray(5, encoded.length));
+        expect(decoded.publish).toEqual(encodePlainPublish(4, topic, message.payload, qos, false, false, qos > 0 ? 1 : 0));
+        expect(decoded.payload.buffer).toBe(decoded.publish!.buffer);
+        expect(decoded.payload).toEqual(message.payload);
+      }
+    }
+  });
+
+  it('decodes a peer\'s repeated topic and client id from its last frame, and a changed one afresh', () => {
+    const strings = new ForwardStrings();
+    const frames = [['a/b', 'c1'], ['a/b', 'c1'], ['a/c', 'c1'], ['a/c', 'c2'], ['a/ü', 'c2'], ['a/ü/x', 'c22'], ['', 'c22'], ['a/b', '']] as const;
+    for (const [topic, client] of frames) {
+      const body = Buffer.from(encodeForward({ ...frame, topic, originClientId: client }).subarray(5));
+      const decoded = decodeForward(body, strings);
+      expect([decoded.topic, decoded.originClientId]).toEqual([topic, client]);
+    }
+  });
+
+  it('keeps a payload that fills most of its frame as a slice of it, with no prebuilt PUBLISH', () => {
+    const big = { ...frame, payload: Buffer.alloc(50000, 1) };
+    const body = Buffer.from(encodeForward(big).subarray(5));
+    const decoded = decodeForward(body);
+    expect(decoded.publish).toBeUndefined();
+    expect(decoded.payload.buffer).toBe(body.buffer);
+    expect(decoded.payload).toEqual(big.payload);
   });
 
   it('decodes the same frames however the bytes are split or glued', () => {

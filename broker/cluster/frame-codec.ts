@@ -105,10 +105,51 @@ export function encodeForward(f: ForwardFrame): Buffer {
 const NO_GROUPS: readonly string[] = [];
 
 /**
- * Decodes a forward body. Strings are read once; the payload is a slice of the frame when that
- * does not pin a much larger socket chunk (a queued message would keep the chunk alive), else a copy.
+ * A decoded forward frame. `publish`: the message as the MQTT 3.1/3.1.1 PUBLISH a subscriber of
+ * those versions gets when the delivery keeps the message's QoS with RETAIN 0 (packet id 1 as a
+ * placeholder at QoS 1/2, patched per subscriber), built while copying the payload out of the
+ * frame, with `payload` a view of it: the receiving node encodes nothing for such subscribers.
+ * Undefined for a payload large enough to be kept as a slice of the frame (encoded when needed).
  */
-export function decodeForward(body: Buffer): ForwardFrame {
+export interface DecodedForward extends ForwardFrame {
+  readonly publish: Buffer | undefined;
+}
+
+/**
+ * The last topic and client id one peer sent, with where their bytes were: a peer forwards runs of
+ * one publisher's messages (a socket read of one client at a time), and comparing a few bytes costs
+ * a third of decoding a string (measured). A miss costs the comparison up to the first differing byte.
+ * Holds a reference to the last frame's body: one socket chunk per peer at most, never a buffer
+ * over STRINGS_PIN_MAX (a large frame's own buffer would stay alive until the peer's next frame).
+ */
+const EMPTY = Buffer.alloc(0);
+
+export class ForwardStrings {
+  topic = '';
+  topicBuf: Buffer = EMPTY;
+  topicAt = 0;
+  topicLen = -1;
+  client = '';
+  clientBuf: Buffer = EMPTY;
+  clientAt = 0;
+  clientLen = -1;
+}
+
+const STRINGS_PIN_MAX = 256 << 10;
+
+function sameBytes(a: Buffer, at: number, len: number, b: Buffer, bt: number, blen: number): boolean {
+  if (len !== blen) return false;
+  for (let i = 0; i < len; i++) if (a[at + i] !== b[bt + i]) return false;
+  return true;
+}
+
+/**
+ * Decodes a forward body. Strings are read once (or taken from `strings`, the last ones of the same
+ * peer); the payload is a slice of the frame when that does not pin a much larger socket chunk (a
+ * queued message would keep the chunk alive), else it is copied out, into the `publish` encoding
+ * (see DecodedForward).
+ */
+export function decodeForward(body: Buffer, strings?: ForwardStrings): DecodedForward {
   const end = body.length;
   if (end < FORWARD_FIXED + 6) throw truncated();
   const id = body.readUInt32BE(0);
@@ -121,12 +162,28 @@ export function decodeForward(body: Buffer): ForwardFrame {
   let len = body.readUInt16BE(o);
   o += 2;
   if (o + len + 2 > end) throw truncated();
-  const topic = body.toString('utf8', o, o + len);
+  const topicAt = o;
+  let topic: string;
+  if (strings === undefined) topic = body.toString('utf8', o, o + len);
+  else if (sameBytes(body, o, len, strings.topicBuf, strings.topicAt, strings.topicLen)) topic = strings.topic;
+  else {
+    topic = strings.topic = body.toString('utf8', o, o + len);
+    const pin = body.buffer.byteLength <= STRINGS_PIN_MAX;
+    strings.topicBuf = pin ? body : EMPTY; strings.topicAt = o; strings.topicLen = pin ? len : -1;
+  }
   o += len;
+  const topicEnd = o;
   len = body.readUInt16BE(o);
   o += 2;
   if (o + len + 2 > end) throw truncated();
-  const originClientId = body.toString('utf8', o, o + len);
+  let originClientId: string;
+  if (strings === undefined) originClientId = body.toString('utf8', o, o + len);
+  else if (sameBytes(body, o, len, strings.clientBuf, strings.clientAt, strings.clientLen)) originClientId = strings.client;
+  else {
+    originClientId = strings.client = body.toString('utf8', o, o + len);
+    const pin = body.buffer.byteLength <= STRINGS_PIN_MAX;
+    strings.clientBuf = pin ? body : EMPTY; strings.clientAt = o; strings.clientLen = pin ? len : -1;
+  }
   o += len;
   const groupCount = body.readUInt16BE(o);
   o += 2;
@@ -153,13 +210,39 @@ export function decodeForward(body: Buffer): ForwardFrame {
     o += len;
   }
   const size = end - o;
-  const payload = size * 2 >= body.buffer.byteLength ? body.subarray(o) : copyOf(body, o, size);
-  return { id, topic, payload, qos: qos as QoS, retain: (flags & FLAG_RETAIN) !== 0, properties, expiresAt, receivedAt, originClientId, sharedGroups };
+  let payload: Buffer;
+  let publish: Buffer | undefined;
+  if (size * 2 >= body.buffer.byteLength) payload = body.subarray(o);
+  else {
+    publish = buildPublish(body, qos, topicAt, topicEnd, o);
+    payload = publish.subarray(publish.length - size);
+  }
+  return { id, topic, payload, qos: qos as QoS, retain: (flags & FLAG_RETAIN) !== 0, properties, expiresAt, receivedAt, originClientId, sharedGroups, publish };
 }
 
-function copyOf(body: Buffer, from: number, size: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  body.copy(out, 0, from);
+/**
+ * An MQTT 3.1.1 PUBLISH [MQTT-3.3.1..3.3.3] of the topic bytes body[topicAt, topicEnd) and the
+ * payload body[payloadAt, end): QoS `qos`, DUP 0, RETAIN 0, packet id 1 when QoS > 0. Byte for
+ * byte what encodePlainPublish writes (frame-codec.test.ts checks it).
+ */
+function buildPublish(body: Buffer, qos: number, topicAt: number, topicEnd: number, payloadAt: number): Buffer {
+  const topicLength = topicEnd - topicAt;
+  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + body.length - payloadAt;
+  const lengthBytes = remaining < 0x80 ? 1 : remaining < 0x4000 ? 2 : remaining < 0x200000 ? 3 : 4;
+  const out = Buffer.allocUnsafe(1 + lengthBytes + remaining);
+  out[0] = 0x30 | (qos << 1);
+  let at = 1;
+  let n = remaining;
+  do {
+    const low = n & 0x7f;
+    n >>>= 7;
+    out[at++] = n > 0 ? low | 0x80 : low;
+  } while (n > 0);
+  out[at++] = topicLength >> 8;
+  out[at++] = topicLength & 0xff;
+  at += body.copy(out, at, topicAt, topicEnd);
+  if (qos > 0) { out[at++] = 0; out[at++] = 1; }
+  body.copy(out, at, payloadAt);
   return out;
 }
 
@@ -188,11 +271,15 @@ export function forEachForwardAck(body: Buffer, visit: (id: number) => void): vo
 
 /**
  * Incremental decoder: feed socket chunks, get whole frames. Throws FrameError on a length
- * over the cap or an unknown kind; the caller then closes that peer connection.
+ * over the cap or an unknown kind; the caller then closes that peer connection. The first chunk
+ * is read at an offset rather than re-sliced after every frame (one Buffer view less per frame).
  */
 export class FrameDecoder {
   #maxFrameBytes: number;
   #chunks: Buffer[] = [];
+  /** Where the unread bytes of #chunks[0] start. */
+  #offset = 0;
+  /** Unread bytes over all chunks. */
   #buffered = 0;
 
   constructor(maxFrameBytes: number) { this.#maxFrameBytes = maxFrameBytes; }
@@ -206,29 +293,32 @@ export class FrameDecoder {
     for (;;) {
       if (this.#buffered < HEADER_BYTES) return;
       let head = this.#chunks[0]!;
-      if (head.length < HEADER_BYTES) head = this.#merge();
-      const length = head.readUInt32BE(0);
+      let at = this.#offset;
+      if (head.length - at < HEADER_BYTES) { head = this.#merge(); at = 0; }
+      const length = head.readUInt32BE(at);
       if (length < 1 || length > this.#maxFrameBytes) {
         throw new FrameError('frame_too_large', `frame of ${length} bytes exceeds the cap of ${this.#maxFrameBytes}`);
       }
       const total = 4 + length;
       if (this.#buffered < total) return;
-      if (head.length < total) head = this.#merge();
-      const kind = head.readUInt8(4);
+      if (head.length - at < total) { head = this.#merge(); at = 0; }
+      const kind = head[at + 4]!;
       if (kind !== FRAME_KIND.forward && kind !== FRAME_KIND.forwardAck && kind !== FRAME_KIND.forwardNack && kind !== FRAME_KIND.control) {
         throw new FrameError('unknown_kind', `unknown frame kind ${kind}`);
       }
-      const body = head.subarray(HEADER_BYTES, total);
-      if (head.length === total) this.#chunks.shift();
-      else this.#chunks[0] = head.subarray(total);
+      const body = head.subarray(at + HEADER_BYTES, at + total);
+      if (head.length - at === total) { this.#chunks.shift(); this.#offset = 0; } else this.#offset = at + total;
       this.#buffered -= total;
       onFrame(kind, body);
     }
   }
 
+  /** Joins the unread bytes into one buffer (a frame spans chunks, rare with 64 KiB reads). */
   #merge(): Buffer {
-    const merged = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
+    const first = this.#chunks[0]!.subarray(this.#offset);
+    const merged = this.#chunks.length === 1 ? first : Buffer.concat([first, ...this.#chunks.slice(1)], this.#buffered);
     this.#chunks = [merged];
+    this.#offset = 0;
     return merged;
   }
 }

@@ -198,6 +198,9 @@ export class PeerConnection {
     this.close('leave');
   }
 
+  /** Writes now what is queued instead of at the flush already scheduled (latency-bound frames: acks). */
+  flush(): void { this.#flush(); }
+
   readonly #flush = (): void => {
     this.#flushScheduled = false;
     if (this.#closed) return;

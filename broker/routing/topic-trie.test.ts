@@ -56,6 +56,21 @@ describe('TopicTrie', () => {
     }
   });
 
+  it('matches the same while a level goes from one literal child to several and back', () => {
+    const trie = new TopicTrie<number>();
+    const steps: Array<[op: 'add' | 'remove', filter: string]> = [
+      ['add', 'd/s1/+/state'], ['add', 'd/s2/+/state'], ['add', 'd/s1/+/other'], ['remove', 'd/s2/+/state'],
+      ['remove', 'd/s1/+/state'], ['add', 'd/s3/x/state'], ['remove', 'd/s1/+/other'], ['add', 'd/s1/+/state'], ['remove', 'd/s3/x/state'],
+    ];
+    const live = new Map<string, [string, number]>();
+    const topics = ['d/s1/a/state', 'd/s2/a/state', 'd/s1/a/other', 'd/s3/x/state', 'd/s3/y/state', 'd/s1', 'd/s1/a/stat'];
+    for (const [op, filter] of steps) {
+      if (op === 'add') { expect(trie.add(filter, 1)).toBe(true); live.set(filter, [filter, 1]); }
+      else { expect(trie.remove(filter, 1)).toBe(true); live.delete(filter); }
+      for (const topic of topics) expect(matched(trie, topic)).toEqual(expected([...live.values()], topic));
+    }
+  });
+
   it('is empty again after removing everything, and matches nothing', () => {
     const random = createPrng(7);
     const trie = new TopicTrie<string>();

@@ -104,21 +104,32 @@ export class TopicTrie<V> {
     for (const level of levels) {
       if (level === '+') node = node.plus ??= new TrieNode(node, level);
       else if (level === '#') node = node.hash ??= new TrieNode(node, level);
-      else {
-        const children = (node.children ??= new Map<number, TrieNode<V>>());
-        const key = levelKey(level, 0, level.length, this.#seed);
-        const head = children.get(key);
-        let child = head;
-        while (child !== undefined && child.level !== level) child = child.next;
-        if (child === undefined) {
-          child = new TrieNode(node, level);
-          child.next = head;
-          children.set(key, child);
-        }
-        node = child;
-      }
+      else node = this.#literalChild(node, level);
     }
     return node;
+  }
+
+  /** The child of `node` for a literal `level`, made if missing (a second child turns the one held directly into a Map). */
+  #literalChild(node: TrieNode<V>, level: string): TrieNode<V> {
+    const children = node.children;
+    if (children === undefined) return (node.children = new TrieNode(node, level));
+    if (children instanceof TrieNode) {
+      if (children.level === level) return children;
+      const map = new Map<number, TrieNode<V>>();
+      this.#link(map, children);
+      node.children = map;
+      return this.#link(map, new TrieNode(node, level));
+    }
+    let child = children.get(levelKey(level, 0, level.length, this.#seed));
+    while (child !== undefined && child.level !== level) child = child.next;
+    return child ?? this.#link(children, new TrieNode(node, level));
+  }
+
+  #link(map: Map<number, TrieNode<V>>, child: TrieNode<V>): TrieNode<V> {
+    const key = levelKey(child.level, 0, child.level.length, this.#seed);
+    child.next = map.get(key);
+    map.set(key, child);
+    return child;
   }
 
   /** Removes `entry` from `node` and prunes the branch back to the first node still in use. */
@@ -133,9 +144,16 @@ export class TopicTrie<V> {
       const parent: TrieNode<V> = current.parent;
       if (parent.plus === current) parent.plus = undefined;
       else if (parent.hash === current) parent.hash = undefined;
-      else if (parent.children !== undefined) {
-        this.#unlinkChild(parent.children, current);
-        if (parent.children.size === 0) parent.children = undefined;
+      else if (parent.children === current) parent.children = undefined;
+      else if (parent.children instanceof Map) {
+        const children = parent.children;
+        this.#unlinkChild(children, current);
+        if (children.size === 0) parent.children = undefined;
+        else if (children.size === 1) {
+          // Back to the one child held directly, unless it has a key collision chain.
+          const only = children.values().next().value!;
+          if (only.next === undefined) parent.children = only;
+        }
       }
       current = parent;
     }
@@ -176,9 +194,13 @@ function walk<V>(node: TrieNode<V>, topic: string, start: number, seed: number, 
   }
   if (plus !== undefined) walk(plus, topic, next, seed, visit, false);
   if (children !== undefined) {
-    let child = children.get(levelKey(topic, start, end, seed));
     const size = end - start;
-    while (child !== undefined && !(child.level.length === size && topic.startsWith(child.level, start))) child = child.next;
+    let child: TrieNode<V> | undefined;
+    if (children instanceof TrieNode) child = children.level.length === size && topic.startsWith(children.level, start) ? children : undefined;
+    else {
+      child = children.get(levelKey(topic, start, end, seed));
+      while (child !== undefined && !(child.level.length === size && topic.startsWith(child.level, start))) child = child.next;
+    }
     if (child !== undefined) walk(child, topic, next, seed, visit, false);
   }
 }

@@ -14,7 +14,7 @@ import { matchesFilter } from '../routing/topic.js';
 import type { StoredDelivery } from '../store/store.js';
 import type { WriteJournal } from '../store/write-journal.js';
 import type { Session } from './session.js';
-import { createEncodingCache } from './session-outlet.js';
+import { createEncodingCache, encodingSlot } from './session-outlet.js';
 import type { EncodingCache } from './session-outlet.js';
 
 export interface SessionLookup {
@@ -86,10 +86,12 @@ export class Dispatcher {
   /**
    * A message a peer forwarded: every local non-shared subscriber, and only the shared groups
    * (`$share/group/filter`) the sender assigned to this node — it served or assigned the others.
-   * Its retained copy arrives by retained replication, not here.
+   * Its retained copy arrives by retained replication, not here. `publish`: the message already
+   * encoded as an MQTT 3.1/3.1.1 PUBLISH at its own QoS with RETAIN 0 (built by the mesh decoder
+   * while copying the payload out of the frame): those subscribers get it without an encoding.
    */
-  deliverFromPeer(message: Message, sharedGroups: readonly string[] | undefined): number {
-    return this.deliverLocal(message, sharedGroups === undefined || sharedGroups.length === 0 ? NO_SHARED_GROUPS : new Set(sharedGroups));
+  deliverFromPeer(message: Message, sharedGroups: readonly string[] | undefined, publish?: Buffer): number {
+    return this.deliverLocal(message, sharedGroups === undefined || sharedGroups.length === 0 ? NO_SHARED_GROUPS : new Set(sharedGroups), publish);
   }
 
   /**
@@ -104,7 +106,7 @@ export class Dispatcher {
    * Delivers to matching local subscriptions; returns how many sessions got it. `sharedGroups`:
    * the shared groups that may take it (all when undefined).
    */
-  deliverLocal(message: Message, sharedGroups?: ReadonlySet<string>): number {
+  deliverLocal(message: Message, sharedGroups?: ReadonlySet<string>, publish?: Buffer): number {
     if (isExpired(message, this.#deps.now())) {
       this.#deps.metrics.messagesDropped.inc({ reason: 'expired' });
       return 0;
@@ -112,8 +114,17 @@ export class Dispatcher {
     const prevMessage = this.#message;
     const prevCache = this.#cache;
     const prevCount = this.#count;
+    // Made at the first delivery (a publish no local session wants allocates none; measured: reusing
+    // one array and clearing it cost more than a new one).
+    let cache: EncodingCache | undefined;
+    if (publish !== undefined) {
+      cache = createEncodingCache();
+      // [MQTT-3.3.1-12] RETAIN 0 on normal forwarding: the slots of 3.1 and 3.1.1 subscribers served at the message's QoS.
+      cache[encodingSlot(3, message.qos, false)] = publish;
+      cache[encodingSlot(4, message.qos, false)] = publish;
+    }
     this.#message = message;
-    this.#cache = createEncodingCache();
+    this.#cache = cache;
     this.#count = 0;
     try {
       this.#deps.table.match(message.topic, message.originClientId, this.#visit, this.#isAvailable, sharedGroups);
@@ -174,7 +185,7 @@ export class Dispatcher {
     const qos = message.qos < d.qos ? message.qos : d.qos;
     // Retain As Published 0: RETAIN cleared on normal forwarding [MQTT-3.3.1-12/13].
     const retain = d.retainAsPublished ? message.retain : false;
-    session.deliver(message, qos, retain, d.subscriptionIds, d.shareGroup, this.#cache);
+    session.deliver(message, qos, retain, d.subscriptionIds, d.shareGroup, (this.#cache ??= createEncodingCache()));
     this.#count++;
   }
 
