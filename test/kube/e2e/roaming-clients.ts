@@ -17,7 +17,8 @@ export type Addresses = () => Promise<string[]>;
  */
 async function connectOnce(url: string, options: mqtt.IClientOptions, prepare: ((client: MqttClient) => void) | undefined): Promise<{ client: MqttClient; sessionPresent: boolean }> {
   return await new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { ...options, reconnectPeriod: 0, connectTimeout: 3000 });
+    // 10 s: a persistent CONNECT waits for its cluster claim (up to 3 s) on a loaded machine.
+    const client = mqtt.connect(url, { ...options, reconnectPeriod: 0, connectTimeout: 10_000 });
     prepare?.(client);
     const settle = (): void => { client.removeListener('connect', onConnect); client.removeListener('error', onError); client.removeListener('close', onClose); };
     const onConnect = (connack: { sessionPresent?: boolean }): void => { settle(); resolve({ client, sessionPresent: connack.sessionPresent === true }); };
