@@ -58,6 +58,8 @@ export class RoamingSubscriber {
   #address = '';
   #closed = false;
   #moving: Promise<void> | undefined;
+  /** Why following the session failed: reported by waitForAll, never an unhandled rejection. */
+  #moveError: unknown;
 
   private constructor(readonly clientId: string, readonly addresses: Addresses, readonly timeoutMs: number) {}
 
@@ -85,7 +87,7 @@ export class RoamingSubscriber {
     this.#address = address;
     client.once('close', () => {
       if (this.#closed || this.#client !== client) return;
-      this.#moving = this.#move(address);
+      this.#moving = this.#move(address).catch((err: unknown) => { this.#moveError = err; });
     });
     client.on('error', () => undefined);
   }
@@ -100,7 +102,10 @@ export class RoamingSubscriber {
   /** Waits until every payload of `expected` arrived at least once. */
   async waitForAll(expected: Iterable<string>, timeoutMs = 30_000): Promise<void> {
     const want = [...expected];
-    await waitFor(() => want.every((p) => this.received.has(p)), {
+    await waitFor(() => {
+      if (this.#moveError !== undefined) throw new Error(`${this.clientId} could not follow its session: ${String((this.#moveError as Error).message ?? this.#moveError)}`);
+      return want.every((p) => this.received.has(p));
+    }, {
       what: `${this.clientId} to receive ${want.length} messages (missing ${want.filter((p) => !this.received.has(p)).slice(0, 10).join(', ')}...; now on ${this.#address}, reconnects ${JSON.stringify(this.reconnects)})`,
       timeoutMs, intervalMs: 200,
     });
@@ -129,6 +134,8 @@ export class RoamingPublisher {
   readonly acked = new Set<string>();
   /** PUBACKs with a failure reason: not promised, sent again after a pause. */
   refusals = 0;
+  /** Why the publishing loop ended early (no pod to reconnect to in time), never an unhandled rejection. */
+  failure: unknown;
   readonly reconnects: Reconnect[] = [];
   #client: MqttClient | undefined;
   #address = '';
@@ -173,7 +180,7 @@ export class RoamingPublisher {
           this.reconnects.push({ address: next.address, sessionPresent: next.sessionPresent, at: Date.now() });
         }
       }
-    })();
+    })().catch((err: unknown) => { this.failure = err; });
   }
 
   async stop(): Promise<void> {
