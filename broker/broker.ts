@@ -29,6 +29,7 @@ import type { SessionContext } from './session/session.js';
 import { adoptSession } from './session/session-adoption.js';
 import { NodeLiveness } from './session/node-liveness.js';
 import type { Store } from './store/store.js';
+import { describeStoreFailure } from './store/store-failure.js';
 import { createStoreJournal } from './store/store-journal-wiring.js';
 import type { JournalSubject, WriteJournal } from './store/write-journal.js';
 import { startTcpListener } from './listeners/tcp-listener.js';
@@ -90,6 +91,8 @@ export interface Broker {
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }, publish?: Buffer): Promise<void> | undefined;
   /** The store answers (always true for the memory store): false makes /readyz say store_unavailable. */
   storeAvailable(): boolean;
+  /** What is wrong with the store while it is down (for /readyz), else undefined. */
+  storeProblem(): string | undefined;
   /** Another node took this client over: close its connection (v5 0x8E) and hand its session over. */
   evictSession(clientId: string): Promise<SessionSnapshot | null>;
   /**
@@ -311,6 +314,12 @@ class MeshBroker implements Broker {
 
   storeAvailable(): boolean {
     return this.#journal.up;
+  }
+
+  /** What is wrong with the store while it is down (for /readyz), else undefined. */
+  storeProblem(): string | undefined {
+    const cause = this.#journal.availability.cause;
+    return cause === undefined ? undefined : describeStoreFailure(cause);
   }
 
   /** `onlyEnding`: only sessions that end with their connection (a drain hands the others over). */

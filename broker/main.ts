@@ -165,6 +165,7 @@ async function start(argv: readonly string[]): Promise<void> {
           joined: node?.joined() ?? false, waiting: node?.joinWaiting() ?? [], majority: node?.majority.current(), partitionMode: config.cluster.partitionMode,
         } : undefined,
         storeUp: broker.storeAvailable(),
+        storeProblem: broker.storeProblem(),
         now: Date.now(),
       }),
       metrics: metrics.registry,

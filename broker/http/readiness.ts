@@ -29,6 +29,8 @@ export interface ReadinessInput {
   } | undefined;
   /** The store answers (always, for the memory store); false: QoS 1/2 to persistent sessions is refused. */
   readonly storeUp?: boolean;
+  /** While the store is down: what is wrong with it, for people (store-failure.ts). */
+  readonly storeProblem?: string | undefined;
   readonly now: number;
 }
 
@@ -39,7 +41,7 @@ export function decideReadiness(input: ReadinessInput): ReadinessDecision {
   if (input.drain === 'draining') return { ready: false, reason: 'draining', message: 'handing sessions over to other nodes' };
   if (!input.listening) return { ready: false, reason: 'starting', message: 'listeners are not up yet' };
   const store = input.storeUp === false
-    ? { ready: false, reason: 'store_unavailable', message: 'the store does not answer: QoS 1/2 publishes to persistent sessions and persistent CONNECTs are refused' } as const
+    ? { ready: false, reason: 'store_unavailable', message: `the store does not take writes${input.storeProblem === undefined ? '' : ` (${input.storeProblem})`}: QoS 1/2 publishes to persistent sessions and persistent CONNECTs are refused` } as const
     : { ready: true } as const;
   const cluster = input.cluster;
   if (cluster === undefined) return store;

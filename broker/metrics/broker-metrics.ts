@@ -2,6 +2,7 @@
 // process and Node.js runtime metrics keep their standard names (process_*, nodejs_*) so standard
 // dashboards and alerts match. Gauges that mirror a table are read at scrape time, off the hot path.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { STORE_FAILURE_CAUSES } from '../store/store-failure.js';
 import { BROKER_VERSION } from '../util/version.js';
 
 /**
@@ -70,6 +71,8 @@ export interface BrokerMetrics {
   readonly storeBatchDuration: Histogram;
   readonly storeFenced: Counter;
   readonly storeOutages: Counter;
+  /** Write batches the store failed, by cause (store-failure.ts: oom, readonly, timeout, connection, ...). */
+  readonly storeFailures: Counter<'cause'>;
   /** Sessions taken from nodes found dead, and wills of theirs published. */
   readonly storeAdoptions: Counter<'what'>;
   // session hand-off and drain
@@ -153,6 +156,7 @@ export function createBrokerMetrics(options: BrokerMetricsOptions = { defaultMet
     }),
     storeFenced: counter('meshmq_store_fenced_sessions_total', 'Sessions dropped here because the store says another node owns them now'),
     storeOutages: counter('meshmq_store_outages_total', 'Times the store became unavailable'),
+    storeFailures: counter('meshmq_store_failures_total', 'Store write batches that failed, by cause (oom: Redis out of memory, readonly, timeout, connection, replicas, backlog, other)', ['cause']),
     storeAdoptions: counter('meshmq_store_adoptions_total', 'Sessions adopted from nodes found dead, and their wills published (what=session|will)', ['what']),
     handoffRelayed: clusterCounter('meshmq_handoff_relayed_messages_total', 'Deliveries relayed to the node a session moved to'),
     handoffDuplicates: clusterCounter('meshmq_handoff_duplicate_messages_total', 'Copies of a message a moving session already had, not delivered again'),
@@ -184,5 +188,6 @@ export function createBrokerMetrics(options: BrokerMetricsOptions = { defaultMet
   for (const scope of TAKEOVER_SCOPES) metrics.takeovers.inc({ scope }, 0);
   for (const action of FORWARD_FAILURE_ACTIONS) metrics.forwardFailures.inc({ action }, 0);
   for (const action of STORE_REFUSAL_ACTIONS) metrics.storeRefusals.inc({ action }, 0);
+  for (const cause of STORE_FAILURE_CAUSES) metrics.storeFailures.inc({ cause }, 0);
   return metrics;
 }

@@ -6,6 +6,7 @@ import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket, IPub
 import { createMessage } from '../routing/message.js';
 import type { Message, MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
+import { classifyStoreFailure, isQuotaFailure, type StoreFailureCause } from '../store/store-failure.js';
 import { StoreError } from '../store/store.js';
 import { both } from '../util/settle-both.js';
 import type { Connection } from './connection.js';
@@ -115,8 +116,9 @@ function publishTracked(ctx: Connection['ctx'], message: Message): { delivered: 
  * A peer did not take a QoS 1/2 message (its connection closed, it refused it, or it did not ack
  * in time: cluster/INVARIANTS.md "Forwarding"), or the store did not take what it wrote
  * (INVARIANTS.md "What an ack covers"), so no ack may say it was accepted.
- * v5: PUBACK/PUBREC with 0x80 Unspecified error and a reason string [MQTT-3.4.2.1, MQTT-3.5.2.1];
- * a QoS 2 id is released, so a republish is a new message. 3.1.1 has no negative ack: the
+ * v5: PUBACK/PUBREC with a reason string [MQTT-3.4.2.1, MQTT-3.5.2.1]: 0x97 Quota exceeded when the
+ * store is full (Redis OOM) or too many writes wait for it, a limit that lifts and is worth a later
+ * retry, else 0x80 Unspecified error; a QoS 2 id is released, so a republish is a new message. 3.1.1 has no negative ack: the
  * connection is closed without one and the client sends the message again, DUP set, when it
  * reconnects [MQTT-4.4.0-1]; local subscribers may then get it twice (QoS 1 allows it; at QoS 2 the
  * price of not losing it).
@@ -140,11 +142,19 @@ function refuseUnacknowledged(conn: Connection, qos: number, packetId: number, t
   const suppressed = store ? undefined : ctx.refusalLog.take(ctx.now());
   if (suppressed !== undefined) ctx.logger.warn('a peer did not take a publish: the publisher is not acknowledged as delivered', { clientId: conn.clientId, topic, err, alsoRefusedSinceLastLine: suppressed });
   if (v5) {
-    const reasonString = store ? 'the message store is unavailable; publish again later' : 'a cluster node did not take the message';
-    sendAck(conn, qos, packetId, ReasonCode.UnspecifiedError, conn.requestProblemInformation ? reasonString : undefined);
+    const cause = store ? classifyStoreFailure(err) : undefined;
+    const reasonString = cause !== undefined ? storeReasonString(cause) : 'a cluster node did not take the message';
+    const code = cause !== undefined && isQuotaFailure(cause) ? ReasonCode.QuotaExceeded : ReasonCode.UnspecifiedError;
+    sendAck(conn, qos, packetId, code, conn.requestProblemInformation ? reasonString : undefined);
   } else {
     conn.close(store ? 'store_unavailable' : 'forward_failed', true);
   }
+}
+
+function storeReasonString(cause: StoreFailureCause): string {
+  if (cause === 'oom') return 'the message store is full (Redis out of memory); publish again later';
+  if (cause === 'backlog') return 'too many messages wait for the message store; publish again later';
+  return 'the message store is unavailable; publish again later';
 }
 
 export function handlePuback(conn: Connection, packet: IPubackPacket): void {

@@ -1,9 +1,12 @@
-// Whether the store answers: one state, changed by write outcomes and, while down, by a ping with
-// backoff, so recovery needs no traffic and no restart. One log line per change, never per write.
+// Whether the store takes writes: one state, changed by write outcomes and, while down, by a probe
+// write with backoff (Store.ping), so recovery needs no traffic and no restart. One log line per
+// change, never per write; the cause of the latest failure is kept for /readyz and refusals.
 import type { Logger } from '../log/logger.js';
+import { classifyStoreFailure, describeStoreFailure, type StoreFailureCause } from './store-failure.js';
 
 export interface StoreAvailabilityDeps {
-  readonly ping: () => Promise<void>;
+  /** A probe write; `after` is the cause of the failure it probes past (Store.ping). */
+  readonly ping: (after: StoreFailureCause) => Promise<void>;
   readonly logger: Logger;
   readonly now: () => number;
   /** Called on each change (metrics, readiness, the journal's resync on recovery). */
@@ -20,22 +23,28 @@ export class StoreAvailability {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #outages = 0;
+  #cause: StoreFailureCause = 'other';
 
   constructor(deps: StoreAvailabilityDeps) { this.#d = deps; }
 
   get up(): boolean { return this.#up; }
   /** Times the store went down since start. */
   get outages(): number { return this.#outages; }
+  /** Why writes fail, while down (the latest failure's cause); undefined while up. */
+  get cause(): StoreFailureCause | undefined { return this.#up ? undefined : this.#cause; }
 
   /** A write (or a ping) failed: down from now on, until a ping or a write succeeds. */
   failed(err: unknown): void {
     if (this.#closed) return;
+    this.#cause = classifyStoreFailure(err);
     if (this.#up) {
       this.#up = false;
       this.#downSince = this.#d.now();
       this.#outages++;
       this.#attempt = 0;
-      this.#d.logger.warn('store unavailable: QoS 1/2 publishes to persistent sessions are refused until it answers again', { err: errorText(err) });
+      this.#d.logger.warn('store unavailable: QoS 1/2 publishes to persistent sessions are refused until it takes writes again', {
+        cause: this.#cause, problem: describeStoreFailure(this.#cause), err: errorText(err),
+      });
       this.#d.onChange?.(false);
     }
     this.#schedule();
@@ -61,7 +70,11 @@ export class StoreAvailability {
     const delay = Math.min(base * 2 ** this.#attempt++, this.#d.probeMaxMs ?? 2000);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#d.ping().then(() => this.succeeded(), () => { if (!this.#up) this.#schedule(); });
+      this.#d.ping(this.#cause).then(() => this.succeeded(), (err: unknown) => {
+        if (this.#up || this.#closed) return;
+        this.#cause = classifyStoreFailure(err);
+        this.#schedule();
+      });
     }, delay);
     this.#timer.unref();
   }

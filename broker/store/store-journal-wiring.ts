@@ -28,6 +28,7 @@ export function createStoreJournal(w: StoreJournalWiring): WriteJournal {
       },
       fenced: () => metrics.storeFenced.inc(),
       availability(up) { if (!up) metrics.storeOutages.inc(); },
+      failure: (cause) => metrics.storeFailures.inc({ cause }),
     },
   });
   metrics.gauge('meshmq_store_up', 'Whether the store answers (1) or writes are refused until it does (0)', () => (journal.up ? 1 : 0));

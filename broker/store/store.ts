@@ -2,6 +2,7 @@
 // in both directions) fenced by an owner, retained messages with a topic index, and the nodes that
 // own sessions. Writes arrive as per-turn batches from the WriteJournal (write-journal.ts).
 import type { Message, QoS } from '../routing/message.js';
+import type { StoreFailureCause } from './store-failure.js';
 
 export interface StoredSubscription {
   readonly filter: string; // as subscribed, including a `$share/group/` prefix
@@ -203,14 +204,24 @@ export interface Store {
   /** Deletes retained messages expired at `now` (at most `limit`); returns how many. */
   expireRetained(now: number, limit: number): Promise<number>;
 
-  /** One cheap round trip: resolves when the store answers. */
-  ping(): Promise<void>;
+  /**
+   * One cheap round trip that writes: resolves when the store takes writes again. A read alone
+   * would not do: Redis answers PING while it refuses writes (OOM, READONLY). After an `oom`
+   * failure it resolves only once the store has room again, not when one tiny write fits.
+   */
+  ping(after?: StoreFailureCause): Promise<void>;
   close(): Promise<void>;
 }
 
 /** A store or write that failed: the caller refuses what depended on it. */
 export class StoreError extends Error {
-  constructor(message: string, options?: ErrorOptions) { super(message, options); this.name = 'StoreError'; }
+  /** Why, when known (store-failure.ts): a full store is told apart from one that does not answer. */
+  readonly failureCause: StoreFailureCause | undefined;
+  constructor(message: string, options?: ErrorOptions & { readonly failureCause?: StoreFailureCause | undefined }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.failureCause = options?.failureCause;
+  }
 }
 
 /** Fences are microseconds of the store's clock, or one more than the last: monotonic per session. */

@@ -55,7 +55,7 @@ function journalOn(store: RedisStore | ReturnType<typeof createMemoryStore>, sub
       retainedOf: () => undefined,
       fenced: (s) => { fenced.push(s); },
     },
-    metrics: { batch: (result) => { batches.push(result); }, fenced: () => undefined, availability: () => undefined },
+    metrics: { batch: (result) => { batches.push(result); }, fenced: () => undefined, availability: () => undefined, failure: () => undefined },
   });
   return { journal, batches };
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { Message } from '../routing/message.js';
 import { JournalSlot, type JournalSubject, type SlotOutcome } from './journal-slot.js';
 import { StoreAvailability } from './store-availability.js';
+import { classifyStoreFailure, type StoreFailureCause } from './store-failure.js';
 import { StoreError } from './store.js';
 import type { IndexWrite, RetainedWrite, SessionDiscard, SessionOp, SessionState, SessionWrites, Store, StoreBatch } from './store.js';
 
@@ -28,6 +29,8 @@ export interface JournalMetrics {
   batch(result: 'ok' | 'failed' | 'refused', writes: number, seconds: number): void;
   fenced(): void;
   availability(up: boolean): void;
+  /** A batch the store failed (not one refused while it is known down), by why. */
+  failure(cause: StoreFailureCause): void;
 }
 
 export interface WriteJournalDeps {
@@ -77,7 +80,7 @@ export class WriteJournal {
     this.durable = deps.store.durable;
     this.#open = this.#newBatch();
     this.availability = new StoreAvailability({
-      ping: () => deps.store.ping(), logger: deps.logger, now: deps.now,
+      ping: (after) => deps.store.ping(after), logger: deps.logger, now: deps.now,
       onChange: (up) => {
         deps.metrics?.availability(up);
         if (up && this.#hasResync()) this.#schedule();
@@ -252,7 +255,7 @@ export class WriteJournal {
       // Known down: refuse at once instead of waiting out a timeout per batch; the ping brings it back.
       this.#failAll(storeBatch, bySession);
       this.#d.metrics?.batch('refused', writes, 0);
-      this.#finish(batch, [], bySession, new StoreError('the store is unavailable'));
+      this.#finish(batch, [], bySession, new StoreError('the store is unavailable', { failureCause: this.availability.cause }));
       return;
     }
     let error: Error | undefined;
@@ -275,7 +278,12 @@ export class WriteJournal {
       error = err as Error;
       this.#failAll(storeBatch, bySession);
     }
-    if (error !== undefined) this.availability.failed(error); else this.availability.succeeded();
+    if (error !== undefined) {
+      this.#d.metrics?.failure(classifyStoreFailure(error));
+      this.availability.failed(error);
+    } else {
+      this.availability.succeeded();
+    }
     this.#d.metrics?.batch(error === undefined ? 'ok' : 'failed', writes, (this.#d.now() - started) / 1000);
     this.#finish(batch, fenced, bySession, error);
   }
@@ -349,7 +357,7 @@ export class WriteJournal {
       for (const l of slot.listeners) l(outcome);
     }
     if (error === undefined && fenced.length === 0) batch.resolve?.();
-    else if (error !== undefined) batch.reject?.(error instanceof StoreError ? error : new StoreError(`a store write failed: ${error.message}`, { cause: error }));
+    else if (error !== undefined) batch.reject?.(error instanceof StoreError ? error : new StoreError(`a store write failed: ${error.message}`, { cause: error, failureCause: classifyStoreFailure(error) }));
     else batch.reject?.(new StoreError(`the store refused writes of ${fenced.join(', ')}: another node owns them now`));
   }
 }

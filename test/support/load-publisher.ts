@@ -9,6 +9,8 @@ const REFUSED_BACKOFF_MS = 20;
 export class LoadPublisher {
   readonly acked = new Set<string>();
   readonly refused = new Set<string>();
+  /** Refusals by the reason code the publisher got (-1: no ack, the publish failed or the connection closed). */
+  readonly refusalCodes = new Map<number, number>();
   readonly #client: TestClient;
   readonly #topic: string;
   readonly #qos: 1 | 2;
@@ -35,13 +37,15 @@ export class LoadPublisher {
     const worker = async (): Promise<void> => {
       while (!this.#stopped && this.#sent < count) {
         const payload = `${this.#prefix}-${this.#sent++}`;
-        let ok: boolean;
+        let code: number;
         try {
-          ok = (await this.#client.publish(this.#topic, payload, { qos: this.#qos })) === 0;
+          code = await this.#client.publish(this.#topic, payload, { qos: this.#qos });
         } catch {
-          ok = false;
+          code = -1;
         }
+        const ok = code === 0;
         (ok ? this.acked : this.refused).add(payload);
+        if (!ok) this.refusalCodes.set(code, (this.refusalCodes.get(code) ?? 0) + 1);
         if (!ok) await new Promise((r) => setTimeout(r, REFUSED_BACKOFF_MS));
       }
     };

@@ -26,6 +26,8 @@ export class RedisKeys {
   /** Prefix of the retained topic index: one hash per topic-tree node, child level -> topics below it. */
   readonly retainedChildrenPrefix: string;
   readonly nodes: string;
+  /** The availability probe's key: a tiny write with a TTL (Redis answers PING while it refuses writes). */
+  readonly probe: string;
 
   constructor(prefix: string) {
     this.#prefix = prefix;
@@ -33,6 +35,7 @@ export class RedisKeys {
     this.retainedExpiry = `${prefix}:{r}:x`;
     this.retainedChildrenPrefix = `${prefix}:{r}:c:`;
     this.nodes = `${prefix}:{n}:nodes`;
+    this.probe = `${prefix}:{n}:probe`;
   }
 
   session(clientId: string): SessionKeys {

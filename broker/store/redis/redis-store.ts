@@ -6,7 +6,8 @@ import { encodeMessage, encodeRecord } from '../store-codec.js';
 import { StoreError } from '../store.js';
 import type { AcquireRequest, AcquireResult, BatchOutcome, NodeRegistry, SessionState, Store, StoreBatch } from '../store.js';
 import { decodeState, encodeFill, encodeWrites, type Arg } from './redis-args.js';
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { StoreFailureCause } from '../store-failure.js';
 import type { RedisConnection, ScriptedRedis } from './redis-client.js';
 import { RedisKeys, type SessionKeys } from './redis-keys.js';
 import { RedisNodeRegistry } from './redis-nodes.js';
@@ -22,6 +23,16 @@ export interface RedisStoreOptions {
 }
 
 const FENCED = 0;
+/** The probe key outlives a probe interval and then goes (store-availability.ts probes every 2 s at most). */
+const PROBE_TTL_MS = 60_000;
+/** After an OOM the store counts as available again below this share of maxmemory (hysteresis). */
+const ROOM_AFTER_OOM = 0.9;
+
+/** The memory Redis counts against maxmemory (used_memory less what eviction ignores), and maxmemory. */
+export function parseMemoryInfo(info: string): { used: number; max: number } {
+  const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return { used: field('used_memory') - field('mem_not_counted_for_evict'), max: field('maxmemory') };
+}
 
 /** One write of a batch, made on the client (Cluster) or on a pipeline (single Redis, Sentinel). */
 type Call = (target: ScriptedRedis) => unknown;
@@ -188,12 +199,40 @@ export class RedisStore implements Store {
     return await this.#redis.mqRetainExpire(m, x, c, String(now), String(limit));
   }
 
-  /** Answers only when a write would count: with replicas required, when enough are in sync (WAIT). */
-  async ping(): Promise<void> {
-    await this.#redis.ping();
+  /**
+   * Answers only when a write would count: a write, since Redis answers PING while it refuses
+   * writes (OOM under noeviction, READONLY); with replicas required, when enough are in sync (WAIT).
+   */
+  async ping(after?: StoreFailureCause): Promise<void> {
+    if (after === 'oom') await this.#checkRoom();
+    await this.#redis.set(this.keys.probe, String(this.#now()), 'PX', PROBE_TTL_MS);
     if (this.#options.minReplicas > 0) {
       const missing = await this.#wait();
       if (missing !== undefined) throw missing;
+    }
+  }
+
+  /**
+   * Out of memory, Redis still takes a write that fits in what the failed batch freed or never
+   * used: the store is back only once every master is below ROOM_AFTER_OOM of its maxmemory, so a
+   * load that goes on does not make it flap between full and available.
+   */
+  async #checkRoom(): Promise<void> {
+    const client = this.#connection.client;
+    const masters: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+    for (const master of masters) {
+      let info: string;
+      try {
+        info = await master.info('memory');
+      } catch (err) {
+        // A managed Redis may deny INFO: the probe write alone decides then.
+        if (/^(NOPERM|ERR unknown command)/.test((err as Error).message)) return;
+        throw err;
+      }
+      const { used, max } = parseMemoryInfo(info);
+      if (max > 0 && used > max * ROOM_AFTER_OOM) {
+        throw new StoreError(`OOM Redis still holds ${used} of its maxmemory ${max} bytes (writes resume below ${Math.round(ROOM_AFTER_OOM * 100)} %)`, { failureCause: 'oom' });
+      }
     }
   }
 
