@@ -5,7 +5,6 @@
 // keyspace (no SCAN, no KEYS).
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect } from '@jest/globals';
-import type { Redis } from 'ioredis';
 import { RedisKeys } from '../../broker/store/redis/redis-keys.js';
 import { APPLY_SCRIPT, RETAIN_DELETE_SCRIPT, RETAIN_PUT_SCRIPT } from '../../broker/store/redis/redis-scripts.js';
 import { Cleanup } from '../support/cleanup.js';
@@ -39,7 +38,7 @@ async function connect(options: Parameters<typeof TestClient.connect>[1]): Promi
 /** Every command Redis runs from now on (MONITOR), as argument lists, command name lower-cased. */
 async function monitor(): Promise<{ commands: string[][]; stop: () => void }> {
   const commands: string[][] = [];
-  const m = await (redis!.admin() as Redis).monitor();
+  const m = await (redis!.admin()).monitor();
   m.on('monitor', (_time: string, args: string[]) => { commands.push([String(args[0]).toLowerCase(), ...args.slice(1).map(String)]); });
   return { commands, stop: () => { m.disconnect(); } };
 }
