@@ -92,6 +92,11 @@ export const configSchema = z.strictObject({
      * acknowledges meanwhile is never written (the QoS 1/2 ack waits this much longer at low load).
      */
     batchLingerMs: duration.max(100).default(1),
+    /**
+     * Writes that may wait for a slow or hung store (beyond the batch in flight); more are refused
+     * at once (v5 0x97) instead of held, so memory stays bounded while Redis does not answer.
+     */
+    maxPendingWrites: z.number().int().min(100).max(10_000_000).default(100_000),
     /** A node that has not renewed its lease for this long is dead: survivors adopt its sessions and publish its wills. */
     leaseMs: duration.min(300).default(10000),
   }).prefault({}),

@@ -12,12 +12,13 @@ export interface StoreJournalWiring {
   readonly now: () => number;
   readonly hooks: JournalHooks;
   readonly lingerMs: number;
+  readonly maxPendingWrites: number;
 }
 
 export function createStoreJournal(w: StoreJournalWiring): WriteJournal {
   const { metrics } = w;
   const journal = new WriteJournal({
-    store: w.store, logger: w.logger, now: w.now, hooks: w.hooks, lingerMs: w.lingerMs,
+    store: w.store, logger: w.logger, now: w.now, hooks: w.hooks, lingerMs: w.lingerMs, maxPendingWrites: w.maxPendingWrites,
     metrics: {
       batch(result, writes, seconds) {
         metrics.storeBatches.inc({ result });
@@ -32,6 +33,7 @@ export function createStoreJournal(w: StoreJournalWiring): WriteJournal {
     },
   });
   metrics.gauge('meshmq_store_up', 'Whether the store answers (1) or writes are refused until it does (0)', () => (journal.up ? 1 : 0));
+  metrics.gauge('meshmq_store_pending_writes', 'Writes waiting for the store (the open batch and the one in flight; refused beyond store.maxPendingWrites)', () => journal.pendingWrites);
   metrics.gauge('meshmq_store_dirty_sessions', 'Sessions whose stored copy is rewritten from memory once the store answers (a write of theirs failed)', () => journal.dirtySessions);
   return journal;
 }

@@ -41,7 +41,7 @@ async function subjectIn(store: RedisStore, clientId: string): Promise<JournalSu
   return { clientId, fence: r.fence, writeSeq: 0, journalSlot: undefined, queue: [] };
 }
 
-function journalOn(store: RedisStore | ReturnType<typeof createMemoryStore>, subjects: Map<string, JournalSubject & { queue: StoredDelivery[] }>, fenced: JournalSubject[] = []) {
+function journalOn(store: RedisStore | ReturnType<typeof createMemoryStore>, subjects: Map<string, JournalSubject & { queue: StoredDelivery[] }>, fenced: JournalSubject[] = [], maxPendingWrites?: number) {
   const batches: string[] = [];
   const journal = new WriteJournal({
     store, logger: silentLogger, now: Date.now,
@@ -56,6 +56,7 @@ function journalOn(store: RedisStore | ReturnType<typeof createMemoryStore>, sub
       fenced: (s) => { fenced.push(s); },
     },
     metrics: { batch: (result) => { batches.push(result); }, fenced: () => undefined, availability: () => undefined, failure: () => undefined },
+    ...(maxPendingWrites === undefined ? {} : { maxPendingWrites }),
   });
   return { journal, batches };
 }
@@ -134,6 +135,38 @@ describe('WriteJournal', () => {
       await waitFor(() => journal.up && journal.dirtySessions === 0, { what: 'recovery and the rewrite', timeoutMs: 10_000 });
       const stored = await store.loadSession('dirty');
       expect(stored?.state.queue.map((d) => d.message.payload.toString())).toEqual(['one', 'two', 'three']);
+      await journal.close();
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+
+  itRequiring(hasRedisServer())('holds at most maxPendingWrites while Redis hangs: beyond it the open batch is refused (backlog), and rewritten later', async () => {
+    const store = await redisStore();
+    try {
+      const s = await subjectIn(store, 'backlog');
+      const { journal, batches } = journalOn(store, new Map([['backlog', s]]), [], 100);
+      redis!.pause();
+      try {
+        s.queue.push(delivery('first'));
+        journal.push(s, delivery('first'));
+        await new Promise((r) => setImmediate(r)); // the first batch is in flight, unanswered
+        const mark = journal.mark();
+        for (let i = 0; i < 250; i++) {
+          s.queue.push(delivery(`m${i}`));
+          journal.push(s, delivery(`m${i}`));
+          expect(journal.pendingWrites).toBeLessThanOrEqual(1 + 100);
+        }
+        // A publish whose writes straddle a refusal is refused, with the cause a publisher is told.
+        await expect(journal.since(mark)).rejects.toMatchObject({ failureCause: 'backlog' });
+        expect(batches.filter((b) => b === 'refused')).toHaveLength(2);
+        expect(journal.dirtySessions).toBe(1);
+      } finally {
+        redis!.resume();
+      }
+      await waitFor(() => journal.up && journal.dirtySessions === 0 && journal.pendingWrites === 0, { what: 'the refused writes rewritten', timeoutMs: 10_000 });
+      const stored = await store.loadSession('backlog');
+      expect(stored?.state.queue.map((d) => d.message.payload.toString())).toEqual(s.queue.map((d) => d.message.payload.toString()));
       await journal.close();
     } finally {
       await store.close();

@@ -2,7 +2,9 @@
 // out as one commit per event-loop turn (group commit: one batch in flight, the next gathers
 // meanwhile). An acknowledgement waits for the batch holding its writes; a batch that fails refuses
 // it, and the sessions it touched are rewritten whole from memory once the store answers again.
-// With a store that is not durable every call is a no-op and nothing is allocated.
+// With a store that is not durable every call is a no-op and nothing is allocated. Memory stays
+// bounded while the store is slow or away: at most maxPendingWrites ops wait in the open batch
+// (beyond that it is refused at once, 0x97), and a refused batch leaves only a dirty mark per session.
 import type { Logger } from '../log/logger.js';
 import type { Message } from '../routing/message.js';
 import { JournalSlot, type JournalSubject, type SlotOutcome } from './journal-slot.js';
@@ -43,6 +45,12 @@ export interface WriteJournalDeps {
   readonly resyncPerBatch?: number;
   /** How long a batch waits before it goes when none is in flight (0: at the end of the turn). */
   readonly lingerMs?: number;
+  /**
+   * Ops the open batch may gather while one is in flight (a slow or hung store); the next one
+   * refuses the open batch at once (its sessions are rewritten from memory later) instead of
+   * holding more. Default MAX_PENDING_WRITES.
+   */
+  readonly maxPendingWrites?: number;
 }
 
 interface Batch {
@@ -57,6 +65,7 @@ interface Batch {
 }
 
 const RESYNC_PER_BATCH = 256;
+export const MAX_PENDING_WRITES = 100_000;
 
 export class WriteJournal {
   readonly durable: boolean;
@@ -74,6 +83,12 @@ export class WriteJournal {
   /** Index writes of failed batches, retried (they are idempotent) until one goes through. */
   readonly #dirtyIndex = new Map<string, IndexWrite>();
   #closed = false;
+  /** Ops queued in the open batch, and in the batch in flight. */
+  #openOps = 0;
+  #inFlightOps = 0;
+  /** The last open batch refused for its size: a publish whose ops began before it waits on its refusal. */
+  #overflow: { readonly at: number; readonly promise: Promise<void> } | undefined;
+  #backlogLogged = false;
 
   constructor(deps: WriteJournalDeps) {
     this.#d = deps;
@@ -90,6 +105,8 @@ export class WriteJournal {
 
   get up(): boolean { return this.availability.up; }
   get dirtySessions(): number { return this.#dirty.size; }
+  /** Ops waiting for the store: the open batch and the one in flight (bounded by about 2 x maxPendingWrites). */
+  get pendingWrites(): number { return this.#openOps + this.#inFlightOps; }
 
   /** A position in the journal; `since(mark)` is the wait for everything queued after it. */
   mark(): number { return this.#opCount; }
@@ -97,6 +114,8 @@ export class WriteJournal {
   /** Settles when the writes queued since `mark` are stored (rejects when they could not be); undefined when none were. */
   since(mark: number): Promise<void> | undefined {
     if (this.#opCount === mark) return undefined;
+    // Some of its ops were in a batch refused for its size since the mark: refused with it.
+    if (this.#overflow !== undefined && mark < this.#overflow.at) return this.#overflow.promise;
     return this.#promiseOf(this.#open);
   }
 
@@ -177,6 +196,7 @@ export class WriteJournal {
 
   #slot(subject: JournalSubject): JournalSlot | undefined {
     if (!this.durable || subject.fence === 0 || this.#closed) return undefined;
+    if (this.#inFlight !== undefined && this.#openOps >= (this.#d.maxPendingWrites ?? MAX_PENDING_WRITES)) this.#refuseOpen();
     let slot = subject.journalSlot;
     if (slot === undefined || slot.batchId !== this.#open.id) {
       slot = new JournalSlot(subject, this.#open.id);
@@ -190,6 +210,7 @@ export class WriteJournal {
 
   #queued(): void {
     this.#opCount++;
+    this.#openOps++;
     if (!this.#scheduled && this.#inFlight === undefined) this.#schedule();
   }
 
@@ -225,13 +246,46 @@ export class WriteJournal {
     return batch.slots.length === 0 && batch.discards.length === 0 && batch.retained.size === 0 && batch.index.length === 0;
   }
 
+  /**
+   * The store has not answered the batch in flight and the open one is full: refuse it now
+   * (cause backlog) rather than hold more. What it held is rewritten from memory once the store
+   * answers; its acks are refused, so nothing unstored is acknowledged.
+   */
+  #refuseOpen(): void {
+    const batch = this.#open;
+    const ops = this.#openOps;
+    this.#open = this.#newBatch();
+    this.#openOps = 0;
+    for (const slot of batch.slots) {
+      if (slot.subject.journalSlot === slot) slot.subject.journalSlot = undefined;
+      this.markDirty(slot.subject);
+    }
+    for (const topic of batch.retained.keys()) this.#dirtyRetained.add(topic);
+    for (const d of batch.discards) this.#dirtyDiscards.set(d.clientId, d.before);
+    for (const i of batch.index) this.#dirtyIndex.set(`${i.owner}\0${i.clientId}`, i);
+    const cap = this.#d.maxPendingWrites ?? MAX_PENDING_WRITES;
+    if (!this.#backlogLogged) {
+      this.#backlogLogged = true;
+      this.#d.logger.warn('store backlog: more writes wait for the store than store.maxPendingWrites; QoS 1/2 publishes to persistent sessions are refused (0x97) until it catches up', { maxPendingWrites: cap });
+    }
+    this.#d.metrics?.batch('refused', ops, 0);
+    this.#d.metrics?.failure('backlog');
+    const error = new StoreError(`more than ${cap} writes wait for the store (store.maxPendingWrites)`, { failureCause: 'backlog' });
+    this.#overflow = { at: this.#opCount, promise: this.#promiseOf(batch) };
+    for (const slot of batch.slots) for (const l of slot.listeners ?? []) l('failed');
+    batch.reject?.(error);
+  }
+
   #flush(): void {
     if (this.#inFlight !== undefined) return;
     const batch = this.#open;
     this.#open = this.#newBatch();
-    if (this.#isEmpty(batch) && !(this.availability.up && this.#hasResync())) { batch.resolve?.(); return; }
+    this.#inFlightOps = this.#openOps;
+    this.#openOps = 0;
+    if (this.#isEmpty(batch) && !(this.availability.up && this.#hasResync())) { this.#inFlightOps = 0; batch.resolve?.(); return; }
     this.#inFlight = this.#commit(batch).finally(() => {
       this.#inFlight = undefined;
+      this.#inFlightOps = 0;
       // The next batch gathered meanwhile goes at once; a resync goes on while the store answers.
       if (!this.#isEmpty(this.#open) || this.#open.promise !== undefined) this.#flush();
       else if (this.availability.up && this.#hasResync()) this.#schedule();
@@ -282,6 +336,7 @@ export class WriteJournal {
       this.#d.metrics?.failure(classifyStoreFailure(error));
       this.availability.failed(error);
     } else {
+      this.#backlogLogged = false;
       this.availability.succeeded();
     }
     this.#d.metrics?.batch(error === undefined ? 'ok' : 'failed', writes, (this.#d.now() - started) / 1000);
