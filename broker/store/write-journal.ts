@@ -11,6 +11,7 @@ import { JournalSlot, type JournalSubject, type SlotOutcome } from './journal-sl
 import { StoreAvailability } from './store-availability.js';
 import { classifyStoreFailure, type StoreFailureCause } from './store-failure.js';
 import { StoreError } from './store.js';
+import { both } from '../util/settle-both.js';
 import type { IndexWrite, RetainedWrite, SessionDiscard, SessionOp, SessionState, SessionWrites, Store, StoreBatch } from './store.js';
 
 /** Writes without a coalescing rule of their own (those have their own methods below). */
@@ -89,6 +90,8 @@ export class WriteJournal {
   /** The last open batch refused for its size: a publish whose ops began before it waits on its refusal. */
   #overflow: { readonly at: number; readonly promise: Promise<void> } | undefined;
   #backlogLogged = false;
+  /** The last open batch sent early for its size (see since). */
+  #cut: { readonly at: number; readonly promise: Promise<void> } | undefined;
 
   constructor(deps: WriteJournalDeps) {
     this.#d = deps;
@@ -116,6 +119,7 @@ export class WriteJournal {
     if (this.#opCount === mark) return undefined;
     // Some of its ops were in a batch refused for its size since the mark: refused with it.
     if (this.#overflow !== undefined && mark < this.#overflow.at) return this.#overflow.promise;
+    if (this.#cut !== undefined && mark < this.#cut.at) return both(this.#cut.promise, this.#promiseOf(this.#open));
     return this.#promiseOf(this.#open);
   }
 
@@ -196,7 +200,12 @@ export class WriteJournal {
 
   #slot(subject: JournalSubject): JournalSlot | undefined {
     if (!this.durable || subject.fence === 0 || this.#closed) return undefined;
-    if (this.#inFlight !== undefined && this.#openOps >= (this.#d.maxPendingWrites ?? MAX_PENDING_WRITES)) this.#refuseOpen();
+    if (this.#openOps >= (this.#d.maxPendingWrites ?? MAX_PENDING_WRITES)) {
+      // Full: it goes now when the store is free (a starved event loop may not reach the linger
+      // timer for long), else it is refused. Either way a publish that began before waits on it too.
+      if (this.#inFlight !== undefined) this.#refuseOpen();
+      else this.#cutOpen();
+    }
     let slot = subject.journalSlot;
     if (slot === undefined || slot.batchId !== this.#open.id) {
       slot = new JournalSlot(subject, this.#open.id);
@@ -274,6 +283,13 @@ export class WriteJournal {
     this.#overflow = { at: this.#opCount, promise: this.#promiseOf(batch) };
     for (const slot of batch.slots) for (const l of slot.listeners ?? []) l('failed');
     batch.reject?.(error);
+  }
+
+  /** Sends the full open batch now (nothing is in flight). */
+  #cutOpen(): void {
+    const batch = this.#open;
+    this.#cut = { at: this.#opCount, promise: this.#promiseOf(batch) };
+    this.#flush();
   }
 
   #flush(): void {
