@@ -12,12 +12,13 @@ export interface StoreJournalWiring {
   readonly now: () => number;
   readonly hooks: JournalHooks;
   readonly lingerMs: number;
+  readonly maxInFlight: number;
 }
 
 export function createStoreJournal(w: StoreJournalWiring): WriteJournal {
   const { metrics } = w;
   const journal = new WriteJournal({
-    store: w.store, logger: w.logger, now: w.now, hooks: w.hooks, lingerMs: w.lingerMs,
+    store: w.store, logger: w.logger, now: w.now, hooks: w.hooks, lingerMs: w.lingerMs, maxInFlight: w.maxInFlight,
     metrics: {
       batch(result, writes, seconds) {
         metrics.storeBatches.inc({ result });

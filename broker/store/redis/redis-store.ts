@@ -22,6 +22,8 @@ export interface RedisStoreOptions {
 }
 
 const FENCED = 0;
+/** The session's batch before this one did not apply (failed, or arrived later): this one is refused too. */
+const OUT_OF_ORDER = 3;
 
 /** One write of a batch, made on the client (Cluster) or on a pipeline (single Redis, Sentinel). */
 type Call = (target: ScriptedRedis) => unknown;
@@ -82,6 +84,7 @@ export class RedisStore implements Store {
       if (i < nSessions) {
         const id = batch.sessions[i]!.clientId;
         if (r.error !== undefined) { failedSessions.push(id); error ??= r.error; } else if (r.value === FENCED) fenced.push(id);
+        else if (r.value === OUT_OF_ORDER) { failedSessions.push(id); error ??= new StoreError(`a write of session ${id} came before the one it builds on was stored`); }
       } else if (i < nSessions + nRetained) {
         if (r.error !== undefined) { failedRetained.push(batch.retained[i - nSessions]!.topic); error ??= r.error; }
       } else if (r.error !== undefined) {
