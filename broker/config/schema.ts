@@ -96,7 +96,7 @@ export const configSchema = z.strictObject({
      * Write batches sent to Redis and not yet answered, at most: the next one goes while the one
      * before is applied (Redis applies them in order; a batch after a failed one is refused too).
      */
-    batchesInFlight: z.number().int().min(1).max(16).default(2),
+    batchesInFlight: z.number().int().min(1).max(16).default(1),
     /** A node that has not renewed its lease for this long is dead: survivors adopt its sessions and publish its wills. */
     leaseMs: duration.min(300).default(10000),
   }).prefault({}),
