@@ -174,7 +174,7 @@ class MeshBroker implements Broker {
     });
     this.#storeOwner = `${this.nodeName}#${deps.incarnation ?? randomBytes(8).toString('hex')}`;
     this.#journal = createStoreJournal({
-      store, metrics, logger: logger.child({ component: 'store' }), now: this.#now, lingerMs: config.store.batchLingerMs, maxPendingWrites: config.store.maxPendingWrites,
+      store, metrics, logger: logger.child({ component: 'store' }), now: this.#now, lingerMs: config.store.batchLingerMs, maxPendingWrites: config.store.maxPendingWrites, maxInFlight: config.store.batchesInFlight,
       hooks: {
         stateOf: (subject) => this.#registry.stateForStore(subject),
         retainedOf: (topic) => this.#retained.get(topic),

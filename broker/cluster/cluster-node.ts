@@ -229,6 +229,7 @@ export class ClusterNode {
         if (kind === FRAME_KIND.forward) { forwarder.handleForward(conn, body); return; }
         if (kind === FRAME_KIND.forwardAck) { forwarder.handleAcks(conn, body); return; }
         if (kind === FRAME_KIND.forwardNack) { forwarder.handleNacks(conn, body); return; }
+        if (kind === FRAME_KIND.routeChunk) { sync.handleChunk(conn, body); return; }
         const frame = parseControl(body);
         if (sync.handle(conn, frame) || retained.handle(conn, frame) || handoff.handle(conn, frame)) return;
         switch (frame.t) {

@@ -43,8 +43,11 @@ export const membersFrame = z.object({ t: z.literal('members'), self: meshAddres
 export const byeFrame = z.object({ t: z.literal('bye') });
 /** Route deltas of the sender's own entries: ops[i] has sequence number `seq + i`; '+' adds, '-' removes. */
 export const routesFrame = z.object({ t: z.literal('routes'), inc: incarnation, seq, ops: z.array(z.string().min(2)) });
-/** Ask the receiver for its own entries; `have` is the last sequence applied for `inc`, if any. */
-export const snapshotRequestFrame = z.object({ t: z.literal('snap-req'), inc: incarnation.nullable(), have: seq.nullable() });
+/**
+ * Ask the receiver for its own entries; `have` is the last sequence applied for `inc`, if any.
+ * `bin`: send the chunks as binary routeChunk frames (a node before them ignores it and sends snap-chunk).
+ */
+export const snapshotRequestFrame = z.object({ t: z.literal('snap-req'), inc: incarnation.nullable(), have: seq.nullable(), bin: z.boolean().optional() });
 export const snapshotBeginFrame = z.object({ t: z.literal('snap-begin'), inc: incarnation, seq, count: z.number().int().min(0) });
 export const snapshotChunkFrame = z.object({ t: z.literal('snap-chunk'), filters: z.array(z.string().min(1)) });
 export const snapshotEndFrame = z.object({ t: z.literal('snap-end') });

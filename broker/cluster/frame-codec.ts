@@ -3,8 +3,11 @@
 // (validated by control-frames.ts). A peer's length is never trusted: frames are capped.
 import type { Message, MessageProperties, QoS } from '../routing/message.js';
 
-/** forwardNack: the receiver could not store what a QoS 1/2 forward wrote (its store is down): not taken. */
-export const FRAME_KIND = { forward: 1, forwardAck: 2, forwardNack: 3, control: 16 } as const;
+/**
+ * forwardNack: the receiver could not store what a QoS 1/2 forward wrote (its store is down): not taken.
+ * routeChunk: binary route snapshot chunk (route-chunk-codec.ts), sent only to a peer that asked for it.
+ */
+export const FRAME_KIND = { forward: 1, forwardAck: 2, forwardNack: 3, control: 16, routeChunk: 17 } as const;
 export type FrameKind = (typeof FRAME_KIND)[keyof typeof FRAME_KIND];
 
 const HEADER_BYTES = 5;
@@ -303,7 +306,7 @@ export class FrameDecoder {
       if (this.#buffered < total) return;
       if (head.length - at < total) { head = this.#merge(); at = 0; }
       const kind = head[at + 4]!;
-      if (kind !== FRAME_KIND.forward && kind !== FRAME_KIND.forwardAck && kind !== FRAME_KIND.forwardNack && kind !== FRAME_KIND.control) {
+      if (kind !== FRAME_KIND.forward && kind !== FRAME_KIND.forwardAck && kind !== FRAME_KIND.forwardNack && kind !== FRAME_KIND.control && kind !== FRAME_KIND.routeChunk) {
         throw new FrameError('unknown_kind', `unknown frame kind ${kind}`);
       }
       const body = head.subarray(at + HEADER_BYTES, at + total);

@@ -97,6 +97,11 @@ export const configSchema = z.strictObject({
      * at once (v5 0x97) instead of held, so memory stays bounded while Redis does not answer.
      */
     maxPendingWrites: z.number().int().min(100).max(10_000_000).default(100_000),
+    /**
+     * Write batches sent to Redis and not yet answered, at most: the next one goes while the one
+     * before is applied (Redis applies them in order; a batch after a failed one is refused too).
+     */
+    batchesInFlight: z.number().int().min(1).max(16).default(1),
     /** A node that has not renewed its lease for this long is dead: survivors adopt its sessions and publish its wills. */
     leaseMs: duration.min(300).default(10000),
   }).prefault({}),

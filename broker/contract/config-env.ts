@@ -97,7 +97,8 @@ export const CONFIG_ENV_VARS: readonly ConfigEnvVar[] = [
   row('MESHMQ_REDIS_CONNECT_TIMEOUT_MS', 'store.connectTimeoutMs', 'integer', 'how long the start waits for Redis, ms'),
   row('MESHMQ_REDIS_MIN_REPLICAS', 'store.minReplicas', 'integer', 'replicas that must hold a write before it is acknowledged (Redis WAIT)'),
   row('MESHMQ_STORE_MAX_PENDING_WRITES', 'store.maxPendingWrites', 'integer', 'writes that may wait for a slow Redis; more are refused (v5 0x97)'),
-  row('MESHMQ_STORE_BATCH_LINGER_MS', 'store.batchLingerMs', 'integer', 'how long a write batch waits when none is in flight, ms (0: end of turn)'),
+  row('MESHMQ_STORE_BATCH_LINGER_MS', 'store.batchLingerMs', 'integer', 'how long a write batch waits when a slot is free, ms (0: end of turn)'),
+  row('MESHMQ_STORE_BATCHES_IN_FLIGHT', 'store.batchesInFlight', 'integer', 'write batches sent to Redis and not yet answered, at most'),
   row('MESHMQ_STORE_LEASE_MS', 'store.leaseMs', 'integer', 'a node silent in the store this long is dead and its sessions adopted, ms'),
   row('MESHMQ_DRAIN_TIMEOUT_MS', 'drain.timeoutMs', 'integer', 'bound on a drain (POST /api/v1/drain, SIGTERM), ms'),
 ];

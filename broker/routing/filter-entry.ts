@@ -1,7 +1,7 @@
 // FilterEntry: one distinct filter string of a TopicTrie and its values. Nearly every filter
 // has exactly one value (a route, a node), so that one is held inline: matching it costs no
 // Set lookup and no iterator, which the micro-benchmark showed to be a tenth of a match.
-import type { TrieNode } from './trie-node.js';
+import type { TrieChild, TrieNode } from './trie-node.js';
 
 export class FilterEntry<V> {
   #count = 0;
@@ -10,8 +10,21 @@ export class FilterEntry<V> {
   /** All values while `#count` is above 1. */
   #many: Set<V> | undefined = undefined;
 
-  /** `node` is where the filter sits in the trie; undefined for exact (map-only) filters. */
-  constructor(readonly filter: string, readonly node: TrieNode<V> | undefined) {}
+  /**
+   * Where the filter sits in the trie; undefined for exact (map-only) filters. For a tail (below)
+   * it is the node whose child slot holds this entry.
+   */
+  node: TrieNode<V> | undefined;
+  /**
+   * A tail: the filter's levels from index `tail` of `filter` on lead to nothing else, so they are
+   * not made into trie nodes (one per level, ~90 B each); the entry itself sits in its parent's
+   * child slot and is matched against the rest of the topic in place (trie-tail.ts). -1: not a tail.
+   */
+  tail = -1;
+  /** The next child whose level key collides with this tail's, in its parent's children Map. */
+  next: TrieChild<V> | undefined = undefined;
+
+  constructor(readonly filter: string, node: TrieNode<V> | undefined) { this.node = node; }
 
   get size(): number {
     return this.#count;

@@ -71,6 +71,46 @@ describe('TopicTrie', () => {
     }
   });
 
+  it('matches the same at every step while unshared tails are split into levels and pruned again', () => {
+    // A small alphabet of levels: filters share prefixes of every length, so a tail (the unshared
+    // rest of a filter, held as its entry) is split when a second filter takes its first level,
+    // and pruned when filters go. Checked after every single add and remove.
+    const random = createPrng(99);
+    const levels = ['a', 'b', '+', 'c'];
+    const pick = (): string => levels[Math.floor(random() * levels.length)]!;
+    const randomDeep = (): string => {
+      const n = 1 + Math.floor(random() * 5);
+      const parts: string[] = [];
+      for (let i = 0; i < n; i++) parts.push(pick());
+      if (random() < 0.3) parts.push('#');
+      const filter = parts.join('/');
+      return random() < 0.1 ? `$share/g/${filter}` : filter;
+    };
+    const topics: string[] = [];
+    for (let n = 1; n <= 6; n++) for (let i = 0; i < 12; i++) topics.push(Array.from({ length: n }, () => ['a', 'b', 'c', 'd'][Math.floor(random() * 4)]).join('/'));
+    const trie = new TopicTrie<number>();
+    const live = new Map<string, [string, number]>();
+    for (let step = 0; step < 1500; step++) {
+      const known = [...live.keys()];
+      if (known.length > 0 && random() < 0.45) {
+        const key = known[Math.floor(random() * known.length)]!;
+        const [filter, value] = live.get(key)!;
+        expect(trie.remove(filter, value)).toBe(true);
+        live.delete(key);
+      } else {
+        const filter = randomDeep();
+        const value = Math.floor(random() * 2);
+        expect(trie.add(filter, value)).toBe(!live.has(`${filter}=${value}`));
+        live.set(`${filter}=${value}`, [filter, value]);
+      }
+      const list = [...live.values()];
+      for (const topic of topics) expect(matched(trie, topic)).toEqual(expected(list, topic));
+    }
+    for (const [filter, value] of [...live.values()]) trie.remove(filter, value);
+    expect(trie.filterCount).toBe(0);
+    for (const topic of topics) expect(matched(trie, topic)).toEqual([]);
+  });
+
   it('is empty again after removing everything, and matches nothing', () => {
     const random = createPrng(7);
     const trie = new TopicTrie<string>();

@@ -3,15 +3,18 @@
 // single literal child is held directly (no Map: most levels of a large route table have one).
 import type { FilterEntry } from './filter-entry.js';
 
+/** What a child slot holds: a level node, or a filter entry standing for its whole unshared rest (a tail). */
+export type TrieChild<V> = TrieNode<V> | FilterEntry<V>;
+
 export class TrieNode<V> {
   /**
    * Literal children: the one child itself, or by levelKey(level) once there are several (nodes
    * whose keys collide are chained through `next`). A Map costs ~200 bytes: held by every route
    * with a unique level followed by more levels, it was a quarter of a route's memory.
    */
-  children: TrieNode<V> | Map<number, TrieNode<V>> | undefined = undefined;
-  next: TrieNode<V> | undefined = undefined;
-  plus: TrieNode<V> | undefined = undefined;
+  children: TrieChild<V> | Map<number, TrieChild<V>> | undefined = undefined;
+  next: TrieChild<V> | undefined = undefined;
+  plus: TrieChild<V> | undefined = undefined;
   hash: TrieNode<V> | undefined = undefined;
   /** The plain filter ending at this level, and the `$share/g/` filters with the same inner filter. */
   entry: FilterEntry<V> | undefined = undefined;

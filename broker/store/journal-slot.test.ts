@@ -46,6 +46,33 @@ describe('JournalSlot', () => {
     expect(kinds(slot)).toEqual(['shift:2']);
   });
 
+  it('trims the stored entries that leave the queue one PUBACK at a time with one shift', () => {
+    const slot = new JournalSlot(subject(), 1);
+    // The store holds 3 queued entries; they leave one by one while new ones arrive behind them.
+    slot.shift(1, 3);
+    slot.push(delivery('a'));
+    slot.shift(1, 3);
+    slot.push(delivery('b'));
+    slot.shift(1, 3);
+    expect(kinds(slot)).toEqual(['shift:3', 'push:a', 'push:b']);
+    // Past the stored ones the batch's own pushes cancel: nothing more is trimmed.
+    slot.shift(1, 2);
+    expect(kinds(slot)).toEqual(['shift:3', 'push:b']);
+  });
+
+  it('starts a new shift after a clear, an expiry or a rewrite (the list changed in between)', () => {
+    const slot = new JournalSlot(subject(), 1);
+    slot.shift(1, 4);
+    slot.op({ k: 'expireQueue', now: 1 });
+    slot.shift(1, 2);
+    slot.shift(1, 1);
+    slot.op({ k: 'clearQueue' });
+    slot.push(delivery('a'));
+    slot.op({ k: 'expireQueue', now: 2 });
+    slot.shift(1, 1);
+    expect(kinds(slot)).toEqual(['shift:1', 'expireQueue', 'shift:2', 'clearQueue', 'push:a', 'expireQueue', 'shift:1']);
+  });
+
   it('after a queue expiry counts what is left as stored (entries left the middle)', () => {
     const slot = new JournalSlot(subject(), 1);
     slot.push(delivery('a'));

@@ -1,6 +1,7 @@
 // One session's writes within one journal batch. Writes that cancel out before the batch is sent
 // are dropped here: a message sent and acknowledged by its subscriber within one store round trip
-// (the common case under load) never reaches the store; nor does a queued entry sent at once.
+// (the common case under load) never reaches the store; nor does a queued entry sent at once. The
+// shifts of stored queue entries within a batch become one (one LTRIM, not one per PUBACK).
 import type { SessionOp, StoredDelivery, StoredInflight } from './store.js';
 
 /** What the journal needs of a session (Session implements it). */
@@ -30,6 +31,8 @@ export class JournalSlot {
   #pushes: number[] | undefined;
   #pushHead = 0;
   #record = -1;
+  /** The batch's one shift of entries the store held before it (merged while nothing reorders the queue). */
+  #storeShift: { k: 'shift'; count: number } | undefined;
 
   constructor(subject: JournalSubject, batchId: number) {
     this.subject = subject;
@@ -44,10 +47,13 @@ export class JournalSlot {
       this.#record = this.ops.length;
     } else if (op.k === 'clearQueue') {
       this.#cancelPushes(Number.POSITIVE_INFINITY);
+      this.#storeShift = undefined;
     } else if (op.k === 'expireQueue') {
       // Expiry removes entries from the middle: later shifts count the store's queue as memory's.
       this.#pushHead = this.#pushes?.length ?? 0;
+      this.#storeShift = undefined;
     } else if (op.k === 'delete' || op.k === 'replace') {
+      this.#storeShift = undefined;
       this.ops.length = 0;
       this.#created = undefined;
       this.#pushes = undefined;
@@ -89,7 +95,12 @@ export class JournalSlot {
     const pending = (this.#pushes?.length ?? 0) - this.#pushHead;
     const stored = Math.max(0, sizeBefore - pending);
     const fromStore = Math.min(count, stored);
-    if (fromStore > 0) this.ops.push({ k: 'shift', count: fromStore });
+    if (fromStore > 0) {
+      // Entries the store held before this batch sit ahead of its pushes, so trimming them all at
+      // the first shift's place leaves the same list (until a clear, expiry or rewrite: see op()).
+      if (this.#storeShift !== undefined) this.#storeShift.count += fromStore;
+      else this.ops.push(this.#storeShift = { k: 'shift', count: fromStore });
+    }
     this.#cancelPushes(count - fromStore);
   }
 

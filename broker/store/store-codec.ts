@@ -41,33 +41,28 @@ function decodeProperties(bytes: Buffer): MessageProperties {
   return out;
 }
 
-/** What writing one entry needs, measured once: its size, and the lengths of its strings. */
-interface EntryPlan {
-  readonly size: number;
-  readonly props: Buffer | undefined;
-  readonly topicLen: number;
-  readonly originLen: number;
-  readonly nodeLen: number;
-  readonly shareLen: number;
-}
-
-function planEntry(m: Message, d: StoredDelivery | undefined): EntryPlan {
-  const props = m.properties === undefined ? undefined : encodeProperties(m.properties);
+/** The exact size of an entry (for a buffer of its own). */
+function entrySize(m: Message, d: StoredDelivery | undefined, props: Buffer | undefined): number {
   const ids = d?.subscriptionIds;
-  const topicLen = strBytes(m.topic);
-  const originLen = strBytes(m.originClientId);
-  const nodeLen = strBytes(m.originNode);
-  const shareLen = d?.shareGroup === undefined ? -1 : strBytes(d.shareGroup);
-  let size = HEADER + 6 + topicLen + originLen + nodeLen + 4 + m.payload.length;
+  let size = HEADER + 6 + strBytes(m.topic) + strBytes(m.originClientId) + strBytes(m.originNode) + 4 + m.payload.length;
   if (ids !== undefined) size += 2 + 4 * ids.length;
-  if (shareLen >= 0) size += 2 + shareLen;
+  if (d?.shareGroup !== undefined) size += 2 + strBytes(d.shareGroup);
   if (props !== undefined) size += 4 + props.length;
-  return { size, props, topicLen, originLen, nodeLen, shareLen };
+  return size;
 }
 
-/** Writes an entry at `at` (plan.size bytes free); returns where it ends. */
-function writeEntry(out: Buffer, at: number, plan: EntryPlan, m: Message, d: StoredDelivery | undefined, inflight: StoredInflight | undefined): number {
-  const { props } = plan;
+/** At least the size of an entry, without measuring its strings' UTF-8 (a char is at most 3 bytes of it). */
+function entrySizeBound(m: Message, d: StoredDelivery, props: Buffer | undefined): number {
+  const ids = d.subscriptionIds;
+  let size = HEADER + 6 + 3 * (m.topic.length + m.originClientId.length + m.originNode.length) + 4 + m.payload.length;
+  if (ids !== undefined) size += 2 + 4 * ids.length;
+  if (d.shareGroup !== undefined) size += 2 + 3 * d.shareGroup.length;
+  if (props !== undefined) size += 4 + props.length;
+  return size;
+}
+
+/** Writes an entry at `at` (room for it must be there); returns where it ends. */
+function writeEntry(out: Buffer, at: number, m: Message, d: StoredDelivery | undefined, inflight: StoredInflight | undefined, props: Buffer | undefined): number {
   const ids = d?.subscriptionIds;
   const share = d?.shareGroup;
   out[at] = FORMAT;
@@ -78,15 +73,15 @@ function writeEntry(out: Buffer, at: number, plan: EntryPlan, m: Message, d: Sto
   out.writeUInt16BE(inflight?.packetId ?? 0, at + 19);
   out.writeDoubleBE(m.originSeq ?? 0, at + ORIGIN_SEQ_OFFSET);
   let o = at + HEADER;
-  o = writeStr(out, o, m.topic, plan.topicLen);
-  o = writeStr(out, o, m.originClientId, plan.originLen);
-  o = writeStr(out, o, m.originNode, plan.nodeLen);
+  o = writeShortStr(out, o, m.topic);
+  o = writeShortStr(out, o, m.originClientId);
+  o = writeShortStr(out, o, m.originNode);
   if (ids !== undefined) {
     out.writeUInt16BE(ids.length, o);
     o += 2;
     for (const id of ids) { out.writeUInt32BE(id, o); o += 4; }
   }
-  if (share !== undefined) o = writeStr(out, o, share, plan.shareLen);
+  if (share !== undefined) o = writeShortStr(out, o, share);
   if (props !== undefined) { out.writeUInt32BE(props.length, o); props.copy(out, o + 4); o += 4 + props.length; }
   out.writeUInt32BE(m.payload.length, o);
   m.payload.copy(out, o + 4);
@@ -95,9 +90,9 @@ function writeEntry(out: Buffer, at: number, plan: EntryPlan, m: Message, d: Sto
 
 /** One encoding for a queued delivery (`inflight` undefined), an inflight entry, or a retained message. */
 function encodeEntry(m: Message, d: StoredDelivery | undefined, inflight: StoredInflight | undefined): Buffer {
-  const plan = planEntry(m, d);
-  const out = Buffer.allocUnsafe(plan.size);
-  writeEntry(out, 0, plan, m, d, inflight);
+  const props = m.properties === undefined ? undefined : encodeProperties(m.properties);
+  const out = Buffer.allocUnsafe(entrySize(m, d, props));
+  writeEntry(out, 0, m, d, inflight, props);
   return out;
 }
 
@@ -110,11 +105,35 @@ export interface EntrySink {
 
 /** Appends an entry to a sink (the Redis store's write batches) without a buffer of its own; returns its size. */
 export function appendEntry(sink: EntrySink, d: StoredDelivery, inflight: StoredInflight | undefined): number {
-  const plan = planEntry(d.message, d);
-  sink.ensure(plan.size);
-  writeEntry(sink.buf, sink.len, plan, d.message, d, inflight);
-  sink.len += plan.size;
-  return plan.size;
+  const m = d.message;
+  const props = m.properties === undefined ? undefined : encodeProperties(m.properties);
+  // Room for the worst case, so the strings are measured only as they are written.
+  sink.ensure(entrySizeBound(m, d, props));
+  const end = writeEntry(sink.buf, sink.len, m, d, inflight, props);
+  const size = end - sink.len;
+  sink.len = end;
+  return size;
+}
+
+/**
+ * A string with its u16 length. Short ASCII ones (topics, client ids, node names: every entry has
+ * three) are copied byte by byte: a call into the UTF-8 encoder costs more than the copy.
+ */
+function writeShortStr(out: Buffer, o: number, s: string): number {
+  const n = s.length;
+  if (n <= 64) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[o + 2 + i] = c;
+    }
+    if (i === n) {
+      out.writeUInt16BE(n, o);
+      return o + 2 + n;
+    }
+  }
+  return writeStr(out, o, s, strBytes(s));
 }
 
 function writeStr(out: Buffer, o: number, s: string, len: number): number {

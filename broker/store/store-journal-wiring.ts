@@ -13,12 +13,13 @@ export interface StoreJournalWiring {
   readonly hooks: JournalHooks;
   readonly lingerMs: number;
   readonly maxPendingWrites: number;
+  readonly maxInFlight: number;
 }
 
 export function createStoreJournal(w: StoreJournalWiring): WriteJournal {
   const { metrics } = w;
   const journal = new WriteJournal({
-    store: w.store, logger: w.logger, now: w.now, hooks: w.hooks, lingerMs: w.lingerMs, maxPendingWrites: w.maxPendingWrites,
+    store: w.store, logger: w.logger, now: w.now, hooks: w.hooks, lingerMs: w.lingerMs, maxPendingWrites: w.maxPendingWrites, maxInFlight: w.maxInFlight,
     metrics: {
       batch(result, writes, seconds) {
         metrics.storeBatches.inc({ result });

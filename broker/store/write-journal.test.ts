@@ -13,7 +13,7 @@ import { waitFor } from '../../test/support/wait.js';
 import { createMemoryStore } from './memory-store.js';
 import { connectRedis, createRedisConnection } from './redis/redis-client.js';
 import { createRedisStore, type RedisStore } from './redis/redis-store.js';
-import type { SessionState, StoredDelivery } from './store.js';
+import type { SessionState, SessionWrites, StoredDelivery } from './store.js';
 import { StoreError } from './store.js';
 import { WriteJournal, type JournalSubject } from './write-journal.js';
 
@@ -41,10 +41,10 @@ async function subjectIn(store: RedisStore, clientId: string): Promise<JournalSu
   return { clientId, fence: r.fence, writeSeq: 0, journalSlot: undefined, queue: [] };
 }
 
-function journalOn(store: RedisStore | ReturnType<typeof createMemoryStore>, subjects: Map<string, JournalSubject & { queue: StoredDelivery[] }>, fenced: JournalSubject[] = [], maxPendingWrites?: number) {
+function journalOn(store: RedisStore | ReturnType<typeof createMemoryStore>, subjects: Map<string, JournalSubject & { queue: StoredDelivery[] }>, fenced: JournalSubject[] = [], maxInFlight = 1, maxPendingWrites?: number) {
   const batches: string[] = [];
   const journal = new WriteJournal({
-    store, logger: silentLogger, now: Date.now,
+    store, logger: silentLogger, now: Date.now, maxInFlight,
     hooks: {
       stateOf: (s) => {
         const held = subjects.get(s.clientId);
@@ -145,7 +145,7 @@ describe('WriteJournal', () => {
     const store = await redisStore();
     try {
       const s = await subjectIn(store, 'backlog');
-      const { journal, batches } = journalOn(store, new Map([['backlog', s]]), [], 100);
+      const { journal, batches } = journalOn(store, new Map([['backlog', s]]), [], 1, 100);
       redis!.pause();
       try {
         s.queue.push(delivery('first'));
@@ -172,6 +172,60 @@ describe('WriteJournal', () => {
       await store.close();
     }
   }, 30_000);
+
+  itRequiring(hasRedisServer())('keeps two batches in flight and the store in step with memory', async () => {
+    const store = await redisStore();
+    try {
+      const s = await subjectIn(store, 'overlap');
+      const { journal, batches } = journalOn(store, new Map([['overlap', s]]), [], 2);
+      const payloads = (q: StoredDelivery[] | undefined): string[] => (q ?? []).map((d) => d.message.payload.toString());
+      const waits: Array<Promise<void> | undefined> = [];
+      // Turn after turn: pushes, and shifts of what earlier (possibly still unanswered) batches stored.
+      for (let turn = 0; turn < 20; turn++) {
+        const mark = journal.mark();
+        for (let i = 0; i < 50; i++) {
+          const d = delivery(`${turn}:${i}`);
+          s.queue.push(d);
+          journal.push(s, d);
+        }
+        const before = s.queue.length;
+        s.queue.splice(0, 30);
+        journal.shift(s, 30, before);
+        waits.push(journal.since(mark));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(waits);
+      await journal.settled();
+      expect(batches.every((b) => b === 'ok')).toBe(true);
+      // Overlap happened: fewer batches than turns would mean one batch at a time gathered them.
+      expect(batches.length).toBeGreaterThan(1);
+      expect(payloads((await store.loadSession('overlap'))?.state.queue)).toEqual(payloads(s.queue));
+      await journal.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+  itRequiring(hasRedisServer())('refuses a batch whose predecessor did not apply, and takes the whole rewrite after it', async () => {
+    const store = await redisStore();
+    try {
+      const s = await subjectIn(store, 'gap');
+      const state = (queue: StoredDelivery[]): SessionState => ({ record: { clientId: 'gap', username: undefined, protocolVersion: 5, expiryInterval: 60, disconnectedAt: undefined, node: 'n1', will: undefined }, subscriptions: [], queue, inflight: [], incomingQos2: [] });
+      const batch = (seq: number, ops: SessionWrites['ops']) => ({ sessions: [{ clientId: 'gap', fence: s.fence, seq, ops }], discards: [], retained: [], index: [] });
+      expect((await store.commit(batch(1, [{ k: 'push', delivery: delivery('a') }]))).error).toBeUndefined();
+      // Batch 2 never arrived (it failed): batch 3's changes would apply to a queue they do not describe.
+      const refused = await store.commit(batch(3, [{ k: 'shift', count: 2 }, { k: 'push', delivery: delivery('c') }]));
+      expect([refused.failedSessions, refused.error]).toEqual([['gap'], expect.any(StoreError)]);
+      expect((await store.loadSession('gap'))?.state.queue.map((d) => d.message.payload.toString())).toEqual(['a']);
+      // The journal rewrites a failed session whole: that is taken whatever came before.
+      const rewrite = await store.commit(batch(4, [{ k: 'replace', state: state([delivery('b'), delivery('c')]), expiresAt: 0 }]));
+      expect(rewrite.error).toBeUndefined();
+      expect((await store.commit(batch(5, [{ k: 'shift', count: 1 }]))).error).toBeUndefined();
+      expect((await store.loadSession('gap'))?.state.queue.map((d) => d.message.payload.toString())).toEqual(['c']);
+    } finally {
+      await store.close();
+    }
+  });
 
   itRequiring(hasRedisServer())('reports a session another owner took, and refuses the acks of that batch', async () => {
     const store = await redisStore();

@@ -1,7 +1,8 @@
 // The write journal: every store write is queued synchronously in the open batch and the batch goes
-// out as one commit per event-loop turn (group commit: one batch in flight, the next gathers
-// meanwhile). An acknowledgement waits for the batch holding its writes; a batch that fails refuses
-// it, and the sessions it touched are rewritten whole from memory once the store answers again.
+// out as one commit per event-loop turn (group commit: up to `maxInFlight` batches in flight, in
+// order, the next gathers meanwhile). An acknowledgement waits for the batch holding its writes; a
+// batch that fails refuses it (and a later one that built on it: the store checks each session's
+// batch sequence), and the sessions it touched are rewritten whole once the store answers again.
 // With a store that is not durable every call is a no-op and nothing is allocated. Memory stays
 // bounded while the store is slow or away: at most maxPendingWrites ops wait in the open batch
 // (beyond that it is refused at once, 0x97), and a refused batch leaves only a dirty mark per session.
@@ -44,14 +45,16 @@ export interface WriteJournalDeps {
   readonly metrics?: JournalMetrics;
   /** Dirty sessions rewritten per batch besides those the batch touches. */
   readonly resyncPerBatch?: number;
-  /** How long a batch waits before it goes when none is in flight (0: at the end of the turn). */
+  /** How long a batch waits before it goes when a slot is free (0: at the end of the turn). */
   readonly lingerMs?: number;
   /**
-   * Ops the open batch may gather while one is in flight (a slow or hung store); the next one
-   * refuses the open batch at once (its sessions are rewritten from memory later) instead of
-   * holding more. Default MAX_PENDING_WRITES.
+   * Ops the open batch may gather while every in-flight slot is taken (a slow or hung store); the
+   * next one refuses the open batch at once (its sessions are rewritten from memory later) instead
+   * of holding more. Default MAX_PENDING_WRITES.
    */
   readonly maxPendingWrites?: number;
+  /** Batches sent and not yet answered at most (default 1); the store applies them in order. */
+  readonly maxInFlight?: number;
 }
 
 interface Batch {
@@ -73,7 +76,11 @@ export class WriteJournal {
   readonly availability: StoreAvailability;
   readonly #d: WriteJournalDeps;
   #open: Batch;
-  #inFlight: Promise<void> | undefined;
+  /** Commits sent and not yet answered (they never reject). */
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #maxInFlight: number;
+  /** When each dirty session was found dirty: the open batch's id then (a rewrite built before it does not clean it). */
+  readonly #dirtyAt = new Map<string, number>();
   #scheduled = false;
   #nextId = 1;
   /** Ops queued since start: a publish compares before and after (mark / since). */
@@ -96,6 +103,7 @@ export class WriteJournal {
   constructor(deps: WriteJournalDeps) {
     this.#d = deps;
     this.durable = deps.store.durable;
+    this.#maxInFlight = Math.max(1, deps.maxInFlight ?? 1);
     this.#open = this.#newBatch();
     this.availability = new StoreAvailability({
       ping: (after) => deps.store.ping(after), logger: deps.logger, now: deps.now,
@@ -108,7 +116,7 @@ export class WriteJournal {
 
   get up(): boolean { return this.availability.up; }
   get dirtySessions(): number { return this.#dirty.size; }
-  /** Ops waiting for the store: the open batch and the one in flight (bounded by about 2 x maxPendingWrites). */
+  /** Ops waiting for the store: the open batch and those in flight (at most about (maxInFlight + 1) x maxPendingWrites). */
   get pendingWrites(): number { return this.#openOps + this.#inFlightOps; }
 
   /** A position in the journal; `since(mark)` is the wait for everything queued after it. */
@@ -126,11 +134,9 @@ export class WriteJournal {
   /** Settles when everything queued so far has been tried (never rejects): before a takeover or stop. */
   async settled(): Promise<void> {
     if (!this.durable) return;
-    if (this.#isEmpty(this.#open)) {
-      await this.#inFlight;
-      return;
-    }
-    await this.#promiseOf(this.#open).catch(() => undefined);
+    const waits: Array<Promise<void>> = [...this.#inFlight];
+    if (!this.#isEmpty(this.#open)) waits.push(this.#promiseOf(this.#open).catch(() => undefined));
+    await Promise.all(waits);
   }
 
   op(subject: JournalSubject, op: StoreOp): void {
@@ -181,14 +187,15 @@ export class WriteJournal {
 
   /** The session left this node (handed over): what it still owed the store is no longer this node's to write. */
   forget(subject: JournalSubject): void {
-    if (this.#dirty.get(subject.clientId) === subject) this.#dirty.delete(subject.clientId);
+    if (this.#dirty.get(subject.clientId) === subject) this.#undirty(subject.clientId);
   }
 
   /** The session's store state is unknown (a write of it may or may not have landed): rewrite it. */
   markDirty(subject: JournalSubject): void {
     if (!this.durable || subject.fence === 0) return;
     this.#dirty.set(subject.clientId, subject);
-    if (this.availability.up && this.#inFlight === undefined) this.#schedule();
+    this.#dirtyAt.set(subject.clientId, this.#open.id);
+    if (this.availability.up && this.#inFlight.size < this.#maxInFlight) this.#schedule();
   }
 
   /** Stops taking writes after flushing what is queued (bounded by the store's own timeouts). */
@@ -203,7 +210,7 @@ export class WriteJournal {
     if (this.#openOps >= (this.#d.maxPendingWrites ?? MAX_PENDING_WRITES)) {
       // Full: it goes now when the store is free (a starved event loop may not reach the linger
       // timer for long), else it is refused. Either way a publish that began before waits on it too.
-      if (this.#inFlight !== undefined) this.#refuseOpen();
+      if (this.#inFlight.size >= this.#maxInFlight) this.#refuseOpen();
       else this.#cutOpen();
     }
     let slot = subject.journalSlot;
@@ -220,7 +227,7 @@ export class WriteJournal {
   #queued(): void {
     this.#opCount++;
     this.#openOps++;
-    if (!this.#scheduled && this.#inFlight === undefined) this.#schedule();
+    if (!this.#scheduled && this.#inFlight.size < this.#maxInFlight) this.#schedule();
   }
 
   #schedule(): void {
@@ -228,7 +235,7 @@ export class WriteJournal {
     this.#scheduled = true;
     const flush = (): void => { this.#scheduled = false; this.#flush(); };
     // After this turn's I/O callbacks: everything they queued goes in one batch. With a linger the
-    // batch waits a little longer when nothing is in flight, so that a message its subscriber
+    // batch waits a little longer when a slot is free, so that a message its subscriber
     // acknowledges meanwhile (a loopback or LAN round trip) is never written at all.
     const linger = this.#d.lingerMs ?? 0;
     if (linger > 0) setTimeout(flush, linger); else setImmediate(flush);
@@ -256,7 +263,7 @@ export class WriteJournal {
   }
 
   /**
-   * The store has not answered the batch in flight and the open one is full: refuse it now
+   * The store has not answered the batches in flight and the open one is full: refuse it now
    * (cause backlog) rather than hold more. What it held is rewritten from memory once the store
    * answers; its acks are refused, so nothing unstored is acknowledged.
    */
@@ -285,7 +292,7 @@ export class WriteJournal {
     batch.reject?.(error);
   }
 
-  /** Sends the full open batch now (nothing is in flight). */
+  /** Sends the full open batch now (an in-flight slot is free). */
   #cutOpen(): void {
     const batch = this.#open;
     this.#cut = { at: this.#opCount, promise: this.#promiseOf(batch) };
@@ -293,19 +300,25 @@ export class WriteJournal {
   }
 
   #flush(): void {
-    if (this.#inFlight !== undefined) return;
+    if (this.#inFlight.size >= this.#maxInFlight) return;
     const batch = this.#open;
     this.#open = this.#newBatch();
-    this.#inFlightOps = this.#openOps;
+    const ops = this.#openOps;
     this.#openOps = 0;
-    if (this.#isEmpty(batch) && !(this.availability.up && this.#hasResync())) { this.#inFlightOps = 0; batch.resolve?.(); return; }
-    this.#inFlight = this.#commit(batch).finally(() => {
-      this.#inFlight = undefined;
-      this.#inFlightOps = 0;
+    if (this.#isEmpty(batch) && !(this.availability.up && this.#hasResync())) { batch.resolve?.(); return; }
+    this.#inFlightOps += ops;
+    const commit: Promise<void> = this.#commit(batch).catch((err: unknown) => {
+      // A hook threw after the store answered: the batch's waiters were told already or are refused now.
+      this.#d.logger.error('the write journal failed to finish a batch', { err });
+      batch.reject?.(err instanceof StoreError ? err : new StoreError(`a store batch failed: ${(err as Error).message}`, { cause: err }));
+    }).finally(() => {
+      this.#inFlight.delete(commit);
+      this.#inFlightOps -= ops;
       // The next batch gathered meanwhile goes at once; a resync goes on while the store answers.
       if (!this.#isEmpty(this.#open) || this.#open.promise !== undefined) this.#flush();
       else if (this.availability.up && this.#hasResync()) this.#schedule();
     });
+    this.#inFlight.add(commit);
   }
 
   async #commit(batch: Batch): Promise<void> {
@@ -337,7 +350,7 @@ export class WriteJournal {
       for (const id of outcome.failedSessions) { const s = bySession.get(id); if (s !== undefined) this.markDirty(s.subject); }
       for (const topic of outcome.failedRetained) this.#dirtyRetained.add(topic);
       if (error !== undefined) for (const d of batch.discards) this.#dirtyDiscards.set(d.clientId, d.before);
-      for (const w of sessions) if (!outcome.failedSessions.includes(w.clientId) && !fenced.includes(w.clientId)) this.#clean(w, bySession);
+      for (const w of sessions) if (!outcome.failedSessions.includes(w.clientId) && !fenced.includes(w.clientId)) this.#clean(w, bySession, batch.id);
       for (const topic of batch.retained.keys()) if (!outcome.failedRetained.includes(topic)) this.#dirtyRetained.delete(topic);
       for (const i of batch.index) {
         const key = `${i.owner}\0${i.clientId}`;
@@ -400,11 +413,17 @@ export class WriteJournal {
     for (const i of this.#dirtyIndex.values()) batch.index.push(i);
   }
 
-  #clean(w: SessionWrites, bySession: Map<string, JournalSlot>): void {
+  /** A rewrite stored cleans its session, unless a failure found since (a batch sent after it or beside it) dirtied it again. */
+  #clean(w: SessionWrites, bySession: Map<string, JournalSlot>, batchId: number): void {
     const slot = bySession.get(w.clientId);
-    if (slot !== undefined && this.#dirty.get(w.clientId) === slot.subject && w.ops.some((op) => op.k === 'replace' || op.k === 'delete')) {
-      this.#dirty.delete(w.clientId);
+    if (slot !== undefined && this.#dirty.get(w.clientId) === slot.subject && (this.#dirtyAt.get(w.clientId) ?? 0) <= batchId && w.ops.some((op) => op.k === 'replace' || op.k === 'delete')) {
+      this.#undirty(w.clientId);
     }
+  }
+
+  #undirty(clientId: string): void {
+    this.#dirty.delete(clientId);
+    this.#dirtyAt.delete(clientId);
   }
 
   #failAll(batch: StoreBatch, bySession: Map<string, JournalSlot>): void {
@@ -418,7 +437,7 @@ export class WriteJournal {
     for (const clientId of fenced) {
       const slot = bySession.get(clientId);
       if (slot === undefined) continue;
-      if (this.#dirty.get(clientId) === slot.subject) this.#dirty.delete(clientId);
+      if (this.#dirty.get(clientId) === slot.subject) this.#undirty(clientId);
       this.#d.metrics?.fenced();
       this.#d.hooks.fenced(slot.subject);
     }

@@ -36,7 +36,8 @@ interface Harness {
 
 /** A fresh store per case (closed after it) and the helpers the cases share. */
 function harness(createStore: () => Promise<Store> | Store): Harness {
-  let seq = 0;
+  /** Batches written per session under its current fence, as the journal numbers them (from 1, no gaps). */
+  const seqs = new Map<string, { fence: number; seq: number }>();
   const h: Harness = {
     store: undefined as unknown as Store,
     async take(clientId, owner = 'n1', extra = {}) {
@@ -45,13 +46,16 @@ function harness(createStore: () => Promise<Store> | Store): Harness {
       return r.fence;
     },
     async write(clientId, fence, ...ops) {
-      return await h.store.commit({ sessions: [{ clientId, fence, seq: ++seq, ops }], discards: [], retained: [], index: [] });
+      const last = seqs.get(clientId);
+      const seq = last !== undefined && last.fence === fence ? last.seq + 1 : 1;
+      seqs.set(clientId, { fence, seq });
+      return await h.store.commit({ sessions: [{ clientId, fence, seq, ops }], discards: [], retained: [], index: [] });
     },
     async state(clientId) {
       return (await h.store.loadSession(clientId))?.state;
     },
   };
-  beforeEach(async () => { h.store = await createStore(); });
+  beforeEach(async () => { seqs.clear(); h.store = await createStore(); });
   afterEach(async () => { await h.store.close(); });
   return h;
 }

@@ -42,13 +42,18 @@ end
  * ARGV: fence, seq, and the batch's ops in one binary string (redis-args.ts encodeWrites): one
  * byte per op code, then its operands (u16/u32 big-endian, f64, length-prefixed strings). Runs of
  * queue pushes, inflight puts and deletes become one command each. 0: fenced (another owner),
- * 2: this batch was applied already (a resend), 1: applied. The session's keys expire with it.
+ * 2: this batch was applied already (a resend), 3: refused, the batch before it did not apply
+ * (changes build on it; a whole rewrite or a delete does not), 1: applied. The session's keys
+ * expire with it.
  */
 export const APPLY_SCRIPT = `${SESSION_PRELUDE}
 local cur = redis.call('HMGET', KEYS[1], 'fence', 'seq')
 if cur[1] ~= ARGV[1] then return 0 end
-if tonumber(cur[2] or '0') >= tonumber(ARGV[2]) then return 2 end
+local last, seq = tonumber(cur[2] or '0'), tonumber(ARGV[2])
+if last >= seq then return 2 end
 local b = ARGV[3]
+local first = string.byte(b, 1)
+if seq ~= last + 1 and first ~= 70 and first ~= 68 then return 3 end
 local pos, len, persist = 1, #b, false
 local function u16() local v; v, pos = struct.unpack('>I2', b, pos); return v end
 local function u32() local v; v, pos = struct.unpack('>I4', b, pos); return v end

@@ -33,6 +33,8 @@ export function parseMemoryInfo(info: string): { used: number; max: number } {
   const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
   return { used: field('used_memory') - field('mem_not_counted_for_evict'), max: field('maxmemory') };
 }
+/** The session's batch before this one did not apply (failed, or arrived later): this one is refused too. */
+const OUT_OF_ORDER = 3;
 
 /** One write of a batch, made on the client (Cluster) or on a pipeline (single Redis, Sentinel). */
 type Call = (target: ScriptedRedis) => unknown;
@@ -93,6 +95,7 @@ export class RedisStore implements Store {
       if (i < nSessions) {
         const id = batch.sessions[i]!.clientId;
         if (r.error !== undefined) { failedSessions.push(id); error ??= r.error; } else if (r.value === FENCED) fenced.push(id);
+        else if (r.value === OUT_OF_ORDER) { failedSessions.push(id); error ??= new StoreError(`a write of session ${id} came before the one it builds on was stored`); }
       } else if (i < nSessions + nRetained) {
         if (r.error !== undefined) { failedRetained.push(batch.retained[i - nSessions]!.topic); error ??= r.error; }
       } else if (r.error !== undefined) {
