@@ -1,9 +1,10 @@
 // Forwarding transport: sends a message once to each remote node (never per subscriber), and
 // hands messages forwarded to this node to a callback. QoS 1/2 forwards are acked by the
-// receiver; the promise settles when every peer that was sent the message has acked it.
+// receiver; the waiter (routing/ack-waiter.ts) is told once every peer sent the message acked it.
 import type { Counter } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import { PromiseAckWaiter, type AckWaiter } from '../routing/ack-waiter.js';
 import type { Message } from '../routing/message.js';
 import { decodeForward, encodeForwardAcks, encodeForwardProperties, forEachForwardAck, ForwardStrings, forwardFrameBound, FRAME_KIND, writeForward } from './frame-codec.js';
 import { OVERFLOW, type PeerConnection } from './peer-connection.js';
@@ -48,7 +49,8 @@ export interface ForwarderOptions {
   readonly ackTimeoutMs: number;
 }
 
-interface Fanout { remaining: number; failed: string[] | undefined; startedAt: number; resolve(): void; reject(err: Error): void }
+/** One acknowledged forward in flight: pooled (a settled one is reused), so a forward allocates none. */
+interface Fanout { remaining: number; failed: string[] | undefined; startedAt: number; waiter: AckWaiter | undefined }
 type PeerCounter = ReturnType<Counter<'peer'>['labels']>;
 interface PeerState {
   readonly pending: Map<number, Fanout>;
@@ -64,6 +66,8 @@ interface PeerState {
 }
 
 const RESOLVED = Promise.resolve();
+/** Settled fan-outs kept for reuse: more than a burst's worth in flight at once is rare. */
+const FANOUT_POOL_MAX = 4096;
 const NO_GROUPS: ReadonlySet<string> = new Set();
 const NO_GROUP_LIST: readonly string[] = [];
 const EVERY_GROUP_ELSEWHERE: PeerDelivery = Object.freeze({ sharedGroups: NO_GROUPS });
@@ -78,6 +82,7 @@ export class Forwarder {
   readonly #peers = new Map<string, PeerState>();
   readonly #sweeper: NodeJS.Timeout;
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  readonly #spare: Fanout[] = [];
   #countersScheduled = false;
   #unnumbered = UNNUMBERED_FIRST - 1;
 
@@ -88,37 +93,46 @@ export class Forwarder {
   }
 
   /**
+   * Sends `message` once to each node and returns a promise (see forwardTo): settled when every node
+   * sent a QoS 1/2 message acked it, rejected with ForwardError when one did not; undefined when
+   * nothing was sent. The hot path uses forwardTo, without a Promise per forward.
+   */
+  forward(message: Message, nodes: readonly string[], sharedGroups?: ReadonlyMap<string, readonly string[]>): Promise<void> | undefined {
+    const waiter = new PromiseAckWaiter();
+    if (this.forwardTo(message, nodes, sharedGroups, waiter) === 0) return undefined;
+    return waiter.outcome() ?? RESOLVED;
+  }
+
+  /**
    * Sends `message` once to each node. `sharedGroups` says which shared groups each node must serve.
    * Nodes not connected are skipped (counted as dropped: `peer_unavailable`); see INVARIANTS.md.
    * The message is encoded once into a reused scratch buffer and copied into each peer's output
    * slab (re-encoded only for a node that serves shared groups). A QoS 1/2 forward's ack id is the
    * message's origin sequence number, the same to every peer: with the origin node it names the
    * message cluster-wide (a relayed copy is recognised by it). The caller may reuse `nodes` once
-   * this returns. Returns undefined when nothing was sent.
+   * this returns. QoS 1/2: `waiter` holds one wait, settled once every node it was sent to acked it,
+   * or with a ForwardError when one closed, refused it or timed out (possibly before this returns).
+   * Returns how many nodes it was sent to or failed on (0: nothing happened, nothing is held).
    */
-  forward(message: Message, nodes: readonly string[], sharedGroups?: ReadonlyMap<string, readonly string[]>): Promise<void> | undefined {
-    const needsAck = message.qos > 0;
-    const policy = needsAck ? OVERFLOW.refuseOverHard : OVERFLOW.dropOverSoft;
+  forwardTo(message: Message, nodes: readonly string[], sharedGroups: ReadonlyMap<string, readonly string[]> | undefined, waiter: AckWaiter | undefined): number {
+    const needsAck = message.qos > 0 && waiter !== undefined;
+    const policy = message.qos > 0 ? OVERFLOW.refuseOverHard : OVERFLOW.dropOverSoft;
     let fanout: Fanout | undefined;
-    let promise: Promise<void> | undefined;
     let sent = 0;
     const props = encodeForwardProperties(message.properties);
     let length = 0; // of the frame without groups in the scratch buffer; 0 until encoded
     let id = 0;
-    if (needsAck) id = message.originSeq !== undefined && message.originSeq > 0 ? message.originSeq : this.#nextUnnumbered();
+    if (message.qos > 0) id = message.originSeq !== undefined && message.originSeq > 0 ? message.originSeq : this.#nextUnnumbered();
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
       const conn = this.#o.connection(node);
       if (!conn || conn.closed) {
         this.#o.metrics.messagesDropped.inc({ reason: 'peer_unavailable' });
-        if (needsAck && this.#o.refuseUnreachable === true) {
-          if (fanout === undefined) { promise = new Promise<void>(this.#capture); fanout = this.#captured; }
-          (fanout!.failed ??= []).push(node);
-        }
+        if (needsAck && this.#o.refuseUnreachable === true) (((fanout ??= this.#fanout(waiter)).failed) ??= []).push(node);
         continue;
       }
       const peer = this.#peer(node);
-      if (needsAck && fanout === undefined) { promise = new Promise<void>(this.#capture); fanout = this.#captured; }
+      if (needsAck) fanout ??= this.#fanout(waiter);
       const groups = sharedGroups?.get(node);
       let frameLength: number;
       if (groups === undefined || groups.length === 0) {
@@ -139,10 +153,10 @@ export class Forwarder {
       this.#countersChanged();
       if (fanout !== undefined) { fanout.remaining++; peer.pending.set(id, fanout); }
     }
-    if (sent === 0 && fanout === undefined) return undefined;
-    if (fanout === undefined) return RESOLVED;
+    if (fanout === undefined) return sent;
+    const failed = fanout.failed?.length ?? 0;
     this.#settleIfDone(fanout);
-    return promise;
+    return sent + failed;
   }
 
   /** A binary forward frame from `conn`. */
@@ -218,6 +232,17 @@ export class Forwarder {
     peer.nacks.length = 0;
   }
 
+  /**
+   * `node` turned silent (suspect: nothing heard for suspectAfterMs, its connection maybe still open,
+   * as in a network cut): its unacked forwards fail now rather than at ackTimeoutMs, so their
+   * publishers are refused (v5) or resend (3.1.1) at once. Acks owed to it stay queued: if the link
+   * lives on, it still gets them. A late ack of a failed forward is ignored.
+   */
+  peerUnreachable(node: string): void {
+    const peer = this.#peers.get(node);
+    if (peer !== undefined) this.#failPending(node, peer, () => true);
+  }
+
   pendingCount(): number {
     let n = 0;
     for (const p of this.#peers.values()) n += p.pending.size;
@@ -240,12 +265,16 @@ export class Forwarder {
     return p;
   }
 
-  // One bound executor for every forward's promise (no closure per forward): it leaves the new
-  // fan-out in #captured, which forward() takes at once (the executor runs synchronously).
-  #captured: Fanout | undefined;
-  readonly #capture = (resolve: () => void, reject: (err: Error) => void): void => {
-    this.#captured = { remaining: 0, failed: undefined, startedAt: this.#o.now(), resolve, reject };
-  };
+  /** A fan-out for a new forward (reused from the pool when one is spare); the waiter holds one wait for it. */
+  #fanout(waiter: AckWaiter): Fanout {
+    waiter.hold();
+    const f = this.#spare.pop();
+    const now = this.#o.now();
+    if (f === undefined) return { remaining: 0, failed: undefined, startedAt: now, waiter };
+    f.startedAt = now;
+    f.waiter = waiter;
+    return f;
+  }
 
   #nextUnnumbered(): number {
     this.#unnumbered = this.#unnumbered >= UNNUMBERED_LAST ? UNNUMBERED_FIRST : this.#unnumbered + 1;
@@ -292,10 +321,15 @@ export class Forwarder {
     conn.flush();
   }
 
+  /** Tells the waiter once the last node answered, and returns the fan-out to the pool. */
   #settleIfDone(fanout: Fanout): void {
-    if (fanout.remaining > 0) return;
-    if (fanout.failed) fanout.reject(new ForwardError(`forward not acknowledged by ${fanout.failed.join(', ')}`, fanout.failed));
-    else fanout.resolve();
+    const waiter = fanout.waiter;
+    if (fanout.remaining > 0 || waiter === undefined) return;
+    const failed = fanout.failed;
+    fanout.waiter = undefined;
+    fanout.failed = undefined;
+    if (this.#spare.length < FANOUT_POOL_MAX) this.#spare.push(fanout);
+    waiter.settled(failed === undefined ? undefined : new ForwardError(`forward not acknowledged by ${failed.join(', ')}`, failed));
   }
 
   #failPending(node: string, peer: PeerState, isDue: (f: Fanout) => boolean): void {
