@@ -2,7 +2,7 @@
 // resync enqueues them all, and the work queue runs the injected Reconcile with backoff. Each
 // outcome becomes a metric; each error is logged with its key, and one failing cluster only
 // delays itself.
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import type { ClusterKey, Reconcile } from '../reconcile/ports.js';
 import type { Backoff } from './backoff.js';

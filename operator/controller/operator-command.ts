@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { describeCause } from '../kube/kube-api-error.js';
 import { describeStartupFailure, StartupError } from '../kube/startup-failure.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger } from '../../broker/contract/logger.js';
 import { createOperatorMetrics } from '../metrics/operator-metrics.js';
 import { ConfigError, HelpRequested, parseOperatorConfig, USAGE, type OperatorConfig } from './operator-config.js';
 import { OperatorRuntime } from './operator-runtime.js';

@@ -2,7 +2,7 @@
 // POD_NAMESPACE, POD_NAME), checked one by one: a bad value names the flag, the value and what is
 // allowed. Pure: the caller passes argv, env and what it knows of the host.
 import { DurationError, parseDuration } from '../api/duration.js';
-import type { LogLevel } from '../log/logger.js';
+import type { LogLevel } from '../../broker/contract/logger.js';
 
 export interface OperatorConfig {
   /** A kubeconfig file; undefined: in-cluster (ServiceAccount). */

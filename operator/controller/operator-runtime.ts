@@ -13,7 +13,7 @@ import { KubeApplier } from '../kube/kube-applier.js';
 import { LeaseElector } from '../kube/lease-elector.js';
 import { CrdMissingError } from '../kube/startup-failure.js';
 import { StatusWriter } from '../kube/status-writer.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import type { ReconcileEffects } from '../reconcile/ports.js';
 import { ClusterController } from './cluster-controller.js';

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 
 export interface Probe { readonly ok: boolean; readonly reason: string }
 

@@ -4,7 +4,7 @@
 import type { KubernetesObject, V1ConfigMap, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { BROKER_CLUSTER } from '../api/broker-cluster.js';
 import { LABEL, MANAGED_BY } from '../build/labels.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import type { ClusterCache, ClusterKey, OwnedObjects } from '../reconcile/ports.js';
 import { kindKey, knownResource, RESOURCES, type ResourceRef } from './api-resources.js';

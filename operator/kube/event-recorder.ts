@@ -5,7 +5,7 @@
 import type { BrokerCluster } from '../api/broker-cluster.js';
 import { BROKER_CLUSTER } from '../api/broker-cluster.js';
 import { FIELD_MANAGER, MANAGED_BY } from '../build/labels.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import type { EventInput } from '../reconcile/ports.js';
 import { RESOURCES } from './api-resources.js';

@@ -3,7 +3,7 @@
 // costs no write at all. Conflicts are retried after a fresh read; they are never fatal.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ANNOTATION, FIELD_MANAGER } from '../build/labels.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import type { ApplyResult, DesiredObject } from '../reconcile/ports.js';
 import { RESOURCES, type ResourceRef } from './api-resources.js';

@@ -2,7 +2,7 @@
 // the lease every retry period; once held, renew it every retry period and give leadership up when
 // no renewal succeeded within the renew deadline; release it on a graceful stop so that a standby
 // takes over at once instead of waiting out the lease.
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { resourcePath, RESOURCES } from './api-resources.js';
 import { isAlreadyExists, isConflict, isForbidden, isUnauthorized } from './kube-api-error.js';

@@ -3,7 +3,7 @@
 // a first-sync promise that fails with the list's error, bookmarks, bounded watch lengths, and
 // managedFields dropped from cached objects (the largest part of most objects, never read).
 import { ListWatch, type KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { resourcePath, type ResourceRef } from './api-resources.js';
 import type { KubeApi, Watcher } from './kube-api.js';

@@ -2,7 +2,7 @@
 // installed): one small informer per CRD, by name, so installing or removing it is seen at once.
 // Without permission to watch CRDs, discovery answers once at start instead.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { groupOf, groupVersionPath, kindKey, RESOURCES, type ResourceRef } from './api-resources.js';
 import { isForbidden } from './kube-api-error.js';

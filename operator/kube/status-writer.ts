@@ -5,7 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/broker-cluster.js';
 import type { BrokerClusterStatus } from '../api/broker-cluster-status.js';
 import { FIELD_MANAGER } from '../build/labels.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../broker/contract/logger.js';
 import type { ClusterKey } from '../reconcile/ports.js';
 import { RESOURCES } from './api-resources.js';
 import { findStatusDifference } from './desired-subset.js';

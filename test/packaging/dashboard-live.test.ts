@@ -51,7 +51,7 @@ describe('the dashboard and the alerts on a busy cluster', () => {
     const redisPort = await freePort(host);
     redis = new SpawnedProcess({ name: 'redis', command: 'redis-server', args: ['--bind', host, '--port', String(redisPort), '--save', '', '--appendonly', 'no', '--protected-mode', 'no'] });
     await redis.waitForOutput(/Ready to accept connections/, 15_000);
-    await world.apply('default', `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${NS} }\n`);
+    await world.createNamespace(NS);
     await world.apply(NS, `apiVersion: meshmq.io/v1alpha1
 kind: BrokerCluster
 metadata: { name: ${CLUSTER} }

@@ -42,13 +42,12 @@ describe('autoheal and autoclean with real partitions', () => {
   beforeAll(async () => {
     if (!operatorE2eRequirements().every((r) => r.ok)) return;
     world = await startOperatorWorld();
-    const operator = await world.startOperator();
-    await operator.waitForOutput(/became the leader|leading/i, 30_000);
+    await world.startLeader();
   }, 60_000);
   afterAll(async () => { await world?.close(); }, 60_000);
 
   async function cluster(ns: string, name: string, extra: Record<string, unknown> = {}, replicas = REPLICAS): Promise<void> {
-    await w().apply('default', `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`);
+    await w().createNamespace(ns);
     await w().apply(ns, manifest(name, extra, replicas));
     await w().waitReady(ns, name, replicas, 120_000);
   }
@@ -141,7 +140,7 @@ describe('autoheal and autoclean with real partitions', () => {
     const [kept, cutOff] = TWO_WAY as [number[], number[]];
     const podsOf = (g: number[]): string[] => g.map((o) => `rh-${o}`);
     try {
-      await w().apply('default', `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`);
+      await w().createNamespace(ns);
       await w().apply(ns, `${manifest('rh', {}, REPLICAS)}  persistence: { type: redis, redis: { url: "redis://${host}:${redisPort}" } }\n`);
       await w().waitReady(ns, 'rh', REPLICAS, 120_000);
       const majority = async (): Promise<string[]> => Promise.all(podsOf(kept).map((p) => w().podIp(ns, p)));

@@ -45,7 +45,10 @@ export interface OperatorWorld {
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
   startOperator(options?: OperatorProcessOptions): Promise<SpawnedProcess>;
+  /** Starts an operator and waits until it leads (the usual first step of a test). */
+  startLeader(options?: OperatorProcessOptions): Promise<SpawnedProcess>;
   readonly operators: SpawnedProcess[];
+  createNamespace(namespace: string): Promise<void>;
   /** Writes a manifest into the world's directory and applies it. */
   apply(namespace: string, manifest: string, name?: string): Promise<void>;
   brokerCluster(namespace: string, name: string): Promise<BrokerClusterObject>;
@@ -53,6 +56,8 @@ export interface OperatorWorld {
   waitReady(namespace: string, name: string, replicas: number, timeoutMs?: number): Promise<BrokerClusterObject>;
   pods(namespace: string, cluster: string): Promise<V1Pod[]>;
   podIp(namespace: string, pod: string): Promise<string>;
+  /** Where a device behind the Service could land: IPs of Ready pods that are not going away. */
+  readyPodIps(namespace: string, cluster: string): Promise<string[]>;
   /** The admin API token the operator generated for a cluster. */
   token(namespace: string, cluster: string): Promise<string>;
   view(namespace: string, cluster: string, pod: string): Promise<ClusterView>;
@@ -108,6 +113,14 @@ export async function startOperatorWorld(options: { timeScale?: number } = {}): 
       operators.push(proc);
       return proc;
     },
+    async startLeader(opts = {}) {
+      const proc = await world.startOperator(opts);
+      await proc.waitForOutput(/became the leader|leading/i, 30_000);
+      return proc;
+    },
+    async createNamespace(namespace) {
+      await world.apply('default', `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${namespace} }\n`);
+    },
     async apply(namespace, manifest, name = `manifest-${counter++}.yaml`) {
       const file = path.join(dir, name);
       await writeFile(file, manifest);
@@ -136,6 +149,11 @@ export async function startOperatorWorld(options: { timeScale?: number } = {}): 
       const ip = p.status?.podIP;
       if (!ip) throw new Error(`${namespace}/${pod} has no IP`);
       return ip;
+    },
+    async readyPodIps(namespace, cluster) {
+      return (await world.pods(namespace, cluster))
+        .filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+        .map((p) => p.status?.podIP).filter((ip): ip is string => ip !== undefined);
     },
     async token(namespace, cluster) {
       const secret = await core.readNamespacedSecret({ namespace, name: `${cluster}-api-token` });

@@ -30,7 +30,7 @@ describe('leader election between two operators', () => {
     const [leader, standby] = first.startsWith('operator-a') ? [a, b] : [b, a];
     expect(first.startsWith(leader.name)).toBe(true);
 
-    await w().apply('default', `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`);
+    await w().createNamespace(ns);
     await w().apply(ns, `apiVersion: meshmq.io/v1alpha1\nkind: BrokerCluster\nmetadata: { name: le }\nspec:\n  replicas: 1\n  cluster: ${JSON.stringify(FAST_CLUSTER)}\n`);
     await w().waitReady(ns, 'le', 1);
 

@@ -18,9 +18,8 @@ describe('a BrokerCluster from kubectl apply to delete', () => {
   beforeAll(async () => {
     if (!operatorE2eRequirements().every((r) => r.ok)) return;
     world = await startOperatorWorld();
-    const operator = await world.startOperator();
-    await operator.waitForOutput(/became the leader|leading/i, 30_000);
-    await world.apply('default', `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`);
+    await world.startLeader();
+    await world.createNamespace(ns);
   }, 60_000);
   afterAll(async () => { await world?.close(); }, 60_000);
 

@@ -27,17 +27,14 @@ describe('a rolling update of a BrokerCluster', () => {
   beforeAll(async () => {
     if (!operatorE2eRequirements().every((r) => r.ok)) return;
     world = await startOperatorWorld();
-    const operator = await world.startOperator();
-    await operator.waitForOutput(/became the leader|leading/i, 30_000);
-    await world.apply('default', `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`);
+    await world.startLeader();
+    await world.createNamespace(ns);
     await world.apply(ns, manifest('0.1.0'), 'ru.yaml');
     await world.waitReady(ns, 'ru', 3);
   }, 150_000);
   afterAll(async () => { await world?.close(); }, 60_000);
 
-  const readyAddresses = async (): Promise<string[]> => (await w().pods(ns, 'ru'))
-    .filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-    .map((p) => p.status?.podIP).filter((ip): ip is string => ip !== undefined);
+  const readyAddresses = (): Promise<string[]> => w().readyPodIps(ns, 'ru');
 
   it('replaces one pod at a time and loses no acknowledged QoS 1 message', async () => {
     const subscriber = await RoamingSubscriber.start('ru-sub', await w().podIp(ns, 'ru-2'), 'ru/#', readyAddresses);

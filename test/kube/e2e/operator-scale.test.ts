@@ -26,18 +26,14 @@ describe('kubectl scale on a BrokerCluster', () => {
   beforeAll(async () => {
     if (!operatorE2eRequirements().every((r) => r.ok)) return;
     world = await startOperatorWorld();
-    const operator = await world.startOperator();
-    await operator.waitForOutput(/became the leader|leading/i, 30_000);
-    await world.apply('default', `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`);
+    await world.startLeader();
+    await world.createNamespace(ns);
     await world.apply(ns, manifest);
     await world.waitReady(ns, 'sc', 3);
   }, 150_000);
   afterAll(async () => { await world?.close(); }, 60_000);
 
-  /** Where a device behind the Service could land: Ready pods that are not going away. */
-  const readyAddresses = async (): Promise<string[]> => (await w().pods(ns, 'sc'))
-    .filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-    .map((p) => p.status?.podIP).filter((ip): ip is string => ip !== undefined);
+  const readyAddresses = (): Promise<string[]> => w().readyPodIps(ns, 'sc');
 
   it('3 -> 5 -> 3 keeps every message promised to persistent subscribers on the leaving pods', async () => {
     let started = Date.now();

@@ -4,7 +4,7 @@
 // overwrites, a normalisation we do not model costs one write and no loop, pods are deleted by uid.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { silentLogger } from '../../../operator/log/logger.js';
+import { silentLogger } from '../../../broker/contract/logger.js';
 import { createOperatorMetrics } from '../../../operator/metrics/operator-metrics.js';
 import { RESOURCES } from '../../../operator/kube/api-resources.js';
 import { InformerClusterCache } from '../../../operator/kube/cluster-cache.js';

@@ -3,7 +3,7 @@
 // ServiceMonitors only once their CRD is served, a relist after 410 Expired, watched namespaces.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { silentLogger } from '../../../operator/log/logger.js';
+import { silentLogger } from '../../../broker/contract/logger.js';
 import { createOperatorMetrics } from '../../../operator/metrics/operator-metrics.js';
 import { RESOURCES } from '../../../operator/kube/api-resources.js';
 import { InformerClusterCache } from '../../../operator/kube/cluster-cache.js';

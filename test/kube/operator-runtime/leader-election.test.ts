@@ -3,7 +3,7 @@
 // releases it (a graceful stop) the other leads at its next try; a leader that cannot renew
 // within the renew deadline gives leadership up.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { silentLogger } from '../../../operator/log/logger.js';
+import { silentLogger } from '../../../broker/contract/logger.js';
 import { createOperatorMetrics } from '../../../operator/metrics/operator-metrics.js';
 import { RESOURCES } from '../../../operator/kube/api-resources.js';
 import { KubeApi } from '../../../operator/kube/kube-api.js';

@@ -12,7 +12,7 @@ import { parseOperatorConfig } from '../../../operator/controller/operator-confi
 import { OperatorRuntime } from '../../../operator/controller/operator-runtime.js';
 import type { CreateReconciler } from '../../../operator/controller/reconciler-factory.js';
 import { RESOURCES } from '../../../operator/kube/api-resources.js';
-import { silentLogger } from '../../../operator/log/logger.js';
+import { silentLogger } from '../../../broker/contract/logger.js';
 import { createOperatorMetrics, type OperatorMetrics } from '../../../operator/metrics/operator-metrics.js';
 import { waitFor } from '../../support/wait.js';
 import { createBrokerCluster, createNamespace, startEmulator, type Crd, type Emulator, type StoredCluster } from './runtime-fixtures.js';

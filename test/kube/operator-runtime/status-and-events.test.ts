@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseBrokerCluster } from '../../../operator/api/broker-cluster.js';
 import type { BrokerClusterStatus } from '../../../operator/api/broker-cluster-status.js';
-import { silentLogger } from '../../../operator/log/logger.js';
+import { silentLogger } from '../../../broker/contract/logger.js';
 import { createOperatorMetrics } from '../../../operator/metrics/operator-metrics.js';
 import { RESOURCES } from '../../../operator/kube/api-resources.js';
 import { InformerClusterCache } from '../../../operator/kube/cluster-cache.js';

@@ -1,5 +1,5 @@
-// The operator's one structured logger, injected everywhere (the operator imports nothing of the
-// broker but broker/contract/, so it carries its own). JSON lines in production, `pretty` at a terminal.
+// The one structured logger of the broker and the operator, injected everywhere (no module-level
+// logger): both write the same JSON lines, so one log pipeline parses both; `pretty` at a terminal.
 export const LEVEL_ORDER = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVEL_ORDER;
 export type LogFields = Record<string, unknown>;
@@ -9,7 +9,7 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
-  /** A logger whose lines all carry `fields` (e.g. `{ component: 'elector' }`). */
+  /** A logger whose lines all carry `fields` (e.g. `{ component: 'mesh' }`). */
   child(fields: LogFields): Logger;
   isLevelEnabled(level: LogLevel): boolean;
 }
