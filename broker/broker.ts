@@ -123,6 +123,11 @@ const STOP_DRAIN_MS = 2000;
 /** How long stop() lets closed sockets flush their last bytes and their clients close too. */
 const STOP_FLUSH_MS = 3000;
 
+/** The dispatch RelayAcks.track runs for a peer's message (a module function: no closure per message). */
+function deliverFromPeer(this: Dispatcher, message: Message, sharedGroups: readonly string[] | undefined, publish: Buffer | undefined): number {
+  return this.deliverFromPeer(message, sharedGroups, publish);
+}
+
 export function createBroker(deps: BrokerDeps): Broker {
   return new MeshBroker(deps);
 }
@@ -381,7 +386,7 @@ class MeshBroker implements Broker {
     // A waiter is made only when the last one was held (a relay waits on it): the common delivery reuses it.
     const relays = this.#relayWaiter ?? new PromiseAckWaiter();
     this.#relayWaiter = undefined;
-    this.#handoff.acks.track(relays, this.#dispatcher, this.#dispatcher.deliverFromPeer, message, options?.sharedGroups, publish);
+    this.#handoff.acks.track(relays, this.#dispatcher, deliverFromPeer, message, options?.sharedGroups, publish);
     const relayed = relays.outcome();
     if (relays.idle) this.#relayWaiter = relays;
     return both(this.#journal.since(mark), relayed);

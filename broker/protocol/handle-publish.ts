@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
 import { createMessage } from '../routing/message.js';
-import type { MessageProperties } from '../routing/message.js';
+import type { Message, MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
 import type { AckWaiter } from '../routing/ack-waiter.js';
 import { StoreError } from '../store/store.js';
@@ -82,7 +82,7 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   const mark = ctx.journal.mark();
   if (qos === 2) session.addIncomingQos2(packetId);
   if (qos === 0) {
-    if (ctx.handoff.acks.track(NO_WAIT, ctx.dispatcher, ctx.dispatcher.publishTo, message, NO_WAIT, undefined) === 0) ctx.metrics.messagesUnmatched.inc();
+    if (ctx.handoff.acks.track(NO_WAIT, ctx.dispatcher, publishTo, message, NO_WAIT, undefined) === 0) ctx.metrics.messagesUnmatched.inc();
     return;
   }
   // Acknowledged once the peers hold it (the client's QoS guarantee spans the cluster), relays included,
@@ -94,7 +94,7 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   ack.topic = topic;
   let reached: number;
   try {
-    reached = ctx.handoff.acks.track(ack, ctx.dispatcher, ctx.dispatcher.publishTo, message, ack, undefined);
+    reached = ctx.handoff.acks.track(ack, ctx.dispatcher, publishTo, message, ack, undefined);
   } catch (err) {
     ack.silent = true; // nothing is acknowledged for it
     conn.endAck(ack, undefined);
@@ -106,6 +106,11 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
 }
 
 function noFailure(): void {}
+
+/** The dispatch RelayAcks.track runs (a module function: no closure per publish). */
+function publishTo(this: Connection['ctx']['dispatcher'], message: Message, waiter: AckWaiter): number {
+  return this.publishTo(message, waiter);
+}
 
 /** A QoS 0 publish waits for nothing: its relays and forwards hold no ack. */
 const NO_WAIT: AckWaiter = Object.freeze({ hold(): void {}, settled(): void {} });
