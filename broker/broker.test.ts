@@ -227,7 +227,7 @@ describe('a cluster forward that throws', () => {
   // for a message that may have gone nowhere. A throwing forward is a failed forward.
   let broker: Broker;
   const clients: MqttClient[] = [];
-  const throwing: RemoteRouter = { filterAdded() {}, filterRemoved() {}, forward() { throw new Error('the mesh broke'); } };
+  const throwing: RemoteRouter = { filterAdded() {}, filterRemoved() {}, forward() { throw new Error('the mesh broke'); }, forwardTo() { throw new Error('the mesh broke'); } };
 
   beforeEach(async () => {
     broker = createBroker({ config: makeConfig(), store: createMemoryStore(), authorizer: allowAllAuthorizer, metrics: createBrokerMetrics({ defaultMetrics: false }), logger: silentLogger, remoteRouter: throwing });

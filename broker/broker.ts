@@ -8,6 +8,7 @@ import type { Authorizer } from './auth/authorizer.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
+import { PromiseAckWaiter } from './routing/ack-waiter.js';
 import type { Message, QoS } from './routing/message.js';
 import { createMessage } from './routing/message.js';
 import { RetainedIndex } from './routing/retained-index.js';
@@ -124,6 +125,11 @@ const REFUSAL_LOG_MS = 5000;
 const STOP_DRAIN_MS = 2000;
 /** How long stop() lets closed sockets flush their last bytes and their clients close too. */
 const STOP_FLUSH_MS = 3000;
+
+/** The dispatch RelayAcks.track runs for a peer's message (a module function: no closure per message). */
+function deliverFromPeer(this: Dispatcher, message: Message, sharedGroups: readonly string[] | undefined, publish: Buffer | undefined): number {
+  return this.deliverFromPeer(message, sharedGroups, publish);
+}
 
 export function createBroker(deps: BrokerDeps): Broker {
   return new MeshBroker(deps);
@@ -386,15 +392,16 @@ class MeshBroker implements Broker {
 
   deliverFromPeer(message: Message, options?: { sharedGroups?: readonly string[] }, publish?: Buffer): Promise<void> | undefined {
     const mark = this.#journal.mark();
-    const relays = this.#handoff.acks.begin();
-    try {
-      this.#dispatcher.deliverFromPeer(message, options?.sharedGroups, publish);
-    } catch (err) {
-      void this.#handoff.acks.end(relays); // the dispatch failed: nothing waits on what it relayed
-      throw err;
-    }
-    return both(this.#journal.since(mark), this.#handoff.acks.end(relays));
+    // A waiter is made only when the last one was held (a relay waits on it): the common delivery reuses it.
+    const relays = this.#relayWaiter ?? new PromiseAckWaiter();
+    this.#relayWaiter = undefined;
+    this.#handoff.acks.track(relays, this.#dispatcher, deliverFromPeer, message, options?.sharedGroups, publish);
+    const relayed = relays.outcome();
+    if (relays.idle) this.#relayWaiter = relays;
+    return both(this.#journal.since(mark), relayed);
   }
+
+  #relayWaiter: PromiseAckWaiter | undefined;
 
   /** The store gave a session of this node to another one: it goes from here without a trace (its new owner has it). */
   #fenced(subject: JournalSubject): void {

@@ -61,6 +61,7 @@ export function createClusterHooks(getNode: () => ClusterNode | undefined): Clus
       filterAdded: (filter) => node('filterAdded').router.filterAdded(filter),
       filterRemoved: (filter) => node('filterRemoved').router.filterRemoved(filter),
       forward: (message) => node('forward').router.forward(message),
+      forwardTo: (message, waiter) => node('forward').router.forwardTo(message, waiter),
     },
     async claimSession(clientId, username) {
       // On the wire an anonymous claimant is null (JSON has no undefined).

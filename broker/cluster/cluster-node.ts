@@ -177,6 +177,9 @@ export class ClusterNode {
       {
         onStateChange: (peer, state, previous) => {
           if (state !== 'up') takeover.peerSilent(peer.name);
+          // Not sent new publishes once silent (`reachable`); those it was sent fail now, not at the
+          // ack timeout (cluster/INVARIANTS.md "Forwarding").
+          if (state !== 'up' && previous === 'up') forwarder.peerUnreachable(peer.name);
           deps.onMembershipChange?.(peer, state, previous);
         },
         onLifeEnded: (peer, why) => {

@@ -2,6 +2,7 @@
 // a local publish is matched once against the replicated table and forwarded once per remote
 // node (shared groups assigned by SharedRoutePolicy).
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { AckWaiter } from '../routing/ack-waiter.js';
 import type { Message } from '../routing/message.js';
 import type { RemoteRouter } from '../routing/remote-router.js';
 import type { Forwarder } from './forwarder.js';
@@ -40,25 +41,48 @@ export class ClusterRemoteRouter implements RemoteRouter {
    * QoS 0: resolves at once. Undefined when no remote node matches.
    */
   forward(message: Message): Promise<void> | undefined {
+    const nodes = this.#match(message);
+    if (nodes.length === 0) return undefined;
+    try {
+      return this.#d.forwarder.forward(message, nodes, this.#assigned);
+    } finally {
+      this.#reset();
+    }
+  }
+
+  /** The same through the callback seam: `waiter` holds one wait for a QoS 1/2 forward; returns the nodes it went to (or failed on). */
+  forwardTo(message: Message, waiter: AckWaiter): number {
+    const nodes = this.#match(message);
+    if (nodes.length === 0) return 0;
+    try {
+      return this.#d.forwarder.forwardTo(message, nodes, this.#assigned, waiter);
+    } finally {
+      this.#reset();
+    }
+  }
+
+  /** The remote nodes `message` goes to (a reused array), shared groups assigned into #assigned. */
+  #match(message: Message): string[] {
     // One bound visitor and reused collections: matching allocates nothing per publish unless a
     // shared group matches (rare: the policy needs its candidate lists).
     const nodes = this.#nodes;
     this.#d.table.match(message.topic, this.#visit);
-    let assigned: Map<string, string[]> | undefined;
     const shared = this.#shared;
     if (shared !== undefined) {
       this.#shared = undefined;
-      assigned = this.#d.shared.assign(shared, this.#d.isReachable);
+      const assigned = this.#d.shared.assign(shared, this.#d.isReachable);
+      this.#assigned = assigned;
       for (const node of assigned.keys()) if (!nodes.includes(node)) nodes.push(node);
     }
-    if (nodes.length === 0) return undefined;
-    try {
-      return this.#d.forwarder.forward(message, nodes, assigned);
-    } finally {
-      nodes.length = 0;
-    }
+    return nodes;
   }
 
+  #reset(): void {
+    this.#nodes.length = 0;
+    this.#assigned = undefined;
+  }
+
+  #assigned: Map<string, string[]> | undefined;
   // A topic matches filters of a handful of nodes: a linear scan dedupes them cheaper than a Set.
   readonly #nodes: string[] = [];
   #shared: Map<string, string[]> | undefined;

@@ -156,4 +156,83 @@ describe('Forwarder', () => {
     await expect(result).rejects.toMatchObject({ failedNodes: ['b'] });
     expect(f.pendingCount()).toBe(0);
   });
+
+  /** An AckWaiter that records what it was told, in order. */
+  const recorder = (name: string, log: string[]) => {
+    let held = 0;
+    return {
+      get held() { return held; },
+      hold() { held++; },
+      settled(err: Error | undefined) { held--; log.push(err === undefined ? `${name} ok` : `${name} failed ${(err as ForwardError).failedNodes.join(',')}`); },
+    };
+  };
+
+  it('forwardTo tells each waiter once, when every node it went to acked, without a promise; a reused fan-out never tells an old waiter', () => {
+    const b = new FakeLink('b');
+    const c = new FakeLink('c');
+    const { f } = make([b, c]);
+    const log: string[] = [];
+    const w1 = recorder('m1', log);
+    const w2 = recorder('m2', log);
+    expect(f.forwardTo(publish(1, 't', 1), ['b', 'c'], undefined, w1)).toBe(2);
+    expect(f.forwardTo(publish(1, 't', 2), ['b'], undefined, w2)).toBe(1);
+    expect([w1.held, w2.held]).toEqual([1, 1]);
+    f.handleAcks(b.asConnection(), encodeForwardAcks([1, 2]).subarray(5));
+    expect(log).toEqual(['m2 ok']); // m1 still waits for c
+    f.handleAcks(c.asConnection(), encodeForwardAcks([1]).subarray(5));
+    expect(log).toEqual(['m2 ok', 'm1 ok']);
+    // Settled fan-outs are reused: a third forward, and a duplicate ack of an old id, tell no one else.
+    const w3 = recorder('m3', log);
+    f.forwardTo(publish(1, 't', 3), ['b'], undefined, w3);
+    f.handleAcks(b.asConnection(), encodeForwardAcks([1, 2]).subarray(5));
+    expect(log).toEqual(['m2 ok', 'm1 ok']);
+    f.peerDown('b');
+    expect(log).toEqual(['m2 ok', 'm1 ok', 'm3 failed b']);
+    expect([w1.held, w2.held, w3.held]).toEqual([0, 0, 0]);
+    // QoS 0 holds nothing; no matching link: nothing happened.
+    const w4 = recorder('m4', log);
+    expect(f.forwardTo(publish(0), ['c'], undefined, w4)).toBe(1);
+    expect(f.forwardTo(publish(1, 't', 4), ['x'], undefined, w4)).toBe(0);
+    expect(w4.held).toBe(0);
+  });
+
+  it('forwardTo tells the waiter before returning when every node refused the forward', () => {
+    const b = new FakeLink('b');
+    b.capacity = 0;
+    const { f } = make([b]);
+    const log: string[] = [];
+    const w = recorder('m', log);
+    expect(f.forwardTo(publish(1, 't', 5), ['b'], undefined, w)).toBe(1);
+    expect(log).toEqual(['m failed b']);
+    expect(w.held).toBe(0);
+  });
+
+  it('a forward whose encoding throws leaves no wait held (a held one would stall every later ack of the connection)', () => {
+    const b = new FakeLink('b');
+    const c = new FakeLink('c');
+    const { f } = make([b, c]);
+    const log: string[] = [];
+    const w = recorder('m', log);
+    // A shared-group list longer than a frame's 16-bit string length: the encoder refuses it for c.
+    const groups = new Map([['c', ['g'.repeat(70_000)]]]);
+    expect(() => f.forwardTo(publish(1, 't', 6), ['b', 'c'], groups, w)).toThrow();
+    expect(log).toEqual([]); // still waits for b, which was sent it
+    f.handleAcks(b.asConnection(), encodeForwardAcks([6]).subarray(5));
+    expect(log).toEqual(['m failed c']);
+    expect(w.held).toBe(0);
+  });
+
+  it('fails what a peer that turned unreachable has not acked at once, and still sends the acks owed to it', async () => {
+    const b = new FakeLink('b');
+    const { f } = make([b]); // ackTimeoutMs 60 s: only peerUnreachable can fail it now
+    const inFlight = f.forward(publish(1, 't', 9), ['b'])!;
+    // b forwarded us a message we owe an ack for (a frame as b's forwarder writes it).
+    const fromB = new FakeLink('a');
+    make([fromB]).f.forward(publish(1, 'u', 33), ['a'])?.catch(() => undefined);
+    new FrameDecoder(1 << 20).push(fromB.frames[0]!, (_kind, body) => f.handleForward(b.asConnection(), body));
+    f.peerUnreachable('b');
+    await expect(inFlight).rejects.toMatchObject({ failedNodes: ['b'] });
+    expect(f.pendingCount()).toBe(0);
+    await waitFor(() => b.frames.some((fr) => fr[4] === FRAME_KIND.forwardAck), { what: 'the ack owed to b' });
+  });
 });

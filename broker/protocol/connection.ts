@@ -13,6 +13,7 @@ import type { ProtocolVersion } from './codec.js';
 import { decodeSimpleConnect, encodeSimpleConnack } from './connect-fast-path.js';
 import type { ConnectionContext, ListenerKind } from './connection-context.js';
 import { FrameReader } from './frame-reader.js';
+import { FUNCTION_ACK, OrderedAcks, type AckAction, type AckRecord } from './ordered-acks.js';
 import { dispatchPacket } from './handle-packet.js';
 import { encodePublish, publishProperties, splitWithPacketId } from './publish-encoding.js';
 import { closeReasonFor, ProtocolError, ReasonCode, toV4ReturnCode } from './reason-codes.js';
@@ -27,8 +28,6 @@ const CONNECT_HEADER = 0x10;
 const CLOSE_GRACE_MS = 5000;
 /** The same for a connection that never got past CONNECT: it holds no session, so less patience. */
 const PRE_CONNECT_GRACE_MS = 1000;
-interface PendingAck { readonly wait: Promise<void> | undefined; readonly send: () => void; readonly fail: (err: unknown) => void }
-interface WaitState { done: boolean; failed: boolean; err: unknown }
 /**
  * The connection of a stream, as a property of the stream: the stream's listeners are shared
  * module functions instead of four closures per connection (idle memory, see INVARIANTS.md).
@@ -56,11 +55,8 @@ export class Connection implements SessionOutlet {
   /** Accepted at, then connected at (ms since the epoch). */
   #since: number;
   #slowClosing = false;
-  /** Acknowledgements waiting, in PUBLISH order, from #ackHead on (see orderedAck); none while idle. */
-  #acks: PendingAck[] | undefined = undefined;
-  #ackHead = 0;
-  /** How each promise an ack waits on settled, watched once per promise. */
-  #watched: Map<Promise<void>, WaitState> | undefined = undefined;
+  /** Acknowledgements in PUBLISH order (see orderedAck); made at the first ack that has to wait. */
+  #acks: OrderedAcks<Connection> | undefined = undefined;
 
   protocolVersion: ProtocolVersion = 4;
   clientId = '';
@@ -211,54 +207,39 @@ export class Connection implements SessionOutlet {
    * Sends an acknowledgement in the order its PUBLISH arrived [MQTT-4.6.0-2/3]: one that waits
    * (`pending`: a cluster forward, a store batch) holds back the acks of later publishes until it
    * settles; `fail` runs instead of `send` if it rejects. Without a wait, `send` runs at once (the
-   * single-node memory path allocates nothing). Waits are watched once per promise, not per ack:
-   * the many acks of one store batch cost one callback per connection.
+   * single-node memory path allocates nothing). The publish hot path uses beginAck instead.
    */
   orderedAck(pending: Promise<void> | undefined, send: () => void, fail: (err: unknown) => void): void {
-    const queue = this.#acks;
-    if (pending === undefined && (queue === undefined || this.#ackHead === queue.length)) {
+    if (pending === undefined && (this.#acks === undefined || this.#acks.idle)) {
       send();
       return;
     }
-    (this.#acks ??= []).push({ wait: pending, send, fail });
-    if (pending !== undefined) this.#watch(pending);
-    else this.#drainAcks();
+    const acks = this.#orderedAcks();
+    const record = acks.begin(FUNCTION_ACK);
+    record.sendFn = send;
+    record.failFn = fail;
+    if (pending !== undefined) acks.watch(record, pending);
+    acks.seal(record);
   }
 
-  #watch(pending: Promise<void>): void {
-    const watched = (this.#watched ??= new Map());
-    if (watched.has(pending)) return;
-    const state: WaitState = { done: false, failed: false, err: undefined };
-    watched.set(pending, state);
-    pending.then(
-      () => { state.done = true; this.#drainAcks(); },
-      (err: unknown) => { state.done = true; state.failed = true; state.err = err; this.#drainAcks(); },
-    );
+  /**
+   * An ack in PUBLISH order without a closure or a Promise (issue 12): the record is the AckWaiter its
+   * waits hold and settle; `action` sends it (or refuses, when one failed) once it is sealed
+   * (`endAck`), settled, and every earlier ack has gone.
+   */
+  beginAck(action: AckAction<Connection>): AckRecord<Connection> {
+    return this.#orderedAcks().begin(action);
   }
 
-  #drainAcks(): void {
-    const queue = this.#acks;
-    if (queue === undefined) return;
-    while (this.#ackHead < queue.length) {
-      const entry = queue[this.#ackHead]!;
-      const state = entry.wait === undefined ? undefined : this.#watched?.get(entry.wait);
-      if (state !== undefined && !state.done) break;
-      this.#ackHead++;
-      try {
-        if (state?.failed === true) entry.fail(state.err); else entry.send();
-      } catch (err) {
-        this.ctx.logger.error('sending an acknowledgement failed', { clientId: this.clientId, err });
-      }
-    }
-    if (this.#ackHead === queue.length) {
-      // Everything answered: every watched wait has settled, none is needed any more.
-      queue.length = 0;
-      this.#ackHead = 0;
-      this.#watched?.clear();
-    } else if (this.#ackHead > 1024) {
-      queue.splice(0, this.#ackHead);
-      this.#ackHead = 0;
-    }
+  /** The ack is decided (its data set): `stored`, when given, is one more wait (a store batch). */
+  endAck(record: AckRecord<Connection>, stored: Promise<void> | undefined): void {
+    const acks = this.#acks!;
+    if (stored !== undefined) acks.watch(record, stored);
+    acks.seal(record);
+  }
+
+  #orderedAcks(): OrderedAcks<Connection> {
+    return (this.#acks ??= new OrderedAcks<Connection>(this, (err) => this.ctx.logger.error('sending an acknowledgement failed', { clientId: this.clientId, err })));
   }
 
   sendPubrel(packetId: number): void {

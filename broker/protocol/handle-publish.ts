@@ -6,10 +6,11 @@ import type { IPubackPacket, IPubcompPacket, IPublishPacket, IPubrecPacket, IPub
 import { createMessage } from '../routing/message.js';
 import type { Message, MessageProperties } from '../routing/message.js';
 import { validateTopicName } from '../routing/topic.js';
+import type { AckWaiter } from '../routing/ack-waiter.js';
 import { classifyStoreFailure, isQuotaFailure, type StoreFailureCause } from '../store/store-failure.js';
 import { StoreError } from '../store/store.js';
-import { both } from '../util/settle-both.js';
 import type { Connection } from './connection.js';
+import type { AckAction, AckRecord } from './ordered-acks.js';
 import { ProtocolError, ReasonCode } from './reason-codes.js';
 
 export function handlePublish(conn: Connection, packet: IPublishPacket): void {
@@ -62,13 +63,14 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   // [MQTT-3.3.2-?] Payload Format Indicator 1: the payload must be UTF-8 (0x99)
   if (props?.payloadFormatIndicator === true && !isUtf8(toBuffer(packet.payload))) {
     ctx.metrics.messagesDropped.inc({ reason: 'not_authorized' });
-    sendAck(conn, qos, packetId, ReasonCode.PayloadFormatInvalid);
+    // In PUBLISH order: never before an earlier publish's ack still waiting [MQTT-4.6.0-2/3].
+    conn.orderedAck(undefined, () => sendAck(conn, qos, packetId, ReasonCode.PayloadFormatInvalid), noFailure);
     return;
   }
   if (!ctx.authorizer.canPublish({ clientId: conn.clientId, username: conn.username }, topic)) {
     // 3.1.1 has no negative PUBACK: the message is dropped and acknowledged [MQTT-3.3.5-2]
     ctx.metrics.messagesDropped.inc({ reason: 'not_authorized' });
-    sendAck(conn, qos, packetId, ReasonCode.NotAuthorized);
+    conn.orderedAck(undefined, () => sendAck(conn, qos, packetId, ReasonCode.NotAuthorized), noFailure);
     return;
   }
 
@@ -81,36 +83,45 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   });
   const mark = ctx.journal.mark();
   if (qos === 2) session.addIncomingQos2(packetId);
-  const { delivered, forwarded, held } = publishTracked(ctx, message);
-  if (delivered === 0 && forwarded === undefined) ctx.metrics.messagesUnmatched.inc();
-  if (qos === 0) return;
-  const stored = ctx.journal.since(mark);
-  const reasonCode = delivered === 0 && forwarded === undefined ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
-  // Acknowledge once the peers hold it (the client's QoS guarantee spans the cluster), relays included,
-  // and what it wrote for persistent sessions is stored, and never before an earlier PUBLISH's ack.
-  conn.orderedAck(both(held, stored), () => sendAck(conn, qos, packetId, reasonCode), (err: unknown) => refuseUnacknowledged(conn, qos, packetId, topic, err));
+  if (qos === 0) {
+    if (ctx.handoff.acks.track(NO_WAIT, ctx.dispatcher, publishTo, message, NO_WAIT, undefined) === 0) ctx.metrics.messagesUnmatched.inc();
+    return;
+  }
+  // Acknowledged once the peers hold it (the client's QoS guarantee spans the cluster), relays included,
+  // and what it wrote for persistent sessions is stored, and never before an earlier PUBLISH's ack:
+  // the ack's record is the waiter the forward and the relays settle (no Promise per publish).
+  const ack = conn.beginAck(PUBLISH_ACK);
+  ack.qos = qos;
+  ack.packetId = packetId;
+  ack.topic = topic;
+  let reached: number;
+  try {
+    reached = ctx.handoff.acks.track(ack, ctx.dispatcher, publishTo, message, ack, undefined);
+  } catch (err) {
+    ack.silent = true; // nothing is acknowledged for it
+    conn.endAck(ack, undefined);
+    throw err;
+  }
+  if (reached === 0) ctx.metrics.messagesUnmatched.inc();
+  ack.reasonCode = reached === 0 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+  conn.endAck(ack, ctx.journal.since(mark));
 }
 
 function noFailure(): void {}
 
-/**
- * Publishes, and says what the ack waits for: the peers it was forwarded to, and the nodes sessions
- * just moved to when deliveries to them went on as relays (held once those nodes say so).
- */
-function publishTracked(ctx: Connection['ctx'], message: Message): { delivered: number; forwarded: Promise<void> | undefined; held: Promise<void> | undefined } {
-  const tracking = ctx.handoff.acks.begin();
-  let published: ReturnType<typeof ctx.dispatcher.publish>;
-  try {
-    published = ctx.dispatcher.publish(message);
-  } catch (err) {
-    void ctx.handoff.acks.end(tracking); // nothing is acknowledged for it
-    throw err;
-  }
-  const relayed = ctx.handoff.acks.end(tracking);
-  const { delivered, forwarded } = published;
-  const held = both(forwarded, relayed);
-  return { delivered, forwarded, held };
+/** The dispatch RelayAcks.track runs (a module function: no closure per publish). */
+function publishTo(this: Connection['ctx']['dispatcher'], message: Message, waiter: AckWaiter): number {
+  return this.publishTo(message, waiter);
 }
+
+/** A QoS 0 publish waits for nothing: its relays and forwards hold no ack. */
+const NO_WAIT: AckWaiter = Object.freeze({ hold(): void {}, settled(): void {} });
+
+/** A PUBLISH's PUBACK/PUBREC once decided and settled, or its refusal when a wait failed. */
+const PUBLISH_ACK: AckAction<Connection> = Object.freeze({
+  send(conn: Connection, ack: AckRecord<Connection>): void { sendAck(conn, ack.qos, ack.packetId, ack.reasonCode); },
+  fail(conn: Connection, ack: AckRecord<Connection>, err: unknown): void { refuseUnacknowledged(conn, ack.qos, ack.packetId, ack.topic, err); },
+});
 
 /**
  * A peer did not take a QoS 1/2 message (its connection closed, it refused it, or it did not ack

@@ -1,5 +1,6 @@
 // The seam the cluster plugs into: the local node's route changes go out through it, and a
 // publish from a local client is forwarded through it to remote nodes with matching routes.
+import type { AckWaiter } from './ack-waiter.js';
 import type { Message } from './message.js';
 
 export interface RemoteRouter {
@@ -13,6 +14,13 @@ export interface RemoteRouter {
    * undefined when no remote node matches (the fast path allocates nothing).
    */
   forward(message: Message): Promise<void> | undefined;
+  /**
+   * The same without a Promise (the publish hot path, issue 12): a QoS 1/2 forward that was sent or
+   * refused holds one wait on `waiter` and settles it once every peer accepted it, or with the
+   * reason one did not (possibly before this returns). Returns how many remote nodes it went to or
+   * failed on: 0 when none matches (then nothing is held).
+   */
+  forwardTo(message: Message, waiter: AckWaiter): number;
 }
 
 /** A single node has no remote routes: nothing to announce, nothing to forward. Stateless. */
@@ -21,5 +29,8 @@ export const singleNodeRemoteRouter: RemoteRouter = Object.freeze({
   filterRemoved(): void {},
   forward(): Promise<void> | undefined {
     return undefined;
+  },
+  forwardTo(): number {
+    return 0;
   },
 });

@@ -5,6 +5,7 @@
 import type { Authorizer } from '../auth/authorizer.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Logger } from '../log/logger.js';
+import type { AckWaiter } from '../routing/ack-waiter.js';
 import { createMessage, isExpired } from '../routing/message.js';
 import type { Message } from '../routing/message.js';
 import type { RemoteRouter } from '../routing/remote-router.js';
@@ -81,6 +82,28 @@ export class Dispatcher {
       forwarded = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return { delivered, forwarded };
+  }
+
+  /**
+   * The publish hot path (issue 12): as publish(), but a QoS 1/2 forward's wait is held on `waiter`
+   * (no Promise per forward). Returns the local deliveries plus the remote nodes it was forwarded to
+   * or failed on: 0 when nobody matched. A forward that throws is a failed forward: `waiter` is held
+   * and settled with the error, so no ack says it arrived.
+   */
+  publishTo(message: Message, waiter: AckWaiter): number {
+    if (message.retain) {
+      this.#retain(message, true);
+      this.#deps.retainedChanged?.(message);
+    }
+    const delivered = this.deliverLocal(message);
+    try {
+      return delivered + this.#deps.remoteRouter.forwardTo(message, waiter);
+    } catch (err) {
+      this.#deps.logger.error('forwarding to peers failed', { topic: message.topic, err });
+      waiter.hold();
+      waiter.settled(err instanceof Error ? err : new Error(String(err)));
+      return delivered + 1;
+    }
   }
 
   /**

@@ -2,6 +2,7 @@
 // relayed a QoS 1/2 delivery to the node its session moved to is acknowledged to its publisher only
 // once that node holds it. Each dispatch is one batch; a relay adds an ack id the new owner answers.
 // Rules: cluster/INVARIANTS.md "Hand-off".
+import { PromiseAckWaiter, type AckWaiter } from '../routing/ack-waiter.js';
 
 /** A relayed delivery was not acknowledged by the node it went to: its publisher must not be either. */
 export class RelayError extends Error {
@@ -16,9 +17,8 @@ interface Batch {
   failed: string | undefined;
   /** Still collecting (its dispatch has not returned): it cannot settle yet. */
   open: boolean;
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(err: Error): void;
+  /** Told once the batch settles (set when its dispatch ends; none: a dispatch outside any tracking). */
+  waiter: AckWaiter | undefined;
 }
 
 interface Awaited { readonly batch: Batch; readonly node: string; readonly since: number }
@@ -59,12 +59,44 @@ export class RelayAcks {
    * when one is not (the caller then does not acknowledge the publish).
    */
   end(previous: TrackingToken): Promise<void> | undefined {
+    const waiter = new PromiseAckWaiter();
+    this.endInto(previous, waiter);
+    const outcome = waiter.outcome();
+    // A caller that finds nothing to wait for drops it (a batch nobody took): never an unhandled rejection.
+    outcome?.catch(() => undefined);
+    return outcome;
+  }
+
+  /**
+   * The same through the callback seam: when the dispatch relayed something that needs an ack,
+   * `waiter` holds one wait, settled (with a RelayError when a relay was not held) once all are.
+   */
+  endInto(previous: TrackingToken, waiter: AckWaiter): void {
     const batch = this.#current;
     this.#current = previous;
-    if (batch === null || batch === undefined) return undefined;
+    if (batch === null || batch === undefined) return;
     batch.open = false;
+    batch.waiter = waiter;
+    waiter.hold();
     this.#settleIfDone(batch);
-    return batch.promise;
+  }
+
+  /**
+   * Runs one dispatch, `fn.call(self, a, b, c)`, as a tracked one (begin, end): what it relayed
+   * waits through `waiter`. A dispatch that throws acknowledges nothing, so nothing waits on its relays.
+   * The function and its arguments are passed apart so that a publish allocates no closure for it.
+   */
+  track<T, A, B, C, R>(waiter: AckWaiter, self: T, fn: (this: T, a: A, b: B, c: C) => R, a: A, b: B, c: C): R {
+    const previous = this.begin();
+    let result: R;
+    try {
+      result = fn.call(self, a, b, c);
+    } catch (err) {
+      this.#abandon(previous);
+      throw err;
+    }
+    this.endInto(previous, waiter);
+    return result;
   }
 
   /** A relay of the current dispatch goes to `node`: the id it is to be acknowledged by. */
@@ -117,15 +149,16 @@ export class RelayAcks {
   #batch(): Batch {
     const current = this.#current;
     if (current !== null && current !== undefined) return current;
-    let resolve!: () => void;
-    let reject!: (err: Error) => void;
-    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    // Whoever ended the dispatch handles the outcome; a batch nobody took (a dispatch outside any
-    // tracking) must not become an unhandled rejection.
-    promise.catch(() => undefined);
-    const batch: Batch = { remaining: 0, failed: undefined, open: true, promise, resolve, reject };
+    const batch: Batch = { remaining: 0, failed: undefined, open: true, waiter: undefined };
     this.#current = batch;
     return batch;
+  }
+
+  /** Ends a dispatch that failed: its batch, if any, settles with nobody told (nothing is acked for it). */
+  #abandon(previous: TrackingToken): void {
+    const batch = this.#current;
+    this.#current = previous;
+    if (batch !== null && batch !== undefined) batch.open = false;
   }
 
   #resolveOne(batch: Batch, failure: string | undefined): void {
@@ -135,8 +168,9 @@ export class RelayAcks {
   }
 
   #settleIfDone(batch: Batch): void {
-    if (batch.open || batch.remaining > 0) return;
-    if (batch.failed === undefined) batch.resolve();
-    else batch.reject(new RelayError(batch.failed));
+    const waiter = batch.waiter;
+    if (batch.open || batch.remaining > 0 || waiter === undefined) return;
+    batch.waiter = undefined; // told once
+    waiter.settled(batch.failed === undefined ? undefined : new RelayError(batch.failed));
   }
 }
