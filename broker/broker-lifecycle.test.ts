@@ -10,7 +10,7 @@ import type { Packet } from 'mqtt-packet';
 import { allowAllAuthorizer } from './auth/authorizer.js';
 import { configSchema } from './config/schema.js';
 import type { ConfigInput } from './config/schema.js';
-import { silentLogger } from './log/logger.js';
+import { silentLogger } from './contract/logger.js';
 import { createBrokerMetrics } from './metrics/broker-metrics.js';
 import { createBroker } from './broker.js';
 import type { Broker } from './broker.js';

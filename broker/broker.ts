@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Authorizer } from './auth/authorizer.js';
 import type { Config } from './config/schema.js';
-import type { Logger } from './log/logger.js';
+import type { Logger } from './contract/logger.js';
 import type { BrokerMetrics } from './metrics/broker-metrics.js';
 import { PromiseAckWaiter } from './routing/ack-waiter.js';
 import type { Message, QoS } from './routing/message.js';

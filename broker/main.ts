@@ -35,7 +35,7 @@ import { HttpServer } from './http/http-server.js';
 import { createLocalClusterTarget } from './http/local-cluster-target.js';
 import { createMembershipRoutes } from './http/membership-routes.js';
 import { decideReadiness } from './http/readiness.js';
-import { createLogger, type Logger } from './log/logger.js';
+import { createLogger, type Logger } from './contract/logger.js';
 import { createBrokerMetrics } from './metrics/broker-metrics.js';
 import { createMemoryStore } from './store/memory-store.js';
 import { MinorityPause } from './partition/minority-pause.js';

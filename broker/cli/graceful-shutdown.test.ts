@@ -1,6 +1,6 @@
 // runShutdown: order, failures do not stop later steps, and the deadline holds.
 import { describe, expect, it } from '@jest/globals';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { runShutdown } from './graceful-shutdown.js';
 
 describe('runShutdown', () => {

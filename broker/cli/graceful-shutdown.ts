@@ -2,7 +2,7 @@
 // off first (so no new clients are sent here), then the broker stops (v5 DISCONNECT 0x8B,
 // flush), then the HTTP listener and the store close. A step that fails is logged and the
 // rest still run; the caller decides the exit code from the result.
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 
 export interface ShutdownStep {
   readonly name: string;

@@ -2,7 +2,7 @@
 // cluster port (as pods), found through static seeds or a test DNS server.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { configSchema, type Config } from '../config/schema.js';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createBrokerMetrics, type BrokerMetrics } from '../metrics/broker-metrics.js';
 import { createMessage, type Message } from '../routing/message.js';
 import { DnsServer } from '../../test/support/dns-server.js';

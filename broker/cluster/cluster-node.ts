@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import type { ClusterView, PeerState } from '../contract/cluster-view.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Message } from '../routing/message.js';
 import { ClusterRemoteRouter } from './cluster-remote-router.js';

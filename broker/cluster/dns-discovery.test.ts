@@ -2,7 +2,7 @@
 // reported, a failed lookup keeps the last answer (a DNS blip must not empty the cluster), and
 // until one lookup succeeds discovery has not answered.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { DnsServer } from '../../test/support/dns-server.js';
 import { freePort } from '../../test/support/net.js';
 import { waitFor } from '../../test/support/wait.js';

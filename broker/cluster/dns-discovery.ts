@@ -2,7 +2,7 @@
 // port. Re-resolved every interval so scaling needs no restart; a failed lookup keeps the last
 // answer (a DNS blip must not empty the cluster) and is logged and counted.
 import { Resolver } from 'node:dns/promises';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import { sameSet, type Discovery } from './discovery.js';
 
 export interface DnsDiscoveryOptions {

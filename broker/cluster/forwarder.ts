@@ -2,7 +2,7 @@
 // hands messages forwarded to this node to a callback. QoS 1/2 forwards are acked by the
 // receiver; the waiter (routing/ack-waiter.ts) is told once every peer sent the message acked it.
 import type { Counter } from 'prom-client';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { PromiseAckWaiter, type AckWaiter } from '../routing/ack-waiter.js';
 import type { Message } from '../routing/message.js';

@@ -3,7 +3,7 @@
 // and a draining node's requests that a peer take sessions (the peer claims each through the takeover
 // protocol, so fencing and races are the usual ones). Only between nodes whose heartbeats carry their
 // state. Rules: INVARIANTS.md "Hand-off".
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { StoredDelivery } from '../store/store.js';
 import { HANDOFF_VERSION, type ControlFrame } from './control-frames.js';
 import { encodeControl } from './frame-codec.js';

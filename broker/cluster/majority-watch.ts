@@ -2,7 +2,7 @@
 // evaluates decideMajority on every heartbeat tick (and whenever asked: /readyz), and on each
 // change of state logs one line, counts it and tells its listeners (the pause of pauseMinority).
 import type { ServingGrantRequest, ServingGrantResult } from '../contract/serving-api.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { decideMajority, describeNoMajority, type MajorityDecision, type MemberTarget, type ServingGrant } from './majority.js';
 

@@ -2,7 +2,7 @@
 // (`meshmq ctl cluster join HOST:PORT`); nodes then exchange the addresses they know (`members`)
 // until the mesh is full, and a node told to `cluster leave` is dropped and forgotten everywhere.
 // INVARIANTS.md "Manual membership".
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { ControlFrameOf } from './control-frames.js';
 import { encodeControl } from './frame-codec.js';
 import type { LeaveHandshake } from './leave-handshake.js';

@@ -2,7 +2,7 @@
 // heartbeatMs; any frame from a peer counts as a sign of life. A peer is `up`, `suspect` after
 // suspectAfterMs of silence (or at once when its connection drops), `down` after downAfterMs.
 import type { ClusterView, ClusterViewEntry, PeerState } from '../contract/cluster-view.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import { HANDOFF_VERSION } from './control-frames.js';
 import { encodeControl } from './frame-codec.js';
 import { compareIncarnations, type NodeIdentity } from './node-identity.js';

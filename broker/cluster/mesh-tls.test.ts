@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { configSchema, type Config } from '../config/schema.js';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createBrokerMetrics, type BrokerMetrics } from '../metrics/broker-metrics.js';
 import { createMessage, type Message } from '../routing/message.js';
 import { createTlsFixtures, type TlsFixtures } from '../../test/support/tls-fixtures.js';

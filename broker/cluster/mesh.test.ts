@@ -1,7 +1,7 @@
 // Mesh transport on loopback: nodes on their own 127.0.3.x address with one shared port, as pods.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createBrokerMetrics, type BrokerMetrics } from '../metrics/broker-metrics.js';
 import { freePort } from '../../test/support/net.js';
 import { waitFor } from '../../test/support/wait.js';

@@ -3,7 +3,7 @@
 // at once, both keep the one dialed by the node with the smaller name. Redials with backoff.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { FrameError, type FrameKind } from './frame-codec.js';
 import { HANDSHAKE_FAILURES, HandshakeError, performHandshake, type HandshakeRole } from './handshake.js';

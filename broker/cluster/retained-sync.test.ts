@@ -2,7 +2,7 @@
 // writer wins on conflicts, a late joiner receives the whole set before it counts as joined.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { configSchema, type Config } from '../config/schema.js';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { createMessage, type Message } from '../routing/message.js';
 import { freePort } from '../../test/support/net.js';

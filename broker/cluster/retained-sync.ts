@@ -1,7 +1,7 @@
 // Retained replication: every node holds every retained message. A local set/delete is broadcast
 // on the mesh; versions are ordered last-writer-wins by (version, writer node); a connection that
 // comes up exchanges both sides' whole sets (chunked). Rules: INVARIANTS.md ("Retained messages").
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import { createMessage, isExpired, type Message } from '../routing/message.js';
 import type { ControlFrame } from './control-frames.js';
 import { encodeControl, propertiesFromJson, propertiesToJson } from './frame-codec.js';

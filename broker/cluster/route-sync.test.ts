@@ -1,6 +1,6 @@
 // RouteSync between two in-memory ends: frames are delivered by hand, so a test can lose one.
 import { describe, expect, it } from '@jest/globals';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { parseControl } from './control-frames.js';
 import { FRAME_KIND, FrameError } from './frame-codec.js';
 import { createNodeIdentity } from './node-identity.js';

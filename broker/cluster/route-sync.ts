@@ -1,7 +1,7 @@
 // Route replication. Each node owns its entries and streams deltas ('+f'/'-f', one sequence
 // number each, per incarnation) to every peer; a peer that sees a gap, meets the owner for the
 // first time or again after a partition asks for a chunked snapshot. Rules: INVARIANTS.md.
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { ControlFrame, ControlFrameOf } from './control-frames.js';
 import { encodeControl } from './frame-codec.js';
 import { decodeRouteChunk, encodeRouteChunk } from './route-chunk-codec.js';

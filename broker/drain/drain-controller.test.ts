@@ -2,7 +2,7 @@
 // non-persistent clients go, hand sessions over (retrying a refusing peer), disconnect the rest,
 // wait for the relays, leave; serving -> draining -> drained; once only; without peers, say so.
 import { describe, expect, it } from '@jest/globals';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
 import { DrainController, type DrainBroker, type DrainCluster } from './drain-controller.js';

@@ -3,7 +3,7 @@
 // client is disconnected as its session leaves, so its reconnect finds it), disconnect the rest, wait
 // for the new owners to confirm their routes, leave the mesh. Bounded by drain.timeoutMs.
 import type { DrainState, DrainStatus } from '../contract/drain-api.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { ReasonCode } from '../protocol/reason-codes.js';
 import { planHandoffs, type TrackedSession } from './drain-plan.js';

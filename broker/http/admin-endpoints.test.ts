@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { AdminApiError, createAdminClient } from '../contract/admin-client.js';
 import { ADMIN_ENDPOINTS, adminPath } from '../contract/admin-endpoints.js';
 import type { DrainStatus } from '../contract/drain-api.js';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { createAdminRoutes } from './admin-routes.js';
 import { createClusterRoutes } from './cluster-routes.js';

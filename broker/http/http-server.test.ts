@@ -6,7 +6,7 @@ import {
   ADMIN_PATHS, apiErrorSchema, clientInfoSchema, clientListSchema, healthSchema, kickResultSchema, readinessSchema, subscriptionListSchema,
 } from '../contract/admin-api.js';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createAdminRoutes } from './admin-routes.js';
 import type { AdminClientInfo, AdminTarget } from './admin-target.js';
 import { HttpServer, type HttpServerOptions } from './http-server.js';

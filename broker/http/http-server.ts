@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ADMIN_API_PREFIX, ADMIN_PATHS } from '../contract/admin-api.js';
 import { ADMIN_ENDPOINTS } from '../contract/admin-endpoints.js';
 import { listen } from '../listeners/listener.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import { ApiError } from './api-error.js';
 import type { ReadinessDecision } from './readiness.js';
 import { matchRoute, serve, type ApiResponse, type Route } from './route.js';

@@ -2,7 +2,7 @@
 // (counting pauses and resumes) with the metric and one log line per change.
 import { describe, expect, it } from '@jest/globals';
 import type { MajorityDecision } from '../cluster/majority.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger } from '../contract/logger.js';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { decidePauseAction, MinorityPause, type PauseState } from './minority-pause.js';
 

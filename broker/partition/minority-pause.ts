@@ -1,7 +1,7 @@
 // partitionMode pauseMinority, as RabbitMQ's pause_minority: a node without a majority of its
 // cluster (and no serving grant) refuses clients and disconnects the connected ones so they
 // reconnect to the majority; it keeps its sessions and resumes by itself once the majority is back.
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { MajorityDecision } from '../cluster/majority.js';
 

@@ -2,7 +2,7 @@
 // registry of live connections by client id (for takeover). Built once by broker.ts.
 import type { Authorizer } from '../auth/authorizer.js';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { SubscriptionTable } from '../routing/subscription-table.js';
 import type { BrokerClusterHooks } from '../session/cluster-seam.js';

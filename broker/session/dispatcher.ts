@@ -4,7 +4,7 @@
 // a departing shared member's messages.
 import type { Authorizer } from '../auth/authorizer.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { AckWaiter } from '../routing/ack-waiter.js';
 import { createMessage, isExpired } from '../routing/message.js';
 import type { Message } from '../routing/message.js';

@@ -3,7 +3,7 @@
 // node cut off from only one of them is not declared dead). Then every survivor drops its routes,
 // and exactly one (the holder of the adoption lock) adopts its sessions, which publishes their wills
 // when due. At start the node adopts what its own previous life held. See INVARIANTS.md "Dead nodes".
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { RegisteredNode, Store } from '../store/store.js';
 import type { AdoptionResult } from './session-adoption.js';

@@ -2,7 +2,7 @@
 // compare-and-set on the session's fence, which state is the latest (this node's, a peer's
 // hand-over, or the stored one) and hands this node a new fence, so a node that lost the session
 // (even across a partition) has its writes refused. See INVARIANTS.md "Ownership and fencing".
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { AcquireMode, SessionRecord, Store } from '../store/store.js';
 import type { WriteJournal } from '../store/write-journal.js';
 import type { KeyedSerializer } from '../util/keyed-serializer.js';

@@ -2,7 +2,7 @@
 // compare-and-set on its owner, restored here offline (its subscriptions route again, its queue
 // fills, its will and expiry run from now), and claimed in the cluster so a reconnect elsewhere
 // takes it from here over the mesh. See INVARIANTS.md "Dead nodes".
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { Store } from '../store/store.js';
 import type { WriteJournal } from '../store/write-journal.js';
 import type { KeyedSerializer } from '../util/keyed-serializer.js';

@@ -3,7 +3,7 @@
 // barrier passed; the new owner drops copies it already has; relays arriving early wait for the
 // import, and follow a snapshot passed on; a relayed delivery a publish waits on is acknowledged end to end.
 import { describe, expect, it } from '@jest/globals';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { createMessage, type Message, type QoS } from '../routing/message.js';
 import { SubscriptionTable } from '../routing/subscription-table.js';

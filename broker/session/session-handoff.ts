@@ -3,7 +3,7 @@
 // goes on to the new owner (acknowledged end to end: relay-acks.ts), until the new owner's routes are
 // known to every peer and whatever peers sent here before that has arrived. The new owner drops a
 // message it already has by its identity (origin node, origin sequence number). Rules: INVARIANTS.md "Hand-off".
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Message } from '../routing/message.js';
 import type { StoredDelivery } from '../store/store.js';

@@ -1,7 +1,7 @@
 // Session logic with a fake outlet and an injected clock: inflight window, packet ids,
 // redelivery with DUP, queue bound and overflow policy, expiry, QoS 2 ids.
 import { describe, expect, it } from '@jest/globals';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createBrokerMetrics } from '../metrics/broker-metrics.js';
 import { createMessage } from '../routing/message.js';
 import type { Message, QoS } from '../routing/message.js';

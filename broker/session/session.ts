@@ -4,7 +4,7 @@
 import { isExpired } from '../routing/message.js';
 import type { Message, QoS } from '../routing/message.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { JournalSlot } from '../store/journal-slot.js';
 import type { SessionState, StoredDelivery, StoredInflight, StoredWill, SessionRecord } from '../store/store.js';
 import type { JournalSubject, WriteJournal } from '../store/write-journal.js';

@@ -1,7 +1,7 @@
 // Whether the store takes writes: one state, changed by write outcomes and, while down, by a probe
 // write with backoff (Store.ping), so recovery needs no traffic and no restart. One log line per
 // change, never per write; the cause of the latest failure is kept for /readyz and refusals.
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import { classifyStoreFailure, describeStoreFailure, type StoreFailureCause } from './store-failure.js';
 
 export interface StoreAvailabilityDeps {

@@ -1,6 +1,6 @@
 // The write journal as a broker runs it: its outcomes become the meshmq_store_* metrics, and its
 // state the store gauges (up, sessions waiting for a rewrite).
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Store } from './store.js';
 import { WriteJournal, type JournalHooks } from './write-journal.js';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { configSchema } from '../config/schema.js';
-import { silentLogger } from '../log/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { createMessage } from '../routing/message.js';
 import { itRequiring } from '../../test/support/requirements.js';
 import { hasRedisServer, RedisServer } from '../../test/support/redis-server.js';

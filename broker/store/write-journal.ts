@@ -6,7 +6,7 @@
 // With a store that is not durable every call is a no-op and nothing is allocated. Memory stays
 // bounded while the store is slow or away: at most maxPendingWrites ops wait in the open batch
 // (beyond that it is refused at once, 0x97), and a refused batch leaves only a dirty mark per session.
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { Message } from '../routing/message.js';
 import { JournalSlot, type JournalSubject, type SlotOutcome } from './journal-slot.js';
 import { StoreAvailability } from './store-availability.js';

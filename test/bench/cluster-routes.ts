@@ -3,7 +3,7 @@
 // route; (2) forward throughput of one node to another with 64-byte QoS 0 and QoS 1 payloads.
 // Run: npx tsc -p tsconfig.build.json && node --expose-gc dist/test/bench/cluster-routes.js [routes]
 import { configSchema, type Config } from '../../broker/config/schema.js';
-import { silentLogger } from '../../broker/log/logger.js';
+import { silentLogger } from '../../broker/contract/logger.js';
 import { createBrokerMetrics } from '../../broker/metrics/broker-metrics.js';
 import { createMessage } from '../../broker/routing/message.js';
 import { ClusterNode } from '../../broker/cluster/cluster-node.js';

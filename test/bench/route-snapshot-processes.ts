@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from '../../broker/config/schema.js';
-import { silentLogger } from '../../broker/log/logger.js';
+import { silentLogger } from '../../broker/contract/logger.js';
 import { createBrokerMetrics } from '../../broker/metrics/broker-metrics.js';
 import { ClusterNode } from '../../broker/cluster/cluster-node.js';
 import { freePort } from '../support/net.js';

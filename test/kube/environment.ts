@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { silentLogger, type Logger } from '../../broker/log/logger.js';
+import { silentLogger, type Logger } from '../../broker/contract/logger.js';
 import { DnsServer } from '../support/dns-server.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from './apiserver/api-server.js';
 import { DeploymentController } from './controllers/deployment-controller.js';

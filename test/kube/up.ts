@@ -6,7 +6,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../broker/log/logger.js';
+import { createLogger } from '../../broker/contract/logger.js';
 import { startControlServer } from './control/control-server.js';
 import { defaultKubeconfigPath, removeState, stateFilePath, writeState } from './control/state-file.js';
 import { startKubeEnvironment } from './environment.js';

@@ -5,7 +5,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { silentLogger, type Logger } from '../../../broker/log/logger.js';
+import { silentLogger, type Logger } from '../../../broker/contract/logger.js';
 import { toKubeConfig, writeKubeconfigFile, type KubeconfigTarget } from '../kubeconfig.js';
 import { createAdmission } from './admission.js';
 import { ApiError, internalError, unauthorized } from './api-error.js';

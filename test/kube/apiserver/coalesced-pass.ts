@@ -1,7 +1,7 @@
 // The shape of the emulator's in-process controllers (garbage collector, namespaces, CRDs): after
 // any store write, one pass runs on the next turn of the event loop, however many writes woke it,
 // so a controller acts after the write that woke it, never inside it (watch order stays true).
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 
 export class CoalescedPass {

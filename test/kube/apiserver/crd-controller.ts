@@ -1,7 +1,7 @@
 // The apiextensions part of the emulator: validates CustomResourceDefinitions, serves their
 // custom resources once accepted (NamesAccepted, Established), validates/prunes/defaults those
 // resources with the version's schema, and deletes them before the CRD itself goes.
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { CRD_CLEANUP_FINALIZER, CRD_STORE_KEY, type CustomResourceHooks } from './admission.js';
 import { CoalescedPass } from './coalesced-pass.js';
 import type { FieldError } from './api-error.js';

@@ -1,7 +1,7 @@
 // The garbage collector controller: deletes dependents whose owners are gone (background),
 // holds owners with `foregroundDeletion` until blocking dependents are gone, and strips
 // ownerReferences for `orphan` deletion, acting after writes as kube-controller-manager does.
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { CoalescedPass } from './coalesced-pass.js';
 import { isObject, metadataOf, stringAt, type JsonObject } from './json.js';
 import type { ObjectStore } from './object-store.js';

@@ -1,6 +1,6 @@
 // The namespace controller: a namespace being deleted (phase Terminating) has its contents
 // deleted, then its `kubernetes` spec finalizer removed, and goes.
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { CoalescedPass } from './coalesced-pass.js';
 import { isObject, metadataOf, stringAt } from './json.js';
 import type { ObjectStore } from './object-store.js';

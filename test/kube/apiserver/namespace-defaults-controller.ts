@@ -2,7 +2,7 @@
 // controller) and the `kube-root-ca.crt` ConfigMap with the apiserver's CA (root-ca-cert-publisher),
 // recreated when deleted, never in a terminating namespace. Pods mount both through their
 // ServiceAccount volume. Works on the store, as the emulator's other in-process controllers.
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { CoalescedPass } from './coalesced-pass.js';
 import { isObject, metadataOf, stringAt, type JsonObject } from './json.js';
 import type { ObjectStore } from './object-store.js';

@@ -1,7 +1,7 @@
 // Maps an HTTP request on a resource path to a verb of the ResourceService, as the real
 // apiserver's handlers do (status codes, dryRun, fieldManager, Table output, watch).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { ApiError, badRequest, conflict, methodNotAllowed, pathNotFound } from './api-error.js';
 import { parseDeleteOptions } from './delete-object.js';
 import { sendJson, wantsTable } from './http-io.js';

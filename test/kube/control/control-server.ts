@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 
 export interface ControlTarget {
   partition(groupA: readonly string[], groupB: readonly string[]): Promise<void>;

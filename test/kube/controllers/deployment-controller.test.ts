@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppsV1Api, CoreV1Api, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import { silentLogger } from '../../../broker/log/logger.js';
+import { silentLogger } from '../../../broker/contract/logger.js';
 import { waitFor } from '../../support/wait.js';
 import { startKubeEnvironment, type KubeEnvironment } from '../environment.js';
 import { createKubectl, type Kubectl } from '../kubectl-cli.js';

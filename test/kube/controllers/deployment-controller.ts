@@ -2,7 +2,7 @@
 // informers on Deployments, ReplicaSets and Pods; each sync runs the pure plan of
 // deployment-rollout.ts (create, resize, trim ReplicaSets), then writes the revision and status.
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { ignoreStatus, statusCodeOf } from './api-errors.js';
 import { equalIgnoringHash, REVISION_ANNOTATION, splitReplicaSets } from './deployment-replica-sets.js';
 import { planDeploymentSync, type RolloutAction, type RolloutPlan } from './deployment-rollout.js';

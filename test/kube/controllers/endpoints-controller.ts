@@ -3,7 +3,7 @@
 // Endpoints and slices kept equal to what buildEndpoints/buildEndpointSlices say, and its
 // Endpoints removed with it (slices go by their owner reference).
 import { CoreV1Api, DiscoveryV1Api, type KubeConfig, type V1EndpointSlice, type V1Endpoints, type V1Pod, type V1Service } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { stableStringify } from './statefulset-revision.js';
 import { ignoreStatus } from './api-errors.js';
 import { buildEndpointSlices, sliceKey } from './endpoint-slice-build.js';

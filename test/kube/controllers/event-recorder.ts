@@ -3,7 +3,7 @@
 // Event whose count and lastTimestamp grow (the correlator), so `kubectl describe` shows "(x5 over 20s)".
 // Failing to record an event is logged, never fatal.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 
 export type EventType = 'Normal' | 'Warning';
 

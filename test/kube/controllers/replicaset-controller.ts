@@ -2,7 +2,7 @@
 // informers on ReplicaSets and Pods, pods created from the template (`<rs>-<random>`) in slow-start
 // batches and deleted by rank, expectations so a stale cache never acts twice, status writes.
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { ignoreStatus } from './api-errors.js';
 import { ControllerExpectations } from './controller-expectations.js';
 import { createEventRecorder, type EventRecorder } from './event-recorder.js';

@@ -5,7 +5,7 @@ import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod, type
 import { startKubeEnvironment, type KubeEnvironment } from '../environment.js';
 import { waitFor } from '../../support/wait.js';
 import { WatchedCache } from './watched-cache.js';
-import { silentLogger } from '../../../broker/log/logger.js';
+import { silentLogger } from '../../../broker/contract/logger.js';
 
 const ns = 'default';
 

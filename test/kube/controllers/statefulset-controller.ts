@@ -1,7 +1,7 @@
 // The StatefulSet controller (kube-controller-manager's), talking to the API only through REST:
 // informers on StatefulSets and Pods, pod creates/deletes from the pure decisions, status writes.
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1ControllerRevision, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { ignoreStatus } from './api-errors.js';
 import { buildControllerRevision, decideRevisionsToDelete, isRevisionOf, nextRevisionNumber, templateOfRevision } from './controller-revision.js';
 import { createEventRecorder, type EventRecorder } from './event-recorder.js';

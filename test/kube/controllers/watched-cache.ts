@@ -1,7 +1,7 @@
 // An informer (list + watch through the API, as client-go's) that restarts itself after an error
 // and reports when it first synced: the read side of every controller in the emulated cluster.
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 
 export interface WatchedCacheOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;

@@ -1,6 +1,6 @@
 // A controller's work queue: keys deduplicated while waiting, one key handled at a time (never
 // the same key twice at once), failed keys retried after a delay, keys re-added on demand later.
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 
 export class WorkQueue {
   readonly #handle: (key: string) => Promise<void>;

@@ -1,7 +1,7 @@
 // Cluster DNS (CoreDNS' kubernetes plugin): watches Services and Pods through the API and keeps
 // the DNS server's records equal to buildDnsRecords(services, pods), following pods as they come and go.
 import { CoreV1Api, type KubeConfig, type V1Pod, type V1Service } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import type { DnsServer } from '../../support/dns-server.js';
 import { WatchedCache } from '../controllers/watched-cache.js';
 import { buildDnsRecords, diffDnsRecords, type DnsRecords } from './dns-records.js';

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, renameSync } from 'node:fs';
 import type { V1Container, V1Probe } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import { runProbe, type ProbeContext, type ProbeResult } from './probe.js';
 import { exitCodeOf, restartDelayMs, shouldRestart, stateJson, type Backoff, type ContainerState, type RestartPolicy } from './container-state.js';
 

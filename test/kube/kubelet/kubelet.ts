@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1ConfigMap, type V1Pod, type V1Secret } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { ignoreStatus } from '../controllers/api-errors.js';
 import { createEventRecorder, type EventRecorder } from '../controllers/event-recorder.js';

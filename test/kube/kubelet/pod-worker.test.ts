@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { V1Pod, V1Probe } from '@kubernetes/client-node';
-import { silentLogger } from '../../../broker/log/logger.js';
+import { silentLogger } from '../../../broker/contract/logger.js';
 import { LoopbackNetwork } from '../network/loopback-network.js';
 import { defaultImageMap, repositoryRoot } from './image-map.js';
 import { PodWorker } from './pod-worker.js';

@@ -3,7 +3,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { ContainerRunner } from './container-runner.js';
 import { toKubeTime, type Backoff, type RestartPolicy } from './container-state.js';

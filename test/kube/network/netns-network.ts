@@ -4,8 +4,8 @@
 import { AddressPool } from './address-pool.js';
 import { createIpCommand, type RunIp } from './ip-command.js';
 import { resolvePodKeys, type PodAttachment, type PodNetwork } from './pod-network.js';
-import type { Logger } from '../../../broker/log/logger.js';
-import { silentLogger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
+import { silentLogger } from '../../../broker/contract/logger.js';
 import { removeStaleNetworks } from './stale-networks.js';
 
 export const BRIDGE_PREFIX = 'mmqbr';

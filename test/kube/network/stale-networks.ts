@@ -1,6 +1,6 @@
 // Leftovers of crashed runs: bridges whose owning process is gone, and their pod namespaces
 // (with any process still inside). A live owner's network is never touched.
-import type { Logger } from '../../../broker/log/logger.js';
+import type { Logger } from '../../../broker/contract/logger.js';
 import type { RunIp } from './ip-command.js';
 
 const BRIDGE = /^mmqbr(\d+)$/;
