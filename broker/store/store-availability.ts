@@ -1,18 +1,21 @@
 // Whether the store takes writes: one state, changed by write outcomes and, while down, by a probe
-// write with backoff (Store.ping), so recovery needs no traffic and no restart. One log line per
-// change, never per write; the cause of the latest failure is kept for /readyz and refusals.
+// write with backoff (Store.ping), so recovery needs no traffic and no restart; while up and idle,
+// by a probe every idleCheckMs, so a store that died with no traffic shows on /readyz. One log line
+// per change, never per write; the cause of the latest failure is kept for /readyz and refusals.
 import type { Logger } from '../contract/logger.js';
 import { classifyStoreFailure, describeStoreFailure, type StoreFailureCause } from './store-failure.js';
 
 export interface StoreAvailabilityDeps {
   /** A probe write; `after` is the cause of the failure it probes past (Store.ping). */
-  readonly ping: (after: StoreFailureCause) => Promise<void>;
+  readonly ping: (after?: StoreFailureCause) => Promise<void>;
   readonly logger: Logger;
   readonly now: () => number;
   /** Called on each change (metrics, readiness, the journal's resync on recovery). */
   readonly onChange?: (up: boolean) => void;
   readonly probeBaseMs?: number;
   readonly probeMaxMs?: number;
+  /** While up, a probe when no write had an outcome for this long (0 or absent: none). */
+  readonly idleCheckMs?: number;
 }
 
 export class StoreAvailability {
@@ -24,8 +27,19 @@ export class StoreAvailability {
   #closed = false;
   #outages = 0;
   #cause: StoreFailureCause = 'other';
+  #lastOutcomeAt: number;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #idleProbing = false;
 
-  constructor(deps: StoreAvailabilityDeps) { this.#d = deps; }
+  constructor(deps: StoreAvailabilityDeps) {
+    this.#d = deps;
+    this.#lastOutcomeAt = deps.now();
+    const every = deps.idleCheckMs ?? 0;
+    if (every > 0) {
+      this.#idleTimer = setInterval(() => this.#idleCheck(every), every);
+      this.#idleTimer.unref();
+    }
+  }
 
   get up(): boolean { return this.#up; }
   /** Times the store went down since start. */
@@ -36,6 +50,7 @@ export class StoreAvailability {
   /** A write (or a ping) failed: down from now on, until a ping or a write succeeds. */
   failed(err: unknown): void {
     if (this.#closed) return;
+    this.#lastOutcomeAt = this.#d.now();
     this.#cause = classifyStoreFailure(err);
     if (this.#up) {
       this.#up = false;
@@ -51,6 +66,7 @@ export class StoreAvailability {
   }
 
   succeeded(): void {
+    this.#lastOutcomeAt = this.#d.now();
     if (this.#up || this.#closed) return;
     this.#up = true;
     clearTimeout(this.#timer);
@@ -62,6 +78,20 @@ export class StoreAvailability {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#idleTimer);
+  }
+
+  /** Up, and no write told anything for `every` ms: a probe write, whose failure counts as a write's. */
+  #idleCheck(every: number): void {
+    if (!this.#up || this.#closed || this.#idleProbing || this.#d.now() - this.#lastOutcomeAt < every) return;
+    this.#idleProbing = true;
+    this.#d.ping().then(() => {
+      this.#idleProbing = false;
+      this.#lastOutcomeAt = this.#d.now();
+    }, (err: unknown) => {
+      this.#idleProbing = false;
+      this.failed(err);
+    });
   }
 
   #schedule(): void {

@@ -55,6 +55,8 @@ export interface WriteJournalDeps {
   readonly maxPendingWrites?: number;
   /** Batches sent and not yet answered at most (default 1); the store applies them in order. */
   readonly maxInFlight?: number;
+  /** While the store is up and no write had an outcome for this long, a probe write (default IDLE_CHECK_MS). */
+  readonly idleCheckMs?: number;
 }
 
 interface Batch {
@@ -70,6 +72,8 @@ interface Batch {
 
 const RESYNC_PER_BATCH = 256;
 export const MAX_PENDING_WRITES = 100_000;
+/** A dead store shows on /readyz within about this (plus the command timeout) even with no traffic. */
+export const IDLE_CHECK_MS = 2000;
 
 export class WriteJournal {
   readonly durable: boolean;
@@ -107,6 +111,8 @@ export class WriteJournal {
     this.#open = this.#newBatch();
     this.availability = new StoreAvailability({
       ping: (after) => deps.store.ping(after), logger: deps.logger, now: deps.now,
+      // A durable store that died while no one wrote must still show on /readyz (cheap: one tiny write).
+      idleCheckMs: deps.store.durable ? (deps.idleCheckMs ?? IDLE_CHECK_MS) : 0,
       onChange: (up) => {
         deps.metrics?.availability(up);
         if (up && this.#hasResync()) this.#schedule();
