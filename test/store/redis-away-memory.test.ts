@@ -3,33 +3,21 @@
 // subscribers. The broker holds at most store.maxPendingWrites writes for a Redis that does not
 // answer (refusing beyond, 0x97), refuses at once once it is known down, and keeps only bounded
 // session queues: its heap, read from its own metrics, grows far less than what was published.
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+import { describe, expect } from '@jest/globals';
 import mqtt from 'mqtt';
-import { Cleanup } from '../support/cleanup.js';
 import { CountingSubscriber } from '../support/counting-subscriber.js';
 import { metricValue } from '../support/http-client.js';
 import { TestClient } from '../support/mqtt-clients.js';
-import { RedisBroker } from '../support/redis-broker.js';
-import { hasRedisServer, RedisServer } from '../support/redis-server.js';
+import { redisBrokerFixture } from '../support/redis-broker-fixture.js';
+import { hasRedisServer } from '../support/redis-server.js';
 import { itRequiring } from '../support/requirements.js';
 import { readiness } from '../support/store-trouble.js';
 import { waitFor } from '../support/wait.js';
 
 const PAYLOAD = Buffer.alloc(4096, 0x61);
 const MAX_PENDING = 200;
-let redis: RedisServer | undefined;
-let broker: RedisBroker | undefined;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  if (!hasRedisServer().ok) return;
-  redis = await RedisServer.start({ appendfsync: 'everysec' });
-  broker = await RedisBroker.start({
-    name: 'away-node',
-    store: { MESHMQ_REDIS_URL: redis.url, MESHMQ_REDIS_COMMAND_TIMEOUT_MS: '3000', MESHMQ_STORE_MAX_PENDING_WRITES: String(MAX_PENDING) },
-  });
-}, 60_000);
-afterAll(async () => { await cleanup.run(); await broker?.stop(); await redis?.stop(); }, 30_000);
+const fixture = redisBrokerFixture({ redis: { appendfsync: 'everysec' }, name: 'away-node',
+    store: { MESHMQ_REDIS_COMMAND_TIMEOUT_MS: '3000', MESHMQ_STORE_MAX_PENDING_WRITES: String(MAX_PENDING) } });
 
 /**
  * Publishes `perTick` QoS 1 and as many QoS 0 messages every millisecond without waiting for any
@@ -64,28 +52,28 @@ function flood(url: string, perTick: number): { bytes: () => number; codes: Map<
 
 describe('memory while Redis is away', () => {
   itRequiring(hasRedisServer())('stays bounded: pending writes capped, refusals at once, heap far below what was published', async () => {
-    const b = broker!;
+    const b = fixture.broker;
     let crashed = false;
     void b.handle.exited.then(() => { crashed = true; });
     const online = new CountingSubscriber('away-online');
-    cleanup.add(online, () => online.close());
+    fixture.cleanup.add(online, () => online.close());
     await online.connect(b.host, b.ports.mqtt, { filter: 'away/#', qos: 1 });
     const offline = new CountingSubscriber('away-offline');
-    cleanup.add(offline, () => offline.close());
+    fixture.cleanup.add(offline, () => offline.close());
     await offline.connect(b.host, b.ports.mqtt, { filter: 'away/#', qos: 1 });
     offline.close();
     const clean = await TestClient.connect(b.mqttUrl, { protocolVersion: 5 });
-    cleanup.add(clean, () => clean.destroy());
+    fixture.cleanup.add(clean, () => clean.destroy());
     await clean.subscribe('away/#', { qos: 1 });
     const heap = async (): Promise<number> => await metricValue(b.httpUrl, 'nodejs_heap_size_used_bytes');
     const baseline = await heap();
 
     const load = flood(b.mqttUrl, 1);
-    cleanup.add(load, () => load.stop());
+    fixture.cleanup.add(load, () => load.stop());
     await waitFor(() => (load.codes.get(0) ?? 0) >= 200, { what: '200 QoS 1 acknowledged before the outage', timeoutMs: 15_000 });
     const bytesBefore = load.bytes();
     // Frozen: nothing answers, the batch in flight waits out its timeout; then gone for good.
-    redis!.pause();
+    fixture.redis.pause();
     let maxHeap = 0;
     let maxPending = 0;
     const sample = async (): Promise<void> => {
@@ -93,7 +81,7 @@ describe('memory while Redis is away', () => {
       maxPending = Math.max(maxPending, await metricValue(b.httpUrl, 'meshmq_store_pending_writes'));
     };
     await waitFor(async () => { await sample(); return (await readiness(b.httpUrl)).status === 503; }, { what: 'the hung Redis noticed', timeoutMs: 15_000, intervalMs: 100 });
-    await redis!.kill();
+    await fixture.redis.kill();
     // Go on for a while with Redis gone: 40 MiB more published, sampled as it goes (bounded in time too).
     const target = load.bytes() + 40 * 1024 * 1024;
     await waitFor(async () => { await sample(); return load.bytes() >= target; }, { what: '40 MiB published with Redis gone', timeoutMs: 30_000, intervalMs: 100 });
@@ -114,7 +102,7 @@ describe('memory while Redis is away', () => {
     expect(growth).toBeLessThan(published / 3);
     expect(growth).toBeLessThan(64 * 1024 * 1024);
 
-    await redis!.restart();
+    await fixture.redis.restart();
     await waitFor(async () => (await readiness(b.httpUrl)).status === 200, { what: '/readyz 200 after Redis is back', timeoutMs: 15_000 });
     await waitFor(async () => (await metricValue(b.httpUrl, 'meshmq_store_dirty_sessions')) === 0, { what: 'the sessions rewritten', timeoutMs: 15_000 });
   }, 90_000);

@@ -3,57 +3,45 @@
 // 0x97 Quota exceeded with a reason string), keeps serving QoS 0 and clean sessions, says so on
 // /readyz and in meshmq_store_* with one log line, although PING still answers under OOM, and
 // recovers by itself once memory is raised: every acknowledged message reaches its subscribers.
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+import { describe, expect } from '@jest/globals';
 import type { IPubackPacket, Packet } from 'mqtt-packet';
-import { Cleanup } from '../support/cleanup.js';
 import { CountingSubscriber } from '../support/counting-subscriber.js';
 import { metricValue } from '../support/http-client.js';
 import { LoadPublisher } from '../support/load-publisher.js';
 import { TestClient } from '../support/mqtt-clients.js';
-import { RedisBroker } from '../support/redis-broker.js';
-import { hasRedisServer, RedisServer } from '../support/redis-server.js';
+import { redisBrokerFixture } from '../support/redis-broker-fixture.js';
+import { hasRedisServer } from '../support/redis-server.js';
 import { itRequiring } from '../support/requirements.js';
 import { expectCleanTrafficServed, logLines, readiness, storeUp } from '../support/store-trouble.js';
 import { waitFor } from '../support/wait.js';
 
-let redis: RedisServer | undefined;
-let broker: RedisBroker | undefined;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  if (!hasRedisServer().ok) return;
-  redis = await RedisServer.start({ appendfsync: 'everysec' });
-  broker = await RedisBroker.start({
-    name: 'oom-node',
-    store: { MESHMQ_REDIS_URL: redis.url, MESHMQ_REDIS_COMMAND_TIMEOUT_MS: '1000' },
+const fixture = redisBrokerFixture({ redis: { appendfsync: 'everysec' }, name: 'oom-node',
+    store: { MESHMQ_REDIS_COMMAND_TIMEOUT_MS: '1000' },
     // The offline queues hold everything published meanwhile: none is dropped for space in memory.
-    env: { MESHMQ_MAX_QUEUED_MESSAGES: '100000' },
-  });
-}, 60_000);
-afterAll(async () => { await cleanup.run(); await broker?.stop(); await redis?.stop(); }, 30_000);
+    env: { MESHMQ_MAX_QUEUED_MESSAGES: '100000' } });
 
 async function usedMemory(): Promise<number> {
-  const info = await redis!.admin().info('memory');
+  const info = await fixture.redis.admin().info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1]);
 }
 
 describe('Redis out of memory', () => {
   itRequiring(hasRedisServer())('refuses what Redis cannot hold (0x97), stays one state change, and recovers when memory is raised', async () => {
-    const b = broker!;
+    const b = fixture.broker;
     let crashed = false;
     void b.handle.exited.then(() => { crashed = true; });
     // Two persistent sessions that went offline: every QoS 1 message is queued in Redis for both.
     const subs = ['oom-a', 'oom-b'].map((id) => new CountingSubscriber(id));
     for (const s of subs) {
-      cleanup.add(s, () => s.close());
+      fixture.cleanup.add(s, () => s.close());
       await s.connect(b.host, b.ports.mqtt, { filter: 'oom/load/#', qos: 1 });
       s.close();
     }
     // Room for a few hundred 4 KiB messages on top of what Redis holds now.
-    await redis!.admin().config('SET', 'maxmemory', String(await usedMemory() + 2 * 1024 * 1024));
+    await fixture.redis.admin().config('SET', 'maxmemory', String(await usedMemory() + 2 * 1024 * 1024));
     // 4 KiB payloads, each one distinct (the counter ends it).
     const publisher = await LoadPublisher.connect(b.mqttUrl, 'oom/load/x', 1, 'p'.repeat(4096));
-    cleanup.add(publisher, () => publisher.close());
+    fixture.cleanup.add(publisher, () => publisher.close());
     const load = publisher.start(20_000, 4);
 
     await waitFor(async () => (await readiness(b.httpUrl)).status === 503, { what: '/readyz 503 once Redis is full', timeoutMs: 20_000 });
@@ -64,7 +52,7 @@ describe('Redis out of memory', () => {
     expect(await storeUp(b.httpUrl)).toBe(0);
     // Refused in the protocol's way, and the reason said.
     const probe: TestClient = await TestClient.connect(b.mqttUrl, { protocolVersion: 5 });
-    cleanup.add(probe, () => probe.destroy());
+    fixture.cleanup.add(probe, () => probe.destroy());
     expect(await probe.publish('oom/load/probe', 'probe', { qos: 1 })).toBe(0x97);
     const puback = (await probe.packets.nextMatching((p: Packet) => p.cmd === 'puback', 5000)) as IPubackPacket;
     expect(puback.properties?.reasonString).toMatch(/out of memory/);
@@ -82,7 +70,7 @@ describe('Redis out of memory', () => {
     expect([...publisher.refusalCodes.keys()]).toEqual([0x97]);
 
     // Memory raised: it recovers by itself, without a restart.
-    await redis!.admin().config('SET', 'maxmemory', '0');
+    await fixture.redis.admin().config('SET', 'maxmemory', '0');
     await waitFor(async () => (await readiness(b.httpUrl)).status === 200, { what: '/readyz 200 again', timeoutMs: 15_000 });
     const ackedAtUp = publisher.acked.size;
     await waitFor(() => publisher.acked.size >= ackedAtUp + 50, { what: 'publishes acknowledged again', timeoutMs: 15_000 });

@@ -3,41 +3,31 @@
 // closed, so a real client (mqtt.js, clean session 0, reconnecting) keeps the message and sends
 // it again when it reconnects [MQTT-4.4.0-1]; once Redis is back that resend is acknowledged and
 // reaches the persistent subscriber, also after a kill -9 of the broker.
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+import { describe, expect } from '@jest/globals';
 import mqtt from 'mqtt';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
-import { Cleanup } from '../support/cleanup.js';
 import { CountingSubscriber } from '../support/counting-subscriber.js';
 import { metricValue } from '../support/http-client.js';
-import { RedisBroker } from '../support/redis-broker.js';
-import { hasRedisServer, RedisServer } from '../support/redis-server.js';
+import { redisBrokerFixture } from '../support/redis-broker-fixture.js';
+import { hasRedisServer } from '../support/redis-server.js';
 import { itRequiring } from '../support/requirements.js';
 import { expectCleanTrafficServed, readiness } from '../support/store-trouble.js';
 import { waitFor } from '../support/wait.js';
 
-let redis: RedisServer | undefined;
-let broker: RedisBroker | undefined;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  if (!hasRedisServer().ok) return;
-  redis = await RedisServer.start({ appendfsync: 'always' });
-  broker = await RedisBroker.start({ name: 'v311-node', store: { MESHMQ_REDIS_URL: redis.url, MESHMQ_REDIS_COMMAND_TIMEOUT_MS: '500' } });
-}, 60_000);
-afterAll(async () => { await cleanup.run(); await broker?.stop(); await redis?.stop(); }, 30_000);
+const fixture = redisBrokerFixture({ redis: { appendfsync: 'always' }, name: 'v311-node', store: { MESHMQ_REDIS_COMMAND_TIMEOUT_MS: '500' } });
 
 describe('MQTT 3.1.1 publisher while Redis is down', () => {
   itRequiring(hasRedisServer())('gets no PUBACK, is disconnected, resends on reconnect, and the resend is acknowledged and delivered', async () => {
-    const b = broker!;
+    const b = fixture.broker;
     const sub = new CountingSubscriber('v311-sub', 4);
-    cleanup.add(sub, () => sub.close());
+    fixture.cleanup.add(sub, () => sub.close());
     await sub.connect(b.host, b.ports.mqtt, { filter: 'v311/#', qos: 1 });
 
     // A real 3.1.1 client with a persistent session that reconnects by itself, also after a refused CONNACK.
     const client = mqtt.connect(b.mqttUrl, {
       protocolVersion: 4, clientId: 'v311-pub', clean: false, reconnectPeriod: 100, reconnectOnConnackError: true, connectTimeout: 5000,
     });
-    cleanup.add(client, () => { client.end(true); });
+    fixture.cleanup.add(client, () => { client.end(true); });
     client.on('error', () => { /* a refused CONNACK while Redis is down: it reconnects */ });
     const sent: IPublishPacket[] = [];
     const pubacks: Array<{ id: number; at: 'down' | 'up' }> = [];
@@ -50,7 +40,7 @@ describe('MQTT 3.1.1 publisher while Redis is down', () => {
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     await publish('before');
 
-    await redis!.kill();
+    await fixture.redis.kill();
     phase = 'down';
     let acked = false;
     const during = publish('during').then(() => { acked = true; });
@@ -68,7 +58,7 @@ describe('MQTT 3.1.1 publisher while Redis is down', () => {
     expect(duringId).toBeDefined();
     expect(pubacks.filter((a) => a.id === duringId)).toEqual([]);
 
-    await redis!.restart();
+    await fixture.redis.restart();
     phase = 'up';
     await during;
     // Acknowledged once, after Redis was back, for the resend (same packet id).

@@ -3,35 +3,25 @@
 // refuses the rest (v5 0x80), keeps serving QoS 0 and clean sessions, says so on /readyz and in
 // meshmq_store_* with one log line per change, and recovers by itself; its stored state is whole
 // afterwards (a kill -9 of the broker then loses nothing).
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
-import { Cleanup } from '../support/cleanup.js';
+import { describe, expect } from '@jest/globals';
 import { CountingSubscriber } from '../support/counting-subscriber.js';
 import { httpRequest, metricValue } from '../support/http-client.js';
 import { LoadPublisher } from '../support/load-publisher.js';
 import { TestClient } from '../support/mqtt-clients.js';
-import { RedisBroker } from '../support/redis-broker.js';
-import { hasRedisServer, RedisServer } from '../support/redis-server.js';
+import { redisBrokerFixture } from '../support/redis-broker-fixture.js';
+import { hasRedisServer } from '../support/redis-server.js';
 import { itRequiring } from '../support/requirements.js';
 import { waitFor } from '../support/wait.js';
 
-let redis: RedisServer | undefined;
-let broker: RedisBroker | undefined;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  if (!hasRedisServer().ok) return;
-  redis = await RedisServer.start({ appendfsync: 'always' });
-  broker = await RedisBroker.start({ name: 'trouble-node', store: { MESHMQ_REDIS_URL: redis.url, MESHMQ_REDIS_COMMAND_TIMEOUT_MS: '400' } });
-}, 60_000);
-afterAll(async () => { await cleanup.run(); await broker?.stop(); await redis?.stop(); }, 30_000);
+const fixture = redisBrokerFixture({ redis: { appendfsync: 'always' }, name: 'trouble-node', store: { MESHMQ_REDIS_COMMAND_TIMEOUT_MS: '400' } });
 
 async function readiness(): Promise<{ status: number; reason: string | undefined }> {
-  const res = await httpRequest(`${broker!.httpUrl}/readyz`);
+  const res = await httpRequest(`${fixture.broker.httpUrl}/readyz`);
   return { status: res.status, reason: (JSON.parse(res.body) as { reason?: string }).reason };
 }
 
 async function storeUp(): Promise<number> {
-  return await metricValue(broker!.httpUrl, 'meshmq_store_up');
+  return await metricValue(fixture.broker.httpUrl, 'meshmq_store_up');
 }
 
 /** While the store is down: /readyz says why, QoS 0 and clean sessions are served, a persistent CONNECT is refused. */
@@ -39,13 +29,13 @@ async function expectDegraded(): Promise<void> {
   await waitFor(async () => (await readiness()).status === 503, { what: '/readyz 503', timeoutMs: 10_000 });
   expect(await readiness()).toEqual({ status: 503, reason: 'store_unavailable' });
   expect(await storeUp()).toBe(0);
-  const clean = cleanup.add(await TestClient.connect(broker!.mqttUrl, { protocolVersion: 5 }), () => undefined);
+  const clean = fixture.cleanup.add(await TestClient.connect(fixture.broker.mqttUrl, { protocolVersion: 5 }), () => undefined);
   await clean.subscribe('trouble/clean/#', { qos: 1 });
-  const pub = cleanup.add(await TestClient.connect(broker!.mqttUrl, { protocolVersion: 5 }), () => undefined);
+  const pub = fixture.cleanup.add(await TestClient.connect(fixture.broker.mqttUrl, { protocolVersion: 5 }), () => undefined);
   await pub.publish('trouble/clean/0', 'zero', { qos: 0 });
   expect(await pub.publish('trouble/clean/1', 'one', { qos: 1 })).toBe(0);
   expect((await clean.messages.take(2, 5000)).map((m) => m.text)).toEqual(['zero', 'one']);
-  const refused = await TestClient.connectRefused(broker!.mqttUrl, { protocolVersion: 5, clientId: 'trouble-late', clean: false, properties: { sessionExpiryInterval: 60 } });
+  const refused = await TestClient.connectRefused(fixture.broker.mqttUrl, { protocolVersion: 5, clientId: 'trouble-late', clean: false, properties: { sessionExpiryInterval: 60 } });
   expect(refused).toBe(0x88);
   await Promise.all([clean.destroy(), pub.destroy()]);
 }
@@ -59,31 +49,31 @@ async function expectRecovered(publisher: LoadPublisher): Promise<void> {
 
 describe('Redis trouble under load', () => {
   itRequiring(hasRedisServer())('never crashes, never acknowledges what it could not store, and recovers by itself', async () => {
-    const b = broker!;
+    const b = fixture.broker;
     let crashed = false;
     void b.handle.exited.then(() => { crashed = true; });
     const sub = new CountingSubscriber('trouble-sub');
-    cleanup.add(sub, () => sub.close());
+    fixture.cleanup.add(sub, () => sub.close());
     await sub.connect(b.host, b.ports.mqtt, { filter: 'trouble/load/#', qos: 1 });
     const publisher = await LoadPublisher.connect(b.mqttUrl, 'trouble/load/x', 1, 'm');
-    cleanup.add(publisher, () => publisher.close());
+    fixture.cleanup.add(publisher, () => publisher.close());
     const load = publisher.start(200_000, 4);
     await waitFor(() => publisher.acked.size >= 100, { what: '100 acknowledged', timeoutMs: 15_000 });
 
-    await redis!.kill();
+    await fixture.redis.kill();
     await expectDegraded();
-    await redis!.restart();
+    await fixture.redis.restart();
     await expectRecovered(publisher);
 
-    void redis!.sleep(3);
+    void fixture.redis.sleep(3);
     await expectDegraded();
     await expectRecovered(publisher);
 
-    redis!.pause();
+    fixture.redis.pause();
     try {
       await expectDegraded();
     } finally {
-      redis!.resume();
+      fixture.redis.resume();
     }
     await expectRecovered(publisher);
 
@@ -104,7 +94,7 @@ describe('Redis trouble under load', () => {
     await b.kill();
     await b.restart();
     expect(await sub.connect(b.host, b.ports.mqtt)).toBe(true);
-    const last = cleanup.add(await TestClient.connect(b.mqttUrl, { protocolVersion: 5 }), () => undefined);
+    const last = fixture.cleanup.add(await TestClient.connect(b.mqttUrl, { protocolVersion: 5 }), () => undefined);
     expect(await last.publish('trouble/load/after', 'after', { qos: 1 })).toBe(0);
     await waitFor(() => sub.counts.has('after'), { what: 'a message through the restored subscription' });
   }, 120_000);

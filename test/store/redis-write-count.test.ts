@@ -4,13 +4,12 @@
 // the count sees writes); and expiry of sessions, queued and retained messages never walks the
 // keyspace (no SCAN, no KEYS).
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+import { describe, expect } from '@jest/globals';
 import { RedisKeys } from '../../broker/store/redis/redis-keys.js';
 import { APPLY_SCRIPT, RETAIN_DELETE_SCRIPT, RETAIN_PUT_SCRIPT } from '../../broker/store/redis/redis-scripts.js';
-import { Cleanup } from '../support/cleanup.js';
 import { TestClient } from '../support/mqtt-clients.js';
-import { RedisBroker } from '../support/redis-broker.js';
-import { hasRedisServer, RedisServer } from '../support/redis-server.js';
+import { redisBrokerFixture } from '../support/redis-broker-fixture.js';
+import { hasRedisServer } from '../support/redis-server.js';
 import { itRequiring } from '../support/requirements.js';
 import { waitFor } from '../support/wait.js';
 
@@ -19,26 +18,17 @@ const sha = (lua: string): string => createHash('sha1').update(lua).digest('hex'
 /** Scripts a publish runs: a session's writes, a retained message's put or delete. */
 const PUBLISH_SCRIPTS = new Set([sha(APPLY_SCRIPT), sha(RETAIN_PUT_SCRIPT), sha(RETAIN_DELETE_SCRIPT)]);
 
-let redis: RedisServer | undefined;
-let broker: RedisBroker | undefined;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  if (!hasRedisServer().ok) return;
-  redis = await RedisServer.start({ appendfsync: 'everysec' });
-  broker = await RedisBroker.start({ name: 'count-node', store: { MESHMQ_REDIS_URL: redis.url } });
-}, 60_000);
-afterAll(async () => { await cleanup.run(); await broker?.stop(); await redis?.stop(); }, 30_000);
+const fixture = redisBrokerFixture({ redis: { appendfsync: 'everysec' }, name: 'count-node' });
 
 async function connect(options: Parameters<typeof TestClient.connect>[1]): Promise<TestClient> {
-  const client = await TestClient.connect(broker!.mqttUrl, { protocolVersion: 5, ...options });
-  return cleanup.add(client, () => client.destroy());
+  const client = await TestClient.connect(fixture.broker.mqttUrl, { protocolVersion: 5, ...options });
+  return fixture.cleanup.add(client, () => client.destroy());
 }
 
 /** Every command Redis runs from now on (MONITOR), as argument lists, command name lower-cased. */
 async function monitor(): Promise<{ commands: string[][]; stop: () => void }> {
   const commands: string[][] = [];
-  const m = await (redis!.admin()).monitor();
+  const m = await (fixture.redis.admin()).monitor();
   m.on('monitor', (_time: string, args: string[]) => { commands.push([String(args[0]).toLowerCase(), ...args.slice(1).map(String)]); });
   return { commands, stop: () => { m.disconnect(); } };
 }
@@ -51,7 +41,7 @@ function publishWrites(commands: readonly string[][]): string[][] {
 }
 
 async function commandStats(): Promise<Map<string, number>> {
-  const info = await redis!.admin().info('commandstats');
+  const info = await fixture.redis.admin().info('commandstats');
   return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
 }
 
@@ -66,10 +56,10 @@ describe('writes to Redis', () => {
     const pub = await connect({});
     const pub311 = await connect({ protocolVersion: 4 });
     // The subscription is stored before the count starts.
-    await waitFor(async () => (await redis!.admin().exists(keys.session('count-persistent').subscriptions)) === 1, { what: 'the stored subscription' });
+    await waitFor(async () => (await fixture.redis.admin().exists(keys.session('count-persistent').subscriptions)) === 1, { what: 'the stored subscription' });
 
     const seen = await monitor();
-    cleanup.add(seen, () => seen.stop());
+    fixture.cleanup.add(seen, () => seen.stop());
     const QOS0 = 500;
     for (let i = 0; i < QOS0; i++) await pub.publish('count/zero', `z${i}`, { qos: 0 });
     for (let i = 0; i < 100; i++) {
@@ -80,7 +70,7 @@ describe('writes to Redis', () => {
     expect((await cleanSub.messages.take(QOS0 + 200, 10_000)).length).toBe(QOS0 + 200);
     expect((await clean311.messages.take(200, 10_000)).length).toBe(200);
     // A command the broker sends after this one is seen by MONITOR after it: the publish path is done.
-    await redis!.admin().set('count:marker:1', '1');
+    await fixture.redis.admin().set('count:marker:1', '1');
     await waitFor(() => seen.commands.some(([c, k]) => c === 'set' && k === 'count:marker:1'), { what: 'the first marker in MONITOR' });
     expect(publishWrites(seen.commands)).toEqual([]);
 
@@ -91,7 +81,7 @@ describe('writes to Redis', () => {
   }, 30_000);
 
   itRequiring(hasRedisServer())('expires sessions, queued and retained messages without SCAN or KEYS', async () => {
-    const admin = redis!.admin();
+    const admin = fixture.redis.admin();
     await admin.config('RESETSTAT');
     const sessions = ['count-exp-1', 'count-exp-2'];
     for (const clientId of sessions) {
