@@ -1,6 +1,7 @@
 // The binary route snapshot chunk (frame kind routeChunk): [u32 count] then count times
 // [u16 byte length][filter UTF-8]. A JSON chunk cost a zod pass and an array per 5,000 routes;
 // this one is read in place into the table. A peer's chunk is parsed, never trusted.
+import { parseSharedFilter } from '../routing/topic.js';
 import { FRAME_KIND, FrameError } from './frame-codec.js';
 
 const HEADER_BYTES = 5;
@@ -48,11 +49,18 @@ export function decodeRouteChunk(body: Buffer, visit: (filter: string) => void):
     at += 2 + size;
   }
   if (at !== body.length) throw new FrameError('malformed_frame', `route chunk of ${count} filters is ${body.length} bytes, expected ${at}`);
+  // Every filter is read and checked before any is applied: one the table would refuse (a bad
+  // shared filter) must not leave the chunk half in the table.
+  const filters = new Array<string>(count);
   at = COUNT_BYTES;
   for (let i = 0; i < count; i++) {
     const size = body.readUInt16BE(at);
-    visit(body.toString('utf8', at + 2, at + 2 + size));
+    const filter = body.toString('utf8', at + 2, at + 2 + size);
+    const shared = parseSharedFilter(filter);
+    if (shared !== undefined && 'error' in shared) throw new FrameError('malformed_frame', `route chunk filter ${i} is not a valid shared filter: ${shared.error}`);
+    filters[i] = filter;
     at += 2 + size;
   }
+  for (let i = 0; i < count; i++) visit(filters[i]!);
   return count;
 }
