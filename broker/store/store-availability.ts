@@ -51,7 +51,7 @@ export class StoreAvailability {
   failed(err: unknown): void {
     if (this.#closed) return;
     this.#lastOutcomeAt = this.#d.now();
-    this.#cause = classifyStoreFailure(err);
+    this.#noteCause(err);
     if (this.#up) {
       this.#up = false;
       this.#downSince = this.#d.now();
@@ -81,16 +81,27 @@ export class StoreAvailability {
     clearInterval(this.#idleTimer);
   }
 
+  /**
+   * While down, an unclassified failure (a batch refused because an earlier one did not apply) does
+   * not hide the known cause: an OOM must keep its room check before the store counts as back.
+   */
+  #noteCause(err: unknown): void {
+    const cause = classifyStoreFailure(err);
+    if (this.#up || cause !== 'other') this.#cause = cause;
+  }
+
   /** Up, and no write told anything for `every` ms: a probe write, whose failure counts as a write's. */
   #idleCheck(every: number): void {
     if (!this.#up || this.#closed || this.#idleProbing || this.#d.now() - this.#lastOutcomeAt < every) return;
     this.#idleProbing = true;
+    const outages = this.#outages;
     this.#d.ping().then(() => {
       this.#idleProbing = false;
       this.#lastOutcomeAt = this.#d.now();
     }, (err: unknown) => {
       this.#idleProbing = false;
-      this.failed(err);
+      // Stale when the store went down (and maybe back) meanwhile: the newer outcome stands.
+      if (this.#up && this.#outages === outages) this.failed(err);
     });
   }
 
@@ -102,7 +113,7 @@ export class StoreAvailability {
       this.#timer = undefined;
       this.#d.ping(this.#cause).then(() => this.succeeded(), (err: unknown) => {
         if (this.#up || this.#closed) return;
-        this.#cause = classifyStoreFailure(err);
+        this.#noteCause(err);
         this.#schedule();
       });
     }, delay);

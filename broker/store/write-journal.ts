@@ -102,7 +102,7 @@ export class WriteJournal {
   #overflow: { readonly at: number; readonly promise: Promise<void> } | undefined;
   #backlogLogged = false;
   /** The last open batch sent early for its size (see since). */
-  #cut: { readonly at: number; readonly promise: Promise<void> } | undefined;
+  #cut: { readonly at: number; readonly promise: Promise<void>; settled: boolean } | undefined;
 
   constructor(deps: WriteJournalDeps) {
     this.#d = deps;
@@ -300,8 +300,14 @@ export class WriteJournal {
 
   /** Sends the full open batch now (an in-flight slot is free). */
   #cutOpen(): void {
-    const batch = this.#open;
-    this.#cut = { at: this.#opCount, promise: this.#promiseOf(batch) };
+    const own = this.#promiseOf(this.#open);
+    // A second cut while the first one's batch is unanswered (several in flight): one publish's
+    // fan-out may span both, so it waits on both, never on the last alone (refusing more, never less).
+    const previous = this.#cut;
+    const promise = previous !== undefined && !previous.settled ? Promise.all([previous.promise, own]).then(() => undefined) : own;
+    const cut = { at: this.#opCount, promise, settled: false };
+    promise.then(() => { cut.settled = true; }, () => { cut.settled = true; });
+    this.#cut = cut;
     this.#flush();
   }
 
